@@ -1,0 +1,60 @@
+"""The append-only audit trail: every service write records who changed what, when."""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import uuid
+from typing import Any
+
+from django.db import models
+
+from kantoor.core.models import AuditEntry, User
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, models.Model):
+        return value.pk
+    if isinstance(value, decimal.Decimal | uuid.UUID):
+        return str(value)
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    if isinstance(value, list | tuple | set | frozenset):
+        return [_plain(v) for v in value]
+    return value
+
+
+def snapshot(obj: models.Model, fields: list[str]) -> dict[str, Any]:
+    """The values of `fields` as JSON-safe plain values (foreign keys as ids)."""
+    return {name: _plain(getattr(obj, obj._meta.get_field(name).attname)) for name in fields}
+
+
+def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
+    """Only the fields whose value changed, as {field: [before, after]}."""
+    return {
+        name: [_plain(before.get(name)), _plain(value)]
+        for name, value in after.items()
+        if _plain(before.get(name)) != _plain(value)
+    }
+
+
+def record(
+    *,
+    actor: User | None,
+    obj: models.Model,
+    action: str,
+    changes: dict[str, Any] | None = None,
+    company_id: int | None = None,
+) -> AuditEntry:
+    """Append one audit row for `obj`; call inside the service's transaction."""
+    if company_id is None:
+        company_id = getattr(obj, "company_id", None)
+    return AuditEntry.objects.create(
+        company_id=company_id,
+        actor=actor if actor is not None and actor.is_authenticated else None,
+        action=action,
+        model=obj._meta.label_lower,
+        object_id=str(obj.pk),
+        object_repr=str(obj)[:200],
+        changes={k: _plain(v) for k, v in (changes or {}).items()},
+    )

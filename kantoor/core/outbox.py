@@ -1,0 +1,131 @@
+"""The transactional outbox: `publish()` writes an event row in the caller's transaction;
+the relay delivers it to every subscribed handler at least once, with retries, and records
+a receipt per handler in the handler's own transaction so a redelivery never repeats it.
+
+On the embedded default (KANTOOR_OUTBOX_INLINE) the events of a transaction are relayed
+in-process right after it commits; otherwise `kantoor worker` relays them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import threading
+import traceback
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from typing import Any, TypeVar
+
+from django.conf import settings
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+
+from kantoor.core.events import Event, event_type
+from kantoor.core.models import HandlerReceipt, OutboxEvent
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 10
+E = TypeVar("E", bound=Event)
+Handler = Callable[[Any], None]
+
+_handlers: dict[str, list[tuple[str, Handler]]] = defaultdict(list)
+_pending = threading.local()
+
+
+def subscribe(event_cls: type[E], handler: Callable[[E], None]) -> None:
+    """Subscribe `handler` to `event_cls`; handlers are named by their dotted path."""
+    name = f"{handler.__module__}.{handler.__qualname__}"
+    entries = _handlers[event_cls.event_name]
+    if all(existing != name for existing, _ in entries):
+        entries.append((name, handler))
+
+
+def handlers_for(event_name: str) -> list[tuple[str, Handler]]:
+    return list(_handlers.get(event_name, ()))
+
+
+def publish(event: Event) -> OutboxEvent:
+    """Write the event to the outbox inside the current transaction."""
+    if not connection.in_atomic_block:
+        raise RuntimeError("publish() belongs inside the service's transaction")
+    row = OutboxEvent.objects.create(
+        company_id=event.company_id, name=event.event_name, payload=event.to_payload()
+    )
+    if settings.KANTOOR_OUTBOX_INLINE:
+        ids: list[int] | None = getattr(_pending, "ids", None)
+        if ids is None:
+            ids = _pending.ids = []
+            transaction.on_commit(_relay_committed)
+        ids.append(row.pk)
+    return row
+
+
+def _relay_committed() -> None:
+    ids: list[int] = getattr(_pending, "ids", None) or []
+    _pending.ids = None
+    try:
+        relay(OutboxEvent.objects.filter(pk__in=ids, processed_at__isnull=True).order_by("id"))
+    except Exception:  # the worker retries; a failed relay must not fail the user's request
+        log.exception("in-process outbox relay failed; the worker will retry")
+
+
+def relay_pending(*, limit: int = 500) -> int:
+    """Deliver due events (oldest first); returns how many were completed."""
+    due = OutboxEvent.objects.filter(
+        processed_at__isnull=True, available_at__lte=timezone.now(), attempts__lt=MAX_ATTEMPTS
+    ).order_by("available_at", "id")[:limit]
+    return relay(due)
+
+
+def relay(rows: Iterable[OutboxEvent]) -> int:
+    completed = 0
+    for row in list(rows):
+        if _deliver(row):
+            completed += 1
+    return completed
+
+
+def _deliver(row: OutboxEvent) -> bool:
+    event = event_type(row.name).from_payload(row.payload)
+    done = set(HandlerReceipt.objects.filter(event=row).values_list("handler", flat=True))
+    failure = ""
+    for name, handler in handlers_for(row.name):
+        if name in done:
+            continue
+        try:
+            with transaction.atomic():
+                handler(event)
+                HandlerReceipt.objects.create(event=row, handler=name)
+        except IntegrityError:
+            # Another relay finished this handler first; its receipt stands, ours rolled back.
+            if not HandlerReceipt.objects.filter(event=row, handler=name).exists():
+                failure += f"{name}: {traceback.format_exc(limit=5)}\n"
+        except Exception:
+            log.exception("handler %s failed on %s #%s", name, row.name, row.pk)
+            failure += f"{name}: {traceback.format_exc(limit=5)}\n"
+    if failure:
+        attempts = row.attempts + 1
+        backoff = dt.timedelta(seconds=min(2**attempts, 3600))
+        OutboxEvent.objects.filter(pk=row.pk).update(
+            attempts=attempts, available_at=timezone.now() + backoff, last_error=failure[-4000:]
+        )
+        return False
+    OutboxEvent.objects.filter(pk=row.pk).update(processed_at=timezone.now())
+    return True
+
+
+def run_pending_events() -> int:
+    """Relay everything pending now, ignoring back-off; for tests and `kantoor worker --once`."""
+    total = 0
+    while True:
+        rows = OutboxEvent.objects.filter(
+            processed_at__isnull=True, attempts__lt=MAX_ATTEMPTS
+        ).order_by("id")[:500]
+        batch = list(rows)
+        if not batch:
+            return total
+        completed = relay(batch)
+        total += completed
+        if completed == 0:
+            return total

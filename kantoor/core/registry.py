@@ -1,0 +1,47 @@
+"""Registries that let apps contribute to the shell without the shell importing them:
+navigation entries, global-search providers and role dashboards' widgets."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+FRONT_OFFICE = "front"
+BACK_OFFICE = "back"
+INSIGHTS = "insights"
+SETTINGS = "settings"
+
+
+@dataclass(frozen=True)
+class NavItem:
+    section: str
+    label: Any  # a lazy translation
+    url_name: str
+    permission: str
+    order: int = 100
+    icon: str = ""
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    kind: Any
+    title: str
+    subtitle: str
+    url_name: str
+    url_args: tuple[Any, ...] = field(default_factory=tuple)
+
+
+SearchProvider = Callable[[Any, str, int], list[SearchHit]]
+
+navigation: list[NavItem] = []
+search_providers: dict[str, SearchProvider] = {}
+
+
+def nav_register(item: NavItem) -> None:
+    if item not in navigation:
+        navigation.append(item)
+
+
+def search_register(key: str, provider: SearchProvider) -> None:
+    search_providers[key] = provider

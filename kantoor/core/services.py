@@ -1,0 +1,328 @@
+"""Writes of the platform itself: company, users, teams, roles, API tokens, exchange rates.
+
+Every function owns its transaction, checks the policy, audits and publishes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
+from collections.abc import Iterable
+from decimal import Decimal
+from typing import Any
+
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import validate_email
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from kantoor.core import audit, policy
+from kantoor.core.errors import ConflictError, InvalidInputError, NotFoundError, StaleVersionError
+from kantoor.core.events import TeamChanged, UserCreated
+from kantoor.core.models import ApiToken, Company, ExchangeRate, Role, RoleAssignment, Scope, Team, User
+from kantoor.core.money import currency_validate
+from kantoor.core.outbox import publish
+
+USER_FIELDS = ["username", "first_name", "last_name", "email", "language", "is_active"]
+
+
+def require_version(obj: Any, expected: int | None) -> None:
+    """Optimistic locking: refuse a write based on an older version of the record."""
+    if expected is not None and expected != obj.version:
+        raise StaleVersionError(
+            _("This record was changed by someone else (version %(current)s, you had %(sent)s).")
+            % {"current": obj.version, "sent": expected},
+            extra={"current_version": obj.version},
+        )
+
+
+def _check_language(language: str) -> str:
+    from django.conf import settings
+
+    if language not in {code for code, _ in settings.LANGUAGES}:
+        raise InvalidInputError.for_field("language", _("Unsupported language “%s”.") % language)
+    return language
+
+
+@transaction.atomic
+def company_create(
+    *,
+    name: str,
+    base_currency: str = "EUR",
+    country: str = "NL",
+    time_zone: str = "Europe/Amsterdam",
+    fiscal_year_start_month: int = 1,
+    fiscal_year_start_day: int = 1,
+    language: str = "en",
+) -> Company:
+    """Create a company (at `kantoor init`; there is no actor yet)."""
+    errors: dict[str, list[str]] = {}
+    if not name.strip():
+        errors["name"] = [_("A company needs a name.")]
+    if time_zone not in zoneinfo.available_timezones():
+        errors["time_zone"] = [_("Unknown time zone “%s”.") % time_zone]
+    if not 1 <= fiscal_year_start_month <= 12:
+        errors["fiscal_year_start_month"] = [_("Month must be 1 to 12.")]
+    if not 1 <= fiscal_year_start_day <= 28:
+        errors["fiscal_year_start_day"] = [_("Day must be 1 to 28.")]
+    if errors:
+        raise InvalidInputError(_("The company details are not valid."), field_errors=errors)
+    company = Company.objects.create(
+        name=name.strip(),
+        base_currency=currency_validate(base_currency),
+        country=country.upper(),
+        time_zone=time_zone,
+        fiscal_year_start_month=fiscal_year_start_month,
+        fiscal_year_start_day=fiscal_year_start_day,
+        language=_check_language(language),
+    )
+    audit.record(actor=None, obj=company, action="create", changes={"name": [None, company.name]},
+                 company_id=company.pk)
+    return company
+
+
+def _user_validate(*, username: str, email: str, exclude_pk: int | None = None) -> None:
+    errors: dict[str, list[str]] = {}
+    if not username.strip():
+        errors["username"] = [_("A username is required.")]
+    elif User.objects.filter(username=username).exclude(pk=exclude_pk).exists():
+        errors["username"] = [_("This username is taken.")]
+    if email:
+        try:
+            validate_email(email)
+        except DjangoValidationError:
+            errors["email"] = [_("Enter a valid e-mail address.")]
+    if errors:
+        raise InvalidInputError(_("The user details are not valid."), field_errors=errors)
+
+
+def _roles_set(user: User, roles: dict[str, str]) -> None:
+    for role, scope in roles.items():
+        if role not in Role.values:
+            raise InvalidInputError.for_field("roles", _("Unknown role “%s”.") % role)
+        if scope not in Scope.values:
+            raise InvalidInputError.for_field("roles", _("Unknown scope “%s”.") % scope)
+    RoleAssignment.objects.filter(user=user).exclude(role__in=list(roles)).delete()
+    for role, scope in roles.items():
+        RoleAssignment.objects.update_or_create(user=user, role=role, defaults={"scope": scope})
+    policy.forget(user)
+
+
+@transaction.atomic
+def user_create(
+    *,
+    actor: User | None,
+    company_id: int | None = None,
+    username: str,
+    password: str | None,
+    email: str = "",
+    first_name: str = "",
+    last_name: str = "",
+    language: str = "en",
+    roles: dict[str, str] | None = None,
+    team_ids: Iterable[int] = (),
+) -> User:
+    """Create a user of the actor's company with roles {role: scope}. Publishes UserCreated.
+
+    With no actor (at `kantoor init`), `company_id` names the company.
+    """
+    if actor is not None:
+        policy.require(actor, "core.manage_users")
+        company_id = policy.actor_company_id(actor)
+    if company_id is None:
+        raise InvalidInputError(_("A user belongs to a company."))
+    _user_validate(username=username, email=email)
+    _check_language(language)
+    user = User(
+        company_id=company_id, username=username.strip(), email=email, first_name=first_name,
+        last_name=last_name, language=language,
+    )
+    if password:
+        try:
+            validate_password(password, user)
+        except DjangoValidationError as exc:
+            raise InvalidInputError(
+                _("The password is too weak."), field_errors={"password": list(exc.messages)}
+            ) from exc
+        user.set_password(password)
+    else:
+        user.set_unusable_password()
+    user.save()
+    _roles_set(user, roles or {})
+    teams = list(Team.objects.filter(company_id=company_id, pk__in=list(team_ids)))
+    user.teams.set(teams)
+    audit.record(actor=actor, obj=user, action="create",
+                 changes={**{f: [None, getattr(user, f)] for f in USER_FIELDS},
+                          "roles": [None, roles or {}], "teams": [None, [t.pk for t in teams]]})
+    publish(UserCreated(company_id=company_id, user_id=user.pk))
+    return user
+
+
+def _user_for_admin(actor: User, user_id: int) -> User:
+    user = User.objects.select_for_update().filter(pk=user_id, company_id=actor.company_id).first()
+    if user is None:
+        raise NotFoundError(_("Not found."))
+    return user
+
+
+@transaction.atomic
+def user_update(
+    *,
+    actor: User,
+    user_id: int,
+    changes: dict[str, Any],
+    roles: dict[str, str] | None = None,
+    team_ids: Iterable[int] | None = None,
+) -> User:
+    """Change a colleague's details, roles or teams (administrators only)."""
+    policy.require(actor, "core.manage_users")
+    user = _user_for_admin(actor, user_id)
+    unknown = set(changes) - set(USER_FIELDS)
+    if unknown:
+        raise InvalidInputError.for_field(sorted(unknown)[0], _("This field cannot be changed."))
+    before = audit.snapshot(user, USER_FIELDS)
+    for field, value in changes.items():
+        setattr(user, field, value)
+    _user_validate(username=user.username, email=user.email, exclude_pk=user.pk)
+    _check_language(user.language)
+    if user.pk == actor.pk and changes.get("is_active") is False:
+        raise ConflictError(_("You cannot deactivate yourself."))
+    user.save()
+    diff = audit.diff(before, audit.snapshot(user, USER_FIELDS))
+    if roles is not None:
+        old = dict(RoleAssignment.objects.filter(user=user).values_list("role", "scope"))
+        _roles_set(user, roles)
+        if old != roles:
+            diff["roles"] = [old, roles]
+    if team_ids is not None:
+        old_teams = sorted(user.teams.values_list("pk", flat=True))
+        teams = list(Team.objects.filter(company_id=actor.company_id, pk__in=list(team_ids)))
+        user.teams.set(teams)
+        policy.forget(user)
+        new_teams = sorted(t.pk for t in teams)
+        if old_teams != new_teams:
+            diff["teams"] = [old_teams, new_teams]
+    if diff:
+        audit.record(actor=actor, obj=user, action="update", changes=diff)
+    return user
+
+
+@transaction.atomic
+def user_set_own_preferences(*, actor: User, language: str) -> User:
+    """A user's own settings (their UI language)."""
+    policy.actor_company_id(actor)
+    user = User.objects.select_for_update().get(pk=actor.pk)
+    before = user.language
+    user.language = _check_language(language)
+    user.save(update_fields=["language"])
+    actor.language = user.language
+    if before != user.language:
+        audit.record(actor=actor, obj=user, action="update", changes={"language": [before, language]})
+    return user
+
+
+@transaction.atomic
+def team_create(*, actor: User, name: str, member_ids: Iterable[int] = ()) -> Team:
+    """Create a team or department. Publishes TeamChanged."""
+    policy.require(actor, "core.manage_teams")
+    company_id = policy.actor_company_id(actor)
+    name = name.strip()
+    if not name:
+        raise InvalidInputError.for_field("name", _("A team needs a name."))
+    if Team.objects.filter(company_id=company_id, name__iexact=name).exists():
+        raise InvalidInputError.for_field("name", _("A team with this name exists."))
+    team = Team.objects.create(company_id=company_id, name=name)
+    members = list(User.objects.filter(company_id=company_id, pk__in=list(member_ids)))
+    team.members.set(members)
+    audit.record(actor=actor, obj=team, action="create",
+                 changes={"name": [None, name], "members": [None, [m.pk for m in members]]})
+    publish(TeamChanged(company_id=company_id, team_id=team.pk))
+    return team
+
+
+@transaction.atomic
+def team_update(
+    *, actor: User, team_id: int, version: int | None, name: str | None = None,
+    member_ids: Iterable[int] | None = None,
+) -> Team:
+    """Rename a team or set its members; refuses a stale version. Publishes TeamChanged."""
+    policy.require(actor, "core.manage_teams")
+    team = Team.objects.select_for_update().filter(pk=team_id, company_id=actor.company_id).first()
+    if team is None:
+        raise NotFoundError(_("Not found."))
+    require_version(team, version)
+    changes: dict[str, Any] = {}
+    if name is not None and name.strip() != team.name:
+        if not name.strip():
+            raise InvalidInputError.for_field("name", _("A team needs a name."))
+        if Team.objects.filter(company_id=team.company_id, name__iexact=name.strip()).exclude(pk=team.pk).exists():
+            raise InvalidInputError.for_field("name", _("A team with this name exists."))
+        changes["name"] = [team.name, name.strip()]
+        team.name = name.strip()
+    if member_ids is not None:
+        old = sorted(team.members.values_list("pk", flat=True))
+        members = list(User.objects.filter(company_id=team.company_id, pk__in=list(member_ids)))
+        new = sorted(m.pk for m in members)
+        if old != new:
+            team.members.set(members)
+            changes["members"] = [old, new]
+    if changes:
+        team.version += 1
+        team.save()
+        audit.record(actor=actor, obj=team, action="update", changes=changes)
+        publish(TeamChanged(company_id=team.company_id, team_id=team.pk))
+    return team
+
+
+@transaction.atomic
+def api_token_create(
+    *, actor: User, name: str, is_read_only: bool = False, expires_at: dt.datetime | None = None
+) -> tuple[ApiToken, str]:
+    """Issue a personal API token; the raw key is returned once and only its hash is kept."""
+    policy.require(actor, "core.manage_own_tokens")
+    if not name.strip():
+        raise InvalidInputError.for_field("name", _("Give the token a name."))
+    if expires_at is not None and expires_at <= timezone.now():
+        raise InvalidInputError.for_field("expires_at", _("The expiry must be in the future."))
+    raw = ApiToken.generate_key()
+    token = ApiToken.objects.create(
+        user=actor, name=name.strip(), key_prefix=raw[:8], key_hash=ApiToken.hash_key(raw),
+        is_read_only=is_read_only, expires_at=expires_at,
+    )
+    audit.record(actor=actor, obj=token, action="create",
+                 changes={"name": [None, token.name], "is_read_only": [None, is_read_only]},
+                 company_id=actor.company_id)
+    return token, raw
+
+
+@transaction.atomic
+def api_token_revoke(*, actor: User, token_id: int) -> ApiToken:
+    """Revoke one of the actor's tokens (administrators may revoke any in their company)."""
+    policy.require(actor, "core.manage_own_tokens")
+    token = ApiToken.objects.select_for_update().filter(pk=token_id, user__company_id=actor.company_id).first()
+    if token is None or (token.user_id != actor.pk and not policy.has_permission(actor, "core.manage_users")):
+        raise NotFoundError(_("Not found."))
+    if token.revoked_at is None:
+        token.revoked_at = timezone.now()
+        token.save(update_fields=["revoked_at"])
+        audit.record(actor=actor, obj=token, action="revoke", changes={"revoked_at": [None, token.revoked_at]},
+                     company_id=actor.company_id)
+    return token
+
+
+@transaction.atomic
+def exchange_rate_set(*, actor: User, currency: str, valid_from: dt.date, rate: Decimal) -> ExchangeRate:
+    """Record how many units of `currency` one unit of the base currency buys from a date."""
+    policy.require(actor, "core.manage_company")
+    company_id = policy.actor_company_id(actor)
+    code = currency_validate(currency)
+    if rate <= 0:
+        raise InvalidInputError.for_field("rate", _("A rate must be positive."))
+    row, created = ExchangeRate.objects.update_or_create(
+        company_id=company_id, currency=code, valid_from=valid_from, defaults={"rate": rate}
+    )
+    audit.record(actor=actor, obj=row, action="create" if created else "update",
+                 changes={"rate": [None, rate]})
+    return row
