@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -20,7 +20,9 @@ PASSWORD = "Kantoor-test-2026!"
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Browser tests skip with a visible reason where Chromium is missing — except where
-    KANTOOR_REQUIRE_BROWSER=1 (CI), where a missing browser fails the run instead."""
+    KANTOOR_REQUIRE_BROWSER=1 (CI), where a missing browser fails the run instead.
+    PostgreSQL-only tests (`@pytest.mark.postgres`) skip with the reason on other engines."""
+    _skip_postgres_tests_elsewhere(items)
     if os.path.exists(CHROMIUM) or shutil.which("chromium"):
         return
     if os.environ.get("KANTOOR_REQUIRE_BROWSER") == "1":
@@ -29,6 +31,30 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if "browser" in item.keywords:
             item.add_marker(skip)
+
+
+def _skip_postgres_tests_elsewhere(items: list[pytest.Item]) -> None:
+    from django.conf import settings
+
+    engine = settings.DATABASES["default"]["ENGINE"]
+    if "postgresql" in engine:
+        return
+    skip = pytest.mark.skip(
+        reason=f"needs PostgreSQL (set KANTOOR_DATABASE_URL=postgres://…); the database here is {engine}"
+    )
+    for item in items:
+        if "postgres" in item.keywords:
+            item.add_marker(skip)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _fast_password_hashing() -> Iterator[None]:
+    """Hashing a password the production way takes ~0.2 s; tests create hundreds of users.
+    Tests are about rules, not hash strength, so they use Django's fastest hasher."""
+    from django.test import override_settings
+
+    with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
+        yield
 
 
 @pytest.fixture(scope="session")
@@ -57,6 +83,12 @@ def _no_network(monkeypatch: pytest.MonkeyPatch) -> None:
         return real_connect(self, address)
 
     monkeypatch.setattr(socket.socket, "connect", guarded)
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings: Any) -> None:
+    """The production hasher is slow by design; tests need no protection against brute force."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture

@@ -159,6 +159,8 @@ def require(actor: Actor, action: str, obj: Model | None = None, *, visible_with
     With `visible_with`, an object the actor may not even see raises NotFoundError, so
     the answer does not reveal that it exists; one they see but may not change is a 403.
     """
+    if not _is_active(actor):
+        raise PermissionDeniedError(_("Sign in to do this."))
     if obj is not None and visible_with and not allows(actor, visible_with, obj):
         raise NotFoundError(_("Not found."))
     if not allows(actor, action, obj):

@@ -6,6 +6,8 @@ changes, records an audit row and publishes its event through the outbox.
 
 from __future__ import annotations
 
+import functools
+
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -80,10 +82,14 @@ class _Cleaned:
     addresses: list[AddressIn] | None
 
 
+@functools.cache
 def _country_codes() -> frozenset[str]:
     from babel import Locale
 
-    return frozenset(code for code in Locale("en").territories if code.isalpha() and len(code) == 2)
+    pseudo = {"ZZ", "QO", "EU", "EZ", "UN", "XA", "XB"}  # CLDR regions that are not countries
+    return frozenset(
+        code for code in Locale("en").territories if code.isalpha() and len(code) == 2 and code not in pseudo
+    )
 
 
 def _as_contact_point(item: ContactPointIn | Mapping[str, Any]) -> ContactPointIn:
@@ -438,9 +444,6 @@ def party_merge(*, actor: User, source_id: int, target_id: int) -> Party:
     roles, tags, contact points and addresses are combined, empty fields of the target are
     filled from the source, and the source is archived with `merged_into` set (its history
     stays). Publishes PartiesMerged."""
-    if source_id == target_id:
-        raise PartyMergeError(_("Choose two different parties."))
-    policy.require(actor, "parties.merge_party")
     # Lock both in primary-key order so two opposite merges cannot deadlock.
     locked = {p.pk: p for p in Party.objects.select_for_update().filter(pk__in=sorted([source_id, target_id])).order_by("pk")}
     source, target = locked.get(source_id), locked.get(target_id)
@@ -449,6 +452,8 @@ def party_merge(*, actor: User, source_id: int, target_id: int) -> Party:
             raise NotFoundError(_("Not found."))
         policy.require(actor, "parties.merge_party", party, visible_with="parties.view_party")
     assert source is not None and target is not None
+    if source_id == target_id:
+        raise PartyMergeError(_("Choose two different parties."))
     if source.merged_into_id is not None or target.merged_into_id is not None:
         raise PartyMergeError(_("One of these parties was already merged."))
     if source.kind != target.kind:
