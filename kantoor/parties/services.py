@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from kantoor.core import audit, policy
 from kantoor.core.errors import NotFoundError
+from kantoor.core.events import Event
 from kantoor.core.models import Team, User
 from kantoor.core.outbox import publish
 from kantoor.core.services import require_version
@@ -500,3 +501,20 @@ def party_merge(*, actor: User, source_id: int, target_id: int) -> Party:
     publish(PartiesMerged(company_id=target.company_id, source_id=source.pk, target_id=target.pk,
                           source_name=source.name, actor_id=actor.pk))
     return target
+
+
+def timeline_entry_add(*, party_id: int, kind: str, title: str, body: str = "", event: Event) -> None:
+    """Add an entry to a party's timeline, once per event, so a redelivered event adds
+    nothing. Called by event handlers of any app (a system write: no actor, no audit).
+    Store `title` untranslated (gettext_noop); pages translate it when shown."""
+    row = Party.objects.filter(pk=party_id).values_list("company_id", "merged_into_id").first()
+    if row is None:
+        return
+    company_id, merged_into_id = row
+    # An event about a party merged away since belongs on the surviving party's timeline
+    # (the merge flattens chains, so one hop suffices).
+    TimelineEntry.objects.get_or_create(
+        party_id=merged_into_id or party_id, event_key=event.event_id,
+        defaults={"company_id": company_id, "kind": kind, "title": title, "body": body,
+                  "event_name": event.event_name},
+    )
