@@ -9,8 +9,8 @@ in-process right after it commits; otherwise `kantoor worker` relays them.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
-import threading
 import traceback
 from collections import defaultdict
 from collections.abc import Callable, Iterable
@@ -30,7 +30,6 @@ E = TypeVar("E", bound=Event)
 Handler = Callable[[Any], None]
 
 _handlers: dict[str, list[tuple[str, Handler]]] = defaultdict(list)
-_pending = threading.local()
 
 
 def subscribe(event_cls: type[E], handler: Callable[[E], None]) -> None:
@@ -53,19 +52,15 @@ def publish(event: Event) -> OutboxEvent:
         company_id=event.company_id, name=event.event_name, payload=event.to_payload()
     )
     if settings.KANTOOR_OUTBOX_INLINE:
-        ids: list[int] | None = getattr(_pending, "ids", None)
-        if ids is None:
-            ids = _pending.ids = []
-            transaction.on_commit(_relay_committed)
-        ids.append(row.pk)
+        # One callback per event: Django drops it together with the row when the savepoint
+        # or transaction rolls back, so nothing of a rolled-back publish outlives it.
+        transaction.on_commit(functools.partial(_relay_committed, row.pk))
     return row
 
 
-def _relay_committed() -> None:
-    ids: list[int] = getattr(_pending, "ids", None) or []
-    _pending.ids = None
+def _relay_committed(event_id: int) -> None:
     try:
-        relay(OutboxEvent.objects.filter(pk__in=ids, processed_at__isnull=True).order_by("id"))
+        relay(OutboxEvent.objects.filter(pk=event_id, processed_at__isnull=True))
     except Exception:  # the worker retries; a failed relay must not fail the user's request
         log.exception("in-process outbox relay failed; the worker will retry")
 
@@ -87,9 +82,14 @@ def relay(rows: Iterable[OutboxEvent]) -> int:
 
 
 def _deliver(row: OutboxEvent) -> bool:
-    event = event_type(row.name).from_payload(row.payload)
-    done = set(HandlerReceipt.objects.filter(event=row).values_list("handler", flat=True))
     failure = ""
+    try:
+        event = event_type(row.name).from_payload(row.payload)
+    except Exception:  # an unknown or malformed event must not block the events behind it
+        log.exception("cannot decode %s #%s", row.name, row.pk)
+        _retry_later(row, f"decoding: {traceback.format_exc(limit=5)}")
+        return False
+    done = set(HandlerReceipt.objects.filter(event=row).values_list("handler", flat=True))
     for name, handler in handlers_for(row.name):
         if name in done:
             continue
@@ -105,27 +105,33 @@ def _deliver(row: OutboxEvent) -> bool:
             log.exception("handler %s failed on %s #%s", name, row.name, row.pk)
             failure += f"{name}: {traceback.format_exc(limit=5)}\n"
     if failure:
-        attempts = row.attempts + 1
-        backoff = dt.timedelta(seconds=min(2**attempts, 3600))
-        OutboxEvent.objects.filter(pk=row.pk).update(
-            attempts=attempts, available_at=timezone.now() + backoff, last_error=failure[-4000:]
-        )
+        _retry_later(row, failure)
         return False
     OutboxEvent.objects.filter(pk=row.pk).update(processed_at=timezone.now())
     return True
 
 
+def _retry_later(row: OutboxEvent, failure: str) -> None:
+    """Count the failed attempt and back off exponentially (2 s, 4 s, 8 s… at most an hour)."""
+    attempts = row.attempts + 1
+    backoff = dt.timedelta(seconds=min(2**attempts, 3600))
+    OutboxEvent.objects.filter(pk=row.pk).update(
+        attempts=attempts, available_at=timezone.now() + backoff, last_error=failure[-4000:]
+    )
+
+
 def run_pending_events() -> int:
-    """Relay everything pending now, ignoring back-off; for tests and `kantoor worker --once`."""
-    total = 0
+    """Relay everything pending now, ignoring back-off; for tests and `kantoor worker --once`.
+
+    Each event is tried once per call, oldest first; events that handlers publish meanwhile
+    are relayed too. Failing events do not hide the ones behind them."""
+    total, after = 0, 0
     while True:
-        rows = OutboxEvent.objects.filter(
-            processed_at__isnull=True, attempts__lt=MAX_ATTEMPTS
-        ).order_by("id")[:500]
-        batch = list(rows)
+        batch = list(
+            OutboxEvent.objects.filter(processed_at__isnull=True, attempts__lt=MAX_ATTEMPTS, pk__gt=after)
+            .order_by("id")[:500]
+        )
         if not batch:
             return total
-        completed = relay(batch)
-        total += completed
-        if completed == 0:
-            return total
+        total += relay(batch)
+        after = batch[-1].pk
