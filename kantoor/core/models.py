@@ -210,6 +210,10 @@ class AuditEntry(models.Model):
             raise TypeError("audit entries are append-only")
         super().save(*args, **kwargs)
 
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        # Model.delete() goes through the deletion collector, not the queryset: refuse it here too.
+        raise TypeError("audit entries are append-only")
+
 
 class OutboxEvent(models.Model):
     """A published domain event, written in the publisher's transaction (the outbox)."""
