@@ -6,3 +6,25 @@ class WebConfig(AppConfig):
     name = "kantoor.web"
     label = "web"
     verbose_name = _("Web interface")
+
+    def ready(self) -> None:
+        from kantoor.core import registry
+
+        registry.nav_register(
+            registry.NavItem(
+                section=registry.SETTINGS,
+                label=_("Users"),
+                url_name="web:user-list",
+                permission="core.manage_users",
+                order=10,
+            )
+        )
+        registry.nav_register(
+            registry.NavItem(
+                section=registry.SETTINGS,
+                label=_("Teams"),
+                url_name="web:team-list",
+                permission="core.manage_teams",
+                order=20,
+            )
+        )
