@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -45,16 +45,6 @@ def _skip_postgres_tests_elsewhere(items: list[pytest.Item]) -> None:
     for item in items:
         if "postgres" in item.keywords:
             item.add_marker(skip)
-
-
-@pytest.fixture(autouse=True, scope="session")
-def _fast_password_hashing() -> Iterator[None]:
-    """Hashing a password the production way takes ~0.2 s; tests create hundreds of users.
-    Tests are about rules, not hash strength, so they use Django's fastest hasher."""
-    from django.test import override_settings
-
-    with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
-        yield
 
 
 @pytest.fixture(scope="session")
