@@ -30,7 +30,7 @@ class Command(BaseCommand):
                 step.arguments(parser)
 
     def handle(self, *args: Any, **options: Any) -> None:
-        console = Console(file=self.stdout, no_color=options["no_color"], highlight=False)
+        console = Console(file=self.stdout, no_color=options["no_color"], highlight=False, soft_wrap=True)
         if not options["skip_migrate"]:
             console.print(_("Applying database migrations…"))
             call_command("migrate", interactive=False, verbosity=max(0, options["verbosity"] - 1))

@@ -89,7 +89,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         if options["prod"]:
             self._warn_unapplied_migrations()  # runserver warns by itself
-            workers = options["workers"] or default_workers()
+            workers = default_workers() if options["workers"] is None else options["workers"]
             if workers < 1:
                 raise CommandError(_("--workers must be at least 1."))
             argv = gunicorn_argv(

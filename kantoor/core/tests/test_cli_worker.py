@@ -1,0 +1,111 @@
+"""`kantoor worker`: relays the outbox and runs queued tasks."""
+
+from __future__ import annotations
+
+import io
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.core.management import call_command
+from django.db import transaction
+from django_tasks import task
+from django_tasks_db.models import DBTaskResult
+
+from kantoor.core.events import TeamChanged
+from kantoor.core.models import OutboxEvent
+from kantoor.core.outbox import publish, subscribe
+
+received: list[int] = []
+ran: list[str] = []
+
+
+def on_team_changed_for_test(event: TeamChanged) -> None:
+    received.append(event.team_id)
+
+
+@task()
+def greet(name: str) -> str:
+    ran.append(name)
+    return f"hello {name}"
+
+
+@pytest.fixture
+def listening() -> None:
+    received.clear()
+    ran.clear()
+    subscribe(TeamChanged, on_team_changed_for_test)
+
+
+@pytest.mark.usefixtures("listening")
+def test_worker_once_relays_a_pending_event(company: Any) -> None:
+    with transaction.atomic():
+        row = publish(TeamChanged(company_id=company.pk, team_id=41))
+    out = io.StringIO()
+
+    call_command("worker", "--once", stdout=out)
+
+    row.refresh_from_db()
+    assert row.processed_at is not None
+    assert received == [41]
+    assert OutboxEvent.objects.filter(processed_at__isnull=True).count() == 0
+    assert out.getvalue().strip() == "Relayed 1 events and ran 0 tasks."
+
+
+@pytest.mark.usefixtures("listening")
+def test_worker_once_runs_queued_tasks(db: Any) -> None:
+    result = greet.enqueue("Anna")
+    out = io.StringIO()
+
+    call_command("worker", "--once", stdout=out)
+
+    assert ran == ["Anna"]
+    assert DBTaskResult.objects.get(pk=result.id).status == "SUCCESSFUL"
+    assert out.getvalue().strip() == "Relayed 0 events and ran 1 tasks."
+
+
+@pytest.mark.usefixtures("listening")
+def test_worker_once_without_tasks_only_relays(company: Any) -> None:
+    greet.enqueue("Bert")
+    with transaction.atomic():
+        publish(TeamChanged(company_id=company.pk, team_id=7))
+
+    call_command("worker", "--once", "--no-tasks", stdout=io.StringIO())
+
+    assert received == [7]
+    assert ran == []
+    assert DBTaskResult.objects.get().status == "READY"
+
+
+def test_worker_stops_gracefully_on_sigterm(tmp_path: Path) -> None:
+    env = {
+        **os.environ,
+        "KANTOOR_DATABASE_URL": f"sqlite:///{tmp_path}/worker.sqlite3",
+        "KANTOOR_DATA_DIR": str(tmp_path),
+        "DJANGO_SETTINGS_MODULE": "kantoor.settings",
+    }
+    subprocess.run([sys.executable, "-m", "kantoor", "migrate", "-v0"], env=env, check=True)
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "kantoor", "worker", "--interval", "0.1"],
+        env=env,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert worker.stdout is not None
+        assert worker.stdout.readline().startswith("Worker started: relaying events and running tasks.")
+        time.sleep(0.3)
+        worker.send_signal(signal.SIGTERM)
+        output, _ = worker.communicate(timeout=10)
+    finally:
+        worker.kill()
+    assert worker.returncode == 0
+    assert output.splitlines()[-2:] == [
+        "Stopping after the current work… (press Ctrl+C again to force)",
+        "Worker stopped.",
+    ]
