@@ -98,6 +98,25 @@ def _user_validate(*, username: str, email: str, exclude_pk: int | None = None) 
         raise InvalidInputError(_("The user details are not valid."), field_errors=errors)
 
 
+def _teams_of(company_id: int, team_ids: Iterable[int]) -> list[Team]:
+    """The company's teams with these ids; an unknown id (or another company's) is refused,
+    not silently dropped."""
+    wanted = set(team_ids)
+    teams = list(Team.objects.filter(company_id=company_id, pk__in=wanted))
+    if len(teams) != len(wanted):
+        raise InvalidInputError.for_field("team_ids", _("Unknown team."))
+    return teams
+
+
+def _members_of(company_id: int, member_ids: Iterable[int]) -> list[User]:
+    """The company's users with these ids; an unknown id (or another company's) is refused."""
+    wanted = set(member_ids)
+    members = list(User.objects.filter(company_id=company_id, pk__in=wanted))
+    if len(members) != len(wanted):
+        raise InvalidInputError.for_field("member_ids", _("Unknown user."))
+    return members
+
+
 def _roles_set(user: User, roles: dict[str, str]) -> None:
     for role, scope in roles.items():
         if role not in Role.values:
@@ -151,7 +170,7 @@ def user_create(
         user.set_unusable_password()
     user.save()
     _roles_set(user, roles or {})
-    teams = list(Team.objects.filter(company_id=company_id, pk__in=list(team_ids)))
+    teams = _teams_of(company_id, team_ids)
     user.teams.set(teams)
     audit.record(actor=actor, obj=user, action="create",
                  changes={**{f: [None, getattr(user, f)] for f in USER_FIELDS},
@@ -189,6 +208,8 @@ def user_update(
     _check_language(user.language)
     if user.pk == actor.pk and changes.get("is_active") is False:
         raise ConflictError(_("You cannot deactivate yourself."))
+    if user.pk == actor.pk and roles is not None and Role.ADMIN not in roles:
+        raise ConflictError(_("You cannot remove your own administrator role."))
     user.save()
     diff = audit.diff(before, audit.snapshot(user, USER_FIELDS))
     if roles is not None:
@@ -198,7 +219,7 @@ def user_update(
             diff["roles"] = [old, roles]
     if team_ids is not None:
         old_teams = sorted(user.teams.values_list("pk", flat=True))
-        teams = list(Team.objects.filter(company_id=actor.company_id, pk__in=list(team_ids)))
+        teams = _teams_of(user.company_id, team_ids)
         user.teams.set(teams)
         policy.forget(user)
         new_teams = sorted(t.pk for t in teams)
@@ -233,8 +254,8 @@ def team_create(*, actor: User, name: str, member_ids: Iterable[int] = ()) -> Te
         raise InvalidInputError.for_field("name", _("A team needs a name."))
     if Team.objects.filter(company_id=company_id, name__iexact=name).exists():
         raise InvalidInputError.for_field("name", _("A team with this name exists."))
+    members = _members_of(company_id, member_ids)
     team = Team.objects.create(company_id=company_id, name=name)
-    members = list(User.objects.filter(company_id=company_id, pk__in=list(member_ids)))
     team.members.set(members)
     audit.record(actor=actor, obj=team, action="create",
                  changes={"name": [None, name], "members": [None, [m.pk for m in members]]})
@@ -263,7 +284,7 @@ def team_update(
         team.name = name.strip()
     if member_ids is not None:
         old = sorted(team.members.values_list("pk", flat=True))
-        members = list(User.objects.filter(company_id=team.company_id, pk__in=list(member_ids)))
+        members = _members_of(team.company_id, member_ids)
         new = sorted(m.pk for m in members)
         if old != new:
             team.members.set(members)
