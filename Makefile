@@ -5,13 +5,16 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 PYTEST_ARGS ?=
 
-.PHONY: demo test test-pg lint types check bench messages openapi clean
+.PHONY: venv demo test test-pg lint types check bench messages openapi clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	@$(BIN)/python -m pip install --quiet --upgrade pip
 	@$(BIN)/python -m pip install --quiet -e '.[dev]'
 	@rm -f $(VENV)/.installed-* && touch $@
+
+# Create .venv and install Kantoor with its dev dependencies (every target does this when needed).
+venv: $(STAMP)
 
 # Install, migrate the embedded SQLite database, load the demo company and serve it on :8000.
 demo: $(STAMP)
@@ -29,13 +32,13 @@ test-pg: $(STAMP)
 
 # ruff lint and format check, then the architecture's import contracts.
 lint: $(STAMP)
-	$(BIN)/ruff check kantoor tests
-	$(BIN)/ruff format --check kantoor tests
+	$(BIN)/ruff check kantoor tests conftest.py
+	$(BIN)/ruff format --check kantoor tests conftest.py
 	$(BIN)/lint-imports
 
 # mypy with django-stubs.
 types: $(STAMP)
-	$(BIN)/mypy kantoor
+	$(BIN)/mypy kantoor conftest.py
 
 # Everything CI checks: lint, types, migrations up to date, OpenAPI current, tests.
 check: lint types
