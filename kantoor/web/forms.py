@@ -104,14 +104,18 @@ class PartyForm(forms.Form):
 
 
 class ContactPointForm(forms.Form):
-    kind = forms.ChoiceField(label=_("Kind"), choices=ContactPointKind.choices)
+    # Select fields carry the option a browser preselects as their initial value, so an
+    # untouched blank row counts as unchanged and is skipped rather than refused.
+    kind = forms.ChoiceField(
+        label=_("Kind"), choices=ContactPointKind.choices, initial=ContactPointKind.EMAIL
+    )
     value = forms.CharField(label=_("Value"), max_length=254)
     label = forms.CharField(label=_("Label"), max_length=60, required=False)
     is_primary = forms.BooleanField(label=_("Primary"), required=False)
 
 
 class AddressForm(forms.Form):
-    kind = forms.ChoiceField(label=_("Kind"), choices=AddressKind.choices)
+    kind = forms.ChoiceField(label=_("Kind"), choices=AddressKind.choices, initial=AddressKind.VISIT)
     street = forms.CharField(label=_("Street and number"), max_length=200)
     postal_code = forms.CharField(label=_("Postal code"), max_length=20, required=False)
     city = forms.CharField(label=_("City"), max_length=100)

@@ -9,6 +9,7 @@ from django import template
 from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Model
 from django.http import HttpRequest
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -46,13 +47,20 @@ def nav_current(context: dict[str, Any], url: str) -> bool:
     return request.path.startswith(url)
 
 
+def _item(value: Any) -> str:
+    """One element of a listed value; a row such as a contact point shows its filled parts."""
+    if isinstance(value, list | tuple):
+        return " ".join(str(v) for v in value if v not in (None, "", False, True))
+    return str(value)
+
+
 def _plain(value: Any) -> str:
     if value in (None, "", [], {}):
         return "—"
     if isinstance(value, bool):
         return _("yes") if value else _("no")
     if isinstance(value, list):
-        return "; ".join(_plain(v) if isinstance(v, list | dict) else str(v) for v in value) or "—"
+        return "; ".join(_item(v) for v in value) or "—"
     if isinstance(value, dict):
         return ", ".join(f"{k}: {v}" for k, v in value.items())
     return str(value)
@@ -68,7 +76,7 @@ def audit_changes(entry: AuditEntry, record: Model | None = None) -> list[tuple[
         if record is not None and name not in EXTRA_LABELS:
             with contextlib.suppress(FieldDoesNotExist):
                 label = record._meta.get_field(name).verbose_name
-        rows.append((str(label).capitalize(), _plain(before), _plain(after)))
+        rows.append((capfirst(str(label)), _plain(before), _plain(after)))
     return rows
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import pytest
@@ -28,3 +28,22 @@ def make_party() -> Callable[..., Any]:
         return services.party_create(actor=actor, kind=kind, name=name, **fields)
 
     return make
+
+
+def party_form_data(
+    *,
+    contact_points: Sequence[dict[str, Any]] = (),
+    addresses: Sequence[dict[str, Any]] = (),
+    **fields: Any,
+) -> dict[str, Any]:
+    """The POST body of the party form: its fields plus both row formsets."""
+    data: dict[str, Any] = {"kind": "organisation", "name": "", "language": "en", **fields}
+    for prefix, rows in (("contact_points", contact_points), ("addresses", addresses)):
+        data[f"{prefix}-TOTAL_FORMS"] = str(len(rows))
+        data[f"{prefix}-INITIAL_FORMS"] = "0"
+        data[f"{prefix}-MIN_NUM_FORMS"] = "0"
+        data[f"{prefix}-MAX_NUM_FORMS"] = "1000"
+        for index, row in enumerate(rows):
+            for key, value in row.items():
+                data[f"{prefix}-{index}-{key}"] = value
+    return {k: v for k, v in data.items() if v is not None}

@@ -17,7 +17,7 @@ from kantoor.web.views.shell import LANGUAGE_SESSION_KEY
 class LoginView(auth_views.LoginView):
     """Django's login; a language picked on the login page becomes the user's preference."""
 
-    template_name = "registration/login.html"
+    template_name = "web/auth/login.html"
     redirect_authenticated_user = True
 
     def form_valid(self, form: AuthenticationForm) -> HttpResponse:
@@ -34,27 +34,27 @@ class LoginView(auth_views.LoginView):
 class PasswordResetView(auth_views.PasswordResetView):
     """Sends the reset link through Django's e-mail backend (KANTOOR_EMAIL_* settings)."""
 
-    template_name = "registration/password_reset_form.html"
-    email_template_name = "registration/password_reset_email.txt"
-    subject_template_name = "registration/password_reset_subject.txt"
+    template_name = "web/auth/password_reset_form.html"
+    email_template_name = "web/auth/password_reset_email.txt"
+    subject_template_name = "web/auth/password_reset_subject.txt"
     success_url = reverse_lazy("web:password-reset-done")
 
 
 logout = auth_views.LogoutView.as_view()
 password_change = auth_views.PasswordChangeView.as_view(
-    template_name="registration/password_change_form.html",
+    template_name="web/auth/password_change_form.html",
     success_url=reverse_lazy("web:password-change-done"),
 )
 password_change_done = auth_views.PasswordChangeDoneView.as_view(
-    template_name="registration/password_change_done.html"
+    template_name="web/auth/password_change_done.html"
 )
 password_reset_done = auth_views.PasswordResetDoneView.as_view(
-    template_name="registration/password_reset_done.html"
+    template_name="web/auth/password_reset_done.html"
 )
 password_reset_confirm = auth_views.PasswordResetConfirmView.as_view(
-    template_name="registration/password_reset_confirm.html",
+    template_name="web/auth/password_reset_confirm.html",
     success_url=reverse_lazy("web:password-reset-complete"),
 )
 password_reset_complete = auth_views.PasswordResetCompleteView.as_view(
-    template_name="registration/password_reset_complete.html"
+    template_name="web/auth/password_reset_complete.html"
 )

@@ -425,7 +425,6 @@ def party_merge(request: HttpRequest, party_id: int) -> HttpResponse:
         "other": other,
         "comparison": comparison,
         "error": error,
-        "query": request.GET.get("q", ""),
     }
     return render(request, "web/parties/merge.html", context, status=422 if error else 200)
 

@@ -84,7 +84,7 @@ def search_hits(user: Any, query: str) -> list[dict[str, Any]]:
 @page
 def search(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("q", "")[:100]
-    context = {"query": query, "hits": search_hits(request.user, query)}
+    context = {"query": query, "search_query": query, "hits": search_hits(request.user, query)}
     template = "web/search.html#results" if request.htmx else "web/search.html"
     return render(request, template, context)
 
