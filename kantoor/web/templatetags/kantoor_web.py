@@ -67,11 +67,18 @@ def _plain(value: Any) -> str:
 
 
 @register.simple_tag
-def audit_changes(entry: AuditEntry, record: Model | None = None) -> list[tuple[str, str, str]]:
-    """(field label, before, after) for each change of an audit entry of `record`."""
+def audit_changes(
+    entry: AuditEntry, record: Model | None = None, names: dict[str, dict[Any, str]] | None = None
+) -> list[tuple[str, str, str]]:
+    """(field label, before, after) for each change of an audit entry of `record`; ids of
+    related records show as the names in `names` ({field: {id: name}}) when given."""
     rows = []
     for name, change in entry.changes.items():
         before, after = change if isinstance(change, list) and len(change) == 2 else (None, change)
+        if names and name in names:
+            before, after = (
+                names[name].get(v, f"#{v}") if isinstance(v, int) else v for v in (before, after)
+            )
         label: Any = EXTRA_LABELS.get(name, name.replace("_", " "))
         if record is not None and name not in EXTRA_LABELS:
             with contextlib.suppress(FieldDoesNotExist):

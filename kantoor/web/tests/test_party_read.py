@@ -143,6 +143,8 @@ def test_party_detail_shows_the_record(client: Any, salesperson: Any, make_party
     ):
         assert text in body, text
     assert [entry.action for entry in response.context["history"]] == ["update", "create"]
+    assert response.context["history_names"] == {"owner": {salesperson.pk: str(salesperson)}}
+    assert f"→ {salesperson}</td>" in body
     assert response.context["can_change"] is True
 
 

@@ -109,10 +109,32 @@ def history_visible(user: User, party: Party) -> bool:
     )
 
 
+def _history_names(user: User, history: list[Any]) -> dict[str, dict[Any, str]]:
+    """Names for the ids that audit rows hold (owner, team, organisation): one query per
+    kind that occurs, and only what the user may see."""
+    wanted: dict[str, set[int]] = {"owner": set(), "team": set(), "organisation": set()}
+    for entry in history:
+        for name, ids in wanted.items():
+            change = entry.changes.get(name)
+            if isinstance(change, list):
+                ids.update(v for v in change if isinstance(v, int))
+    sources = {
+        "owner": lambda ids: core_selectors.users_visible(user).filter(pk__in=ids),
+        "team": lambda ids: core_selectors.teams_visible(user).filter(pk__in=ids),
+        "organisation": lambda ids: selectors.parties_visible(user).filter(pk__in=ids),
+    }
+    return {name: {obj.pk: str(obj) for obj in sources[name](ids)} for name, ids in wanted.items() if ids}
+
+
 @page
 def party_detail(request: HttpRequest, party_id: int) -> HttpResponse:
     party = selectors.party_get_for_actor(request.user, party_id)
     show_history = history_visible(request.user, party)
+    history = (
+        list(core_selectors.audit_entries_for("parties.party", party.pk)[:HISTORY_LIMIT])
+        if show_history
+        else []
+    )
     context = {
         "party": party,
         "roles": [PartyRoleType(r).label for r in party.roles.values_list("role", flat=True)],
@@ -130,9 +152,8 @@ def party_detail(request: HttpRequest, party_id: int) -> HttpResponse:
         ),
         "timeline": list(selectors.timeline_of(party)[:HISTORY_LIMIT]),
         "show_history": show_history,
-        "history": list(core_selectors.audit_entries_for("parties.party", party.pk)[:HISTORY_LIMIT])
-        if show_history
-        else [],
+        "history": history,
+        "history_names": _history_names(request.user, history),
         "can_change": party.merged_into_id is None
         and policy.allows(request.user, "parties.change_party", party),
         "can_merge": party.merged_into_id is None
