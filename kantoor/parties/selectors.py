@@ -102,12 +102,17 @@ def party_duplicates(
     base = Party.objects.filter(company_id=company_id, merged_into__isnull=True).exclude(pk=exclude_id)
     found: dict[int, DuplicateMatch] = {}
     if vat_number:
-        for pk, party_name in base.filter(vat_number=vat_number).values_list("pk", "name")[:5]:
+        # Repeating the partial index's condition lets SQLite use it (PostgreSQL infers it);
+        # without it SQLite scans every party of the company on each creation.
+        rows = base.filter(vat_number=vat_number).exclude(vat_number="").values_list("pk", "name")[:5]
+        for pk, party_name in rows:
             found.setdefault(pk, DuplicateMatch(pk, party_name, "vat_number"))
     if emails:
-        rows = base.filter(Exists(ContactPoint.objects.filter(
-            party=OuterRef("pk"), kind=ContactPointKind.EMAIL, normalized_value__in=emails
-        ))).values_list("pk", "name")[:5]
+        # IN (indexed lookup of the e-mail addresses), not a correlated EXISTS per party,
+        # which SQLite evaluates for every party of the company.
+        rows = base.filter(pk__in=ContactPoint.objects.filter(
+            kind=ContactPointKind.EMAIL, normalized_value__in=emails
+        ).values("party_id")).values_list("pk", "name")[:5]
         for pk, party_name in rows:
             found.setdefault(pk, DuplicateMatch(pk, party_name, "email"))
     key = normalise_name(name)
