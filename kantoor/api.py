@@ -12,8 +12,9 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.urls import URLPattern, URLResolver, re_path
-from ninja import NinjaAPI
+from ninja import NinjaAPI, Swagger
 from ninja.openapi.schema import OpenAPISchema
+from ninja.operation import Operation
 
 from kantoor.core import idempotency, problems
 from kantoor.core.api import router as core_router
@@ -34,6 +35,10 @@ class KantoorAPI(NinjaAPI):
         urls.append(re_path(r"^.*$", problems.guard_view(_unknown_route), name="unknown-route"))
         return urls
 
+    def get_openapi_operation_id(self, operation: Operation) -> str:
+        # The endpoint's own name (create_party), unique across the API, for client generators.
+        return operation.view_func.__name__
+
     def get_openapi_schema(self, **kwargs: Any) -> OpenAPISchema:
         schema = super().get_openapi_schema(**kwargs)
         components = schema.setdefault("components", {}).setdefault("schemas", {})
@@ -43,7 +48,10 @@ class KantoorAPI(NinjaAPI):
             for method, operation in operations.items():
                 if method.upper() in idempotency.METHODS:
                     operation.setdefault("parameters", []).append(dict(idempotency.OPENAPI_PARAMETER))
-                operation.setdefault("responses", {})["default"] = {
+                # JSON keys are strings; ninja's int status codes would not sort next to "default".
+                responses = {str(status): spec for status, spec in operation.get("responses", {}).items()}
+                operation["responses"] = responses
+                responses["default"] = {
                     "description": "A problem (RFC 9457): 400, 401, 403, 404, 409, 413 or 422.",
                     "content": {problems.CONTENT_TYPE: {"schema": _PROBLEM_REF}},
                 }
@@ -61,6 +69,8 @@ api = KantoorAPI(
     version="1",
     urls_namespace="api",
     auth=[TokenAuth(), SessionAuth()],
+    # Bundled Swagger UI (ninja's static files, no CDN); no online validator badge either.
+    docs=Swagger(settings={"validatorUrl": None}),
     description=(
         "One API for the whole company: parties, users, teams and audit now; every app adds its router.\n\n"
         "**Authentication**: a personal API token (`Authorization: Bearer knt_…`, made at `POST /tokens` "
