@@ -15,7 +15,7 @@ import pytest
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # sync Playwright + ORM in live_server tests
 
 CHROMIUM = "/usr/bin/chromium"
-PASSWORD = "Kantoor-test-2026!"
+PASSWORD = "Kantoor-test-2026!"  # noqa: S105 - the test users' password, nothing real
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -52,8 +52,16 @@ def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[s
     return {
         **browser_type_launch_args,
         "executable_path": CHROMIUM,
-        "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"],
+        "args": [
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+            "--disable-quic",
+        ],
     }
 
 
@@ -66,9 +74,7 @@ def _no_network(monkeypatch: pytest.MonkeyPatch) -> None:
 
     def guarded(self: socket.socket, address: Any) -> Any:
         host = address[0] if isinstance(address, tuple) else address
-        if isinstance(host, str) and not (
-            host.startswith("127.") or host in {"localhost", "::1"} or host.startswith("/")
-        ):
+        if isinstance(host, str) and not (host.startswith(("127.", "/")) or host in {"localhost", "::1"}):
             raise RuntimeError(f"tests may not connect to {address!r}")
         return real_connect(self, address)
 
@@ -103,16 +109,26 @@ def make_user(company: Any) -> Callable[..., Any]:
     counter = {"n": 0}
 
     def make(
-        *roles: str, scope: str = "company", team: Any = None, in_company: Any = None, username: str = "",
+        *roles: str,
+        scope: str = "company",
+        team: Any = None,
+        in_company: Any = None,
+        username: str = "",
         language: str = "en",
     ) -> Any:
         counter["n"] += 1
         target = in_company or company
         return user_create(
-            actor=None, company_id=target.pk, username=username or f"user{counter['n']}-{'-'.join(roles) or 'none'}",
-            password=PASSWORD, email=f"user{counter['n']}@example.test", first_name=(roles[0] if roles else "no").title(),
-            last_name=f"Tester{counter['n']}", roles=dict.fromkeys(roles, scope),
-            team_ids=[team.pk] if team else [], language=language,
+            actor=None,
+            company_id=target.pk,
+            username=username or f"user{counter['n']}-{'-'.join(roles) or 'none'}",
+            password=PASSWORD,
+            email=f"user{counter['n']}@example.test",
+            first_name=(roles[0] if roles else "no").title(),
+            last_name=f"Tester{counter['n']}",
+            roles=dict.fromkeys(roles, scope),
+            team_ids=[team.pk] if team else [],
+            language=language,
         )
 
     return make

@@ -155,8 +155,9 @@ WHITENOISE_USE_FINDERS = env_bool("KANTOOR_WHITENOISE_USE_FINDERS", True)
 
 EMAIL_BACKEND = os.environ.get(
     "KANTOOR_EMAIL_BACKEND",
-    "django.core.mail.backends.smtp.EmailBackend" if os.environ.get("KANTOOR_EMAIL_HOST") else
-    "django.core.mail.backends.console.EmailBackend",
+    "django.core.mail.backends.smtp.EmailBackend"
+    if os.environ.get("KANTOOR_EMAIL_HOST")
+    else "django.core.mail.backends.console.EmailBackend",
 )
 EMAIL_HOST = os.environ.get("KANTOOR_EMAIL_HOST", "127.0.0.1")
 EMAIL_PORT = int(os.environ.get("KANTOOR_EMAIL_PORT", "25"))

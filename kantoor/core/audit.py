@@ -24,9 +24,14 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def _attname(obj: models.Model, name: str) -> str:
+    field = obj._meta.get_field(name)
+    return field.attname if isinstance(field, models.Field) else name
+
+
 def snapshot(obj: models.Model, fields: list[str]) -> dict[str, Any]:
     """The values of `fields` as JSON-safe plain values (foreign keys as ids)."""
-    return {name: _plain(getattr(obj, obj._meta.get_field(name).attname)) for name in fields}
+    return {name: _plain(getattr(obj, _attname(obj, name))) for name in fields}
 
 
 def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:

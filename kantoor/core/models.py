@@ -104,9 +104,7 @@ class Team(models.Model):
     class Meta:
         verbose_name = _("team")
         verbose_name_plural = _("teams")
-        constraints: ClassVar = [
-            models.UniqueConstraint(fields=["company", "name"], name="team_name_unique")
-        ]
+        constraints: ClassVar = [models.UniqueConstraint(fields=["company", "name"], name="team_name_unique")]
         ordering = ("name",)
 
     def __str__(self) -> str:

@@ -20,9 +20,7 @@ def number_allocate(*, company_id: int, code: str, on: dt.date, prefix: str = ""
     """Take the next number of sequence `code` for the fiscal year containing `on`."""
     if not connection.in_atomic_block:
         raise RuntimeError("numbers are allocated inside the posting transaction")
-    company = Company.objects.only("fiscal_year_start_month", "fiscal_year_start_day").get(
-        pk=company_id
-    )
+    company = Company.objects.only("fiscal_year_start_month", "fiscal_year_start_day").get(pk=company_id)
     year = company.fiscal_year_of(on)
     sequence, _ = NumberSequence.objects.get_or_create(
         company_id=company_id, code=code, year=year, defaults={"prefix": prefix or code.upper()}

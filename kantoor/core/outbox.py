@@ -128,8 +128,9 @@ def run_pending_events() -> int:
     total, after = 0, 0
     while True:
         batch = list(
-            OutboxEvent.objects.filter(processed_at__isnull=True, attempts__lt=MAX_ATTEMPTS, pk__gt=after)
-            .order_by("id")[:500]
+            OutboxEvent.objects.filter(
+                processed_at__isnull=True, attempts__lt=MAX_ATTEMPTS, pk__gt=after
+            ).order_by("id")[:500]
         )
         if not batch:
             return total

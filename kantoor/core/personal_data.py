@@ -53,29 +53,93 @@ def register_core_models() -> None:
     register(
         m.User,
         personal={"username", "first_name", "last_name", "email"},
-        not_personal={"id", "password", "last_login", "is_superuser", "groups",
-                      "user_permissions", "is_staff", "is_active", "date_joined", "company",
-                      "language"},
+        not_personal={
+            "id",
+            "password",
+            "last_login",
+            "is_superuser",
+            "groups",
+            "user_permissions",
+            "is_staff",
+            "is_active",
+            "date_joined",
+            "company",
+            "language",
+        },
     )
-    register(m.Company, personal=set(),
-             not_personal={"id", "name", "base_currency", "country", "fiscal_year_start_month",
-                           "fiscal_year_start_day", "time_zone", "language", "logo", "created_at"})
+    register(
+        m.Company,
+        personal=set(),
+        not_personal={
+            "id",
+            "name",
+            "base_currency",
+            "country",
+            "fiscal_year_start_month",
+            "fiscal_year_start_day",
+            "time_zone",
+            "language",
+            "logo",
+            "created_at",
+        },
+    )
     register(m.Team, personal=set(), not_personal={"id", "company", "name", "members", "version"})
     register(m.RoleAssignment, personal=set(), not_personal={"id", "user", "role", "scope"})
-    register(m.NumberSequence, personal=set(),
-             not_personal={"id", "company", "code", "year", "pattern", "prefix", "next_number"})
-    register(m.ExchangeRate, personal=set(),
-             not_personal={"id", "company", "currency", "valid_from", "rate"})
+    register(
+        m.NumberSequence,
+        personal=set(),
+        not_personal={"id", "company", "code", "year", "pattern", "prefix", "next_number"},
+    )
+    register(m.ExchangeRate, personal=set(), not_personal={"id", "company", "currency", "valid_from", "rate"})
     # Audit and outbox rows may quote personal values; erasure rewrites them by object id.
-    register(m.AuditEntry, personal={"changes", "object_repr"},
-             not_personal={"id", "company", "actor", "action", "model", "object_id", "at"})
-    register(m.OutboxEvent, personal={"payload"},
-             not_personal={"id", "company", "name", "created_at", "available_at", "attempts",
-                           "processed_at", "last_error"})
+    register(
+        m.AuditEntry,
+        personal={"changes", "object_repr"},
+        not_personal={"id", "company", "actor", "action", "model", "object_id", "at"},
+    )
+    register(
+        m.OutboxEvent,
+        personal={"payload"},
+        not_personal={
+            "id",
+            "company",
+            "name",
+            "created_at",
+            "available_at",
+            "attempts",
+            "processed_at",
+            "last_error",
+        },
+    )
     register(m.HandlerReceipt, personal=set(), not_personal={"id", "event", "handler", "processed_at"})
-    register(m.IdempotencyRecord, personal={"body"},
-             not_personal={"id", "user", "key", "method", "path", "request_hash", "status_code",
-                           "content_type", "created_at"})
-    register(m.ApiToken, personal=set(),
-             not_personal={"id", "user", "name", "key_prefix", "key_hash", "is_read_only",
-                           "created_at", "last_used_at", "expires_at", "revoked_at"})
+    register(
+        m.IdempotencyRecord,
+        personal={"body"},
+        not_personal={
+            "id",
+            "user",
+            "key",
+            "method",
+            "path",
+            "request_hash",
+            "status_code",
+            "content_type",
+            "created_at",
+        },
+    )
+    register(
+        m.ApiToken,
+        personal=set(),
+        not_personal={
+            "id",
+            "user",
+            "name",
+            "key_prefix",
+            "key_hash",
+            "is_read_only",
+            "created_at",
+            "last_used_at",
+            "expires_at",
+            "revoked_at",
+        },
+    )

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, TypeGuard, TypeVar
 
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Model, Q, QuerySet
@@ -29,8 +29,14 @@ _grants: dict[str, set[str]] = defaultdict(set)  # role -> actions
 
 CORE_GRANTS: dict[str, set[str]] = {
     Role.MANAGEMENT: {"core.view_user", "core.view_team", "core.view_audit"},
-    Role.ADMIN: {"core.view_user", "core.manage_users", "core.view_team", "core.manage_teams",
-                 "core.view_audit", "core.manage_company"},
+    Role.ADMIN: {
+        "core.view_user",
+        "core.manage_users",
+        "core.view_team",
+        "core.manage_teams",
+        "core.view_audit",
+        "core.manage_company",
+    },
 }
 # Everyone signed in may see colleagues and teams (pickers, owners) and manage own tokens.
 EVERYONE = "*"
@@ -51,7 +57,7 @@ def register_grants(grants: Mapping[str, set[str]]) -> None:
         _grants[str(role)] |= set(actions)
 
 
-def _is_active(actor: Actor) -> bool:
+def _is_active(actor: Actor) -> TypeGuard[User]:
     return isinstance(actor, User) and actor.is_active and actor.company_id is not None
 
 
@@ -83,7 +89,6 @@ def scope_for(actor: Actor, action: str) -> str | None:
     """The widest scope in which the actor may perform `action`, or None."""
     if not _is_active(actor):
         return None
-    assert isinstance(actor, User)
     roles = roles_of(actor)
     if Role.ADMIN in roles:
         return Scope.COMPANY
@@ -105,9 +110,8 @@ def _fields(model: type[Model]) -> ScopeFields:
 def filter_queryset(actor: Actor, action: str, queryset: QuerySet[M]) -> QuerySet[M]:
     """Only the rows the actor may `action` (an empty queryset when none)."""
     scope = scope_for(actor, action)
-    if scope is None:
+    if scope is None or not isinstance(actor, User):  # a scope implies an active user
         return queryset.none()
-    assert isinstance(actor, User)
     fields = _fields(queryset.model)
     queryset = queryset.filter(**{f"{fields.company}_id": actor.company_id})
     if scope == Scope.COMPANY:
@@ -123,17 +127,20 @@ def filter_queryset(actor: Actor, action: str, queryset: QuerySet[M]) -> QuerySe
             condition |= Q(**{f"{fields.owner}__teams__in": teams})
     if not condition:
         return queryset.none()
-    return queryset.filter(condition).distinct() if scope == Scope.TEAM and fields.owner else queryset.filter(condition)
+    return (
+        queryset.filter(condition).distinct()
+        if scope == Scope.TEAM and fields.owner
+        else queryset.filter(condition)
+    )
 
 
 def allows(actor: Actor, action: str, obj: Model | None = None) -> bool:
     """True when the actor may `action`, on `obj` when given."""
     scope = scope_for(actor, action)
-    if scope is None:
+    if scope is None or not isinstance(actor, User):  # a scope implies an active user
         return False
     if obj is None:
         return True
-    assert isinstance(actor, User)
     fields = _fields(type(obj))
     if getattr(obj, f"{fields.company}_id") != actor.company_id:
         return False
@@ -146,9 +153,10 @@ def allows(actor: Actor, action: str, obj: Model | None = None) -> bool:
         teams = set(team_ids_of(actor))
         if fields.team and getattr(obj, f"{fields.team}_id") in teams:
             return True
-        if owner_id is not None and User.teams.through.objects.filter(
-            user_id=owner_id, team_id__in=teams
-        ).exists():
+        if (
+            owner_id is not None
+            and User.teams.through.objects.filter(user_id=owner_id, team_id__in=teams).exists()
+        ):
             return True
     return False
 
@@ -168,7 +176,7 @@ def require(actor: Actor, action: str, obj: Model | None = None, *, visible_with
 
 
 def actor_company_id(actor: Actor) -> int:
-    if not _is_active(actor):
+    company_id = actor.company_id if _is_active(actor) else None
+    if company_id is None:
         raise PermissionDeniedError(_("You are not allowed to do this."))
-    assert isinstance(actor, User) and actor.company_id is not None
-    return actor.company_id
+    return company_id

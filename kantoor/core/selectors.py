@@ -45,4 +45,6 @@ def audit_entries_for(obj_label: str, object_id: int | str) -> QuerySet[AuditEnt
 
 
 def tokens_of(actor: policy.Actor) -> QuerySet[ApiToken]:
-    return ApiToken.objects.filter(user_id=getattr(actor, "pk", None)).order_by("-created_at")
+    if not isinstance(actor, User):
+        return ApiToken.objects.none()
+    return ApiToken.objects.filter(user_id=actor.pk).order_by("-created_at")

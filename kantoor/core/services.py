@@ -78,16 +78,24 @@ def company_create(
         fiscal_year_start_day=fiscal_year_start_day,
         language=_check_language(language),
     )
-    audit.record(actor=None, obj=company, action="create", changes={"name": [None, company.name]},
-                 company_id=company.pk)
+    audit.record(
+        actor=None,
+        obj=company,
+        action="create",
+        changes={"name": [None, company.name]},
+        company_id=company.pk,
+    )
     return company
 
 
 def _user_validate(*, username: str, email: str, exclude_pk: int | None = None) -> None:
     errors: dict[str, list[str]] = {}
+    taken = User.objects.filter(username=username)
+    if exclude_pk is not None:
+        taken = taken.exclude(pk=exclude_pk)
     if not username.strip():
         errors["username"] = [_("A username is required.")]
-    elif User.objects.filter(username=username).exclude(pk=exclude_pk).exists():
+    elif taken.exists():
         errors["username"] = [_("This username is taken.")]
     if email:
         try:
@@ -155,8 +163,12 @@ def user_create(
     _user_validate(username=username, email=email)
     _check_language(language)
     user = User(
-        company_id=company_id, username=username.strip(), email=email, first_name=first_name,
-        last_name=last_name, language=language,
+        company_id=company_id,
+        username=username.strip(),
+        email=email,
+        first_name=first_name,
+        last_name=last_name,
+        language=language,
     )
     if password:
         try:
@@ -172,15 +184,23 @@ def user_create(
     _roles_set(user, roles or {})
     teams = _teams_of(company_id, team_ids)
     user.teams.set(teams)
-    audit.record(actor=actor, obj=user, action="create",
-                 changes={**{f: [None, getattr(user, f)] for f in USER_FIELDS},
-                          "roles": [None, roles or {}], "teams": [None, [t.pk for t in teams]]})
+    audit.record(
+        actor=actor,
+        obj=user,
+        action="create",
+        changes={
+            **{f: [None, getattr(user, f)] for f in USER_FIELDS},
+            "roles": [None, roles or {}],
+            "teams": [None, [t.pk for t in teams]],
+        },
+    )
     publish(UserCreated(company_id=company_id, user_id=user.pk))
     return user
 
 
 def _user_for_admin(actor: User, user_id: int) -> User:
-    user = User.objects.select_for_update().filter(pk=user_id, company_id=actor.company_id).first()
+    company_id = policy.actor_company_id(actor)
+    user = User.objects.select_for_update().filter(pk=user_id, company_id=company_id).first()
     if user is None:
         raise NotFoundError(_("Not found."))
     return user
@@ -219,7 +239,7 @@ def user_update(
             diff["roles"] = [old, roles]
     if team_ids is not None:
         old_teams = sorted(user.teams.values_list("pk", flat=True))
-        teams = _teams_of(user.company_id, team_ids)
+        teams = _teams_of(policy.actor_company_id(actor), team_ids)
         user.teams.set(teams)
         policy.forget(user)
         new_teams = sorted(t.pk for t in teams)
@@ -257,20 +277,29 @@ def team_create(*, actor: User, name: str, member_ids: Iterable[int] = ()) -> Te
     members = _members_of(company_id, member_ids)
     team = Team.objects.create(company_id=company_id, name=name)
     team.members.set(members)
-    audit.record(actor=actor, obj=team, action="create",
-                 changes={"name": [None, name], "members": [None, [m.pk for m in members]]})
+    audit.record(
+        actor=actor,
+        obj=team,
+        action="create",
+        changes={"name": [None, name], "members": [None, [m.pk for m in members]]},
+    )
     publish(TeamChanged(company_id=company_id, team_id=team.pk))
     return team
 
 
 @transaction.atomic
 def team_update(
-    *, actor: User, team_id: int, version: int | None, name: str | None = None,
+    *,
+    actor: User,
+    team_id: int,
+    version: int | None,
+    name: str | None = None,
     member_ids: Iterable[int] | None = None,
 ) -> Team:
     """Rename a team or set its members; refuses a stale version. Publishes TeamChanged."""
     policy.require(actor, "core.manage_teams")
-    team = Team.objects.select_for_update().filter(pk=team_id, company_id=actor.company_id).first()
+    company_id = policy.actor_company_id(actor)
+    team = Team.objects.select_for_update().filter(pk=team_id, company_id=company_id).first()
     if team is None:
         raise NotFoundError(_("Not found."))
     require_version(team, version)
@@ -278,7 +307,11 @@ def team_update(
     if name is not None and name.strip() != team.name:
         if not name.strip():
             raise InvalidInputError.for_field("name", _("A team needs a name."))
-        if Team.objects.filter(company_id=team.company_id, name__iexact=name.strip()).exclude(pk=team.pk).exists():
+        if (
+            Team.objects.filter(company_id=team.company_id, name__iexact=name.strip())
+            .exclude(pk=team.pk)
+            .exists()
+        ):
             raise InvalidInputError.for_field("name", _("A team with this name exists."))
         changes["name"] = [team.name, name.strip()]
         team.name = name.strip()
@@ -309,12 +342,20 @@ def api_token_create(
         raise InvalidInputError.for_field("expires_at", _("The expiry must be in the future."))
     raw = ApiToken.generate_key()
     token = ApiToken.objects.create(
-        user=actor, name=name.strip(), key_prefix=raw[:8], key_hash=ApiToken.hash_key(raw),
-        is_read_only=is_read_only, expires_at=expires_at,
+        user=actor,
+        name=name.strip(),
+        key_prefix=raw[:8],
+        key_hash=ApiToken.hash_key(raw),
+        is_read_only=is_read_only,
+        expires_at=expires_at,
     )
-    audit.record(actor=actor, obj=token, action="create",
-                 changes={"name": [None, token.name], "is_read_only": [None, is_read_only]},
-                 company_id=actor.company_id)
+    audit.record(
+        actor=actor,
+        obj=token,
+        action="create",
+        changes={"name": [None, token.name], "is_read_only": [None, is_read_only]},
+        company_id=actor.company_id,
+    )
     return token, raw
 
 
@@ -322,14 +363,20 @@ def api_token_create(
 def api_token_revoke(*, actor: User, token_id: int) -> ApiToken:
     """Revoke one of the actor's tokens (administrators may revoke any in their company)."""
     policy.require(actor, "core.manage_own_tokens")
-    token = ApiToken.objects.select_for_update().filter(pk=token_id, user__company_id=actor.company_id).first()
+    company_id = policy.actor_company_id(actor)
+    token = ApiToken.objects.select_for_update().filter(pk=token_id, user__company_id=company_id).first()
     if token is None or (token.user_id != actor.pk and not policy.has_permission(actor, "core.manage_users")):
         raise NotFoundError(_("Not found."))
     if token.revoked_at is None:
         token.revoked_at = timezone.now()
         token.save(update_fields=["revoked_at"])
-        audit.record(actor=actor, obj=token, action="revoke", changes={"revoked_at": [None, token.revoked_at]},
-                     company_id=actor.company_id)
+        audit.record(
+            actor=actor,
+            obj=token,
+            action="revoke",
+            changes={"revoked_at": [None, token.revoked_at]},
+            company_id=actor.company_id,
+        )
     return token
 
 
@@ -344,6 +391,7 @@ def exchange_rate_set(*, actor: User, currency: str, valid_from: dt.date, rate: 
     row, created = ExchangeRate.objects.update_or_create(
         company_id=company_id, currency=code, valid_from=valid_from, defaults={"rate": rate}
     )
-    audit.record(actor=actor, obj=row, action="create" if created else "update",
-                 changes={"rate": [None, rate]})
+    audit.record(
+        actor=actor, obj=row, action="create" if created else "update", changes={"rate": [None, rate]}
+    )
     return row
