@@ -16,7 +16,14 @@ from kantoor.core.errors import (
     UnknownCurrencyError,
 )
 from kantoor.core.models import AuditEntry, ExchangeRate
-from kantoor.core.money import Money, currency_exponent, currency_validate, exchange_rate_on, quantize, to_base
+from kantoor.core.money import (
+    Money,
+    currency_exponent,
+    currency_validate,
+    exchange_rate_on,
+    quantize,
+    to_base,
+)
 from kantoor.core.services import exchange_rate_set
 
 
@@ -59,8 +66,9 @@ def test_currency_exponents():
 
 
 @given(
-    amount=st.decimals(min_value=Decimal("-1e12"), max_value=Decimal("1e12"), allow_nan=False,
-                       allow_infinity=False, places=8),
+    amount=st.decimals(
+        min_value=Decimal("-1e12"), max_value=Decimal("1e12"), allow_nan=False, allow_infinity=False, places=8
+    ),
     currency=st.sampled_from(["EUR", "JPY", "BHD", "USD", "GBP", "KWD", "CLP"]),
 )
 def test_quantize_is_idempotent_and_within_half_a_minor_unit(amount, currency):
@@ -107,8 +115,12 @@ def usd_rates(admin_user):
 
 @pytest.mark.parametrize(
     ("day", "rate"),
-    [(dt.date(2026, 1, 1), "1.1"), (dt.date(2026, 1, 31), "1.1"), (dt.date(2026, 2, 1), "1.25"),
-     (dt.date(2027, 6, 30), "1.25")],
+    [
+        (dt.date(2026, 1, 1), "1.1"),
+        (dt.date(2026, 1, 31), "1.1"),
+        (dt.date(2026, 2, 1), "1.25"),
+        (dt.date(2027, 6, 30), "1.25"),
+    ],
 )
 def test_exchange_rate_on_takes_the_latest_rate_on_or_before_the_day(company, usd_rates, day, rate):
     assert exchange_rate_on(company_id=company.pk, currency="USD", on=day) == Decimal(rate)
@@ -138,11 +150,16 @@ def test_to_base_converts_and_rounds_in_the_base_currency(company, usd_rates):
 
 def test_exchange_rate_set_replaces_the_rate_of_the_same_day(admin_user, company, usd_rates):
     exchange_rate_set(actor=admin_user, currency="USD", valid_from=dt.date(2026, 2, 1), rate=Decimal("1.3"))
-    rows = ExchangeRate.objects.filter(company=company).order_by("valid_from").values_list("valid_from", "rate")
+    rows = (
+        ExchangeRate.objects.filter(company=company).order_by("valid_from").values_list("valid_from", "rate")
+    )
     assert [(day, rate.normalize()) for day, rate in rows] == [
-        (dt.date(2026, 1, 1), Decimal("1.1")), (dt.date(2026, 2, 1), Decimal("1.3")),
+        (dt.date(2026, 1, 1), Decimal("1.1")),
+        (dt.date(2026, 2, 1), Decimal("1.3")),
     ]
-    actions = list(AuditEntry.objects.filter(model="core.exchangerate").order_by("id").values_list("action", flat=True))
+    actions = list(
+        AuditEntry.objects.filter(model="core.exchangerate").order_by("id").values_list("action", flat=True)
+    )
     assert actions == ["create", "create", "update"]
 
 
@@ -154,11 +171,14 @@ def test_only_administrators_set_rates_and_refusals_write_nothing(make_user, com
     assert (ExchangeRate.objects.count(), AuditEntry.objects.count()) == (0, audit_rows)
 
 
-@pytest.mark.parametrize(("currency", "rate", "field"), [("XYZ", "1.1", "currency"), ("USD", "0", "rate"),
-                                                         ("USD", "-1", "rate")])
+@pytest.mark.parametrize(
+    ("currency", "rate", "field"), [("XYZ", "1.1", "currency"), ("USD", "0", "rate"), ("USD", "-1", "rate")]
+)
 def test_exchange_rate_set_refuses_bad_input(admin_user, currency, rate, field):
     audit_rows = AuditEntry.objects.count()
     with pytest.raises(InvalidInputError) as refused:  # UnknownCurrencyError is one too
-        exchange_rate_set(actor=admin_user, currency=currency, valid_from=dt.date(2026, 1, 1), rate=Decimal(rate))
+        exchange_rate_set(
+            actor=admin_user, currency=currency, valid_from=dt.date(2026, 1, 1), rate=Decimal(rate)
+        )
     assert list(refused.value.field_errors) == [field]
     assert (ExchangeRate.objects.count(), AuditEntry.objects.count()) == (0, audit_rows)

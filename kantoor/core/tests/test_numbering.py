@@ -46,8 +46,14 @@ def test_sequences_are_separate_per_company_code_and_fiscal_year(company, other_
 
 @pytest.mark.django_db
 def test_the_fiscal_year_follows_the_companys_start(company):
-    april = company_create(name="Tea Importers Ltd", country="GB", base_currency="GBP", time_zone="Europe/London",
-                           fiscal_year_start_month=4, fiscal_year_start_day=1)
+    april = company_create(
+        name="Tea Importers Ltd",
+        country="GB",
+        base_currency="GBP",
+        time_zone="Europe/London",
+        fiscal_year_start_month=4,
+        fiscal_year_start_day=1,
+    )
     assert allocate(april.pk, on=dt.date(2026, 3, 31)) == "INV-2025-00001"
     assert allocate(april.pk, on=dt.date(2026, 4, 1)) == "INV-2026-00001"
     assert allocate(april.pk, on=dt.date(2027, 3, 31)) == "INV-2026-00002"
@@ -56,21 +62,26 @@ def test_the_fiscal_year_follows_the_companys_start(company):
     assert allocate(company.pk, on=dt.date(2026, 3, 31)) == "INV-2026-00001"
 
 
+def allocate_then_fail(company_id: int, code: str = "INV") -> None:
+    """A posting that takes a number, then fails: its transaction rolls back."""
+    with transaction.atomic():
+        number_allocate(company_id=company_id, code=code, on=SPRING)
+        raise LookupError("the posting failed")
+
+
 @pytest.mark.django_db
 def test_a_rolled_back_allocation_leaves_no_gap(company):
     assert allocate(company.pk) == "INV-2026-00001"
-    with pytest.raises(LookupError), transaction.atomic():
-        assert number_allocate(company_id=company.pk, code="INV", on=SPRING) == "INV-2026-00002"
-        raise LookupError("the posting failed")
+    with pytest.raises(LookupError):
+        allocate_then_fail(company.pk)
     assert allocate(company.pk) == "INV-2026-00002"
     assert NumberSequence.objects.get(company=company, code="INV").next_number == 3
 
 
 @pytest.mark.django_db
 def test_a_rolled_back_first_allocation_leaves_no_sequence(company):
-    with pytest.raises(LookupError), transaction.atomic():
-        number_allocate(company_id=company.pk, code="PO", on=SPRING)
-        raise LookupError("the posting failed")
+    with pytest.raises(LookupError):
+        allocate_then_fail(company.pk, code="PO")
     assert NumberSequence.objects.filter(company=company).count() == 0
     assert allocate(company.pk, code="PO") == "PO-2026-00001"
 
@@ -122,16 +133,26 @@ print(f"done {committed} {rolled_back}", flush=True)
 
 def _env(database_url: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("KANTOOR_")}
-    return {**env, "KANTOOR_DATABASE_URL": database_url, "DJANGO_SETTINGS_MODULE": "kantoor.settings",
-            "KANTOOR_OUTBOX_INLINE": "false"}
+    return {
+        **env,
+        "KANTOOR_DATABASE_URL": database_url,
+        "DJANGO_SETTINGS_MODULE": "kantoor.settings",
+        "KANTOOR_OUTBOX_INLINE": "false",
+    }
 
 
-def _run_workers(env: dict[str, str], company_id: int, go: Path, *, workers: int, count: int) -> tuple[int, int]:
+def _run_workers(
+    env: dict[str, str], company_id: int, go: Path, *, workers: int, count: int
+) -> tuple[int, int]:
     """Start the workers, let them all begin at once, and sum what they committed and rolled back."""
     procs = [
-        subprocess.Popen(
+        subprocess.Popen(  # noqa: S603 - this interpreter with the test's own arguments
             [sys.executable, "-c", WORKER, str(company_id), str(count), str(seed), str(go)],
-            env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            env=env,
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
         )
         for seed in range(workers)
     ]
@@ -163,8 +184,10 @@ def test_parallel_processes_allocate_gapless_numbers_on_postgresql(tmp_path):
     # given a company committed to the test database, and four processes with their own connections
     company = company_create(name="Parallel B.V.")
     db = connection.settings_dict
-    url = (f"postgres://{quote(db['USER'], safe='')}:{quote(str(db['PASSWORD']), safe='')}"
-           f"@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}")
+    url = (
+        f"postgres://{quote(db['USER'], safe='')}:{quote(str(db['PASSWORD']), safe='')}"
+        f"@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+    )
     # when they allocate numbers at the same time, and about a third of their postings roll back
     committed, rolled_back = _run_workers(_env(url), company.pk, tmp_path / "go", workers=4, count=30)
     # then the committed numbers are exactly 1..N: no gap, no duplicate
@@ -179,9 +202,22 @@ def test_parallel_processes_allocate_gapless_numbers_on_an_sqlite_file(tmp_path)
     # given a migrated SQLite file (WAL, IMMEDIATE transactions) and a company in it
     path = tmp_path / "kantoor.sqlite3"
     env = _env(f"sqlite:///{path}")
-    subprocess.run([sys.executable, "-m", "kantoor", "migrate", "--skip-checks", "-v0"], env=env, cwd=ROOT, check=True, timeout=300)
-    setup = subprocess.run([sys.executable, "-c", WORKER, "setup"], env=env, cwd=ROOT, check=True,
-                           capture_output=True, text=True, timeout=120)
+    subprocess.run(
+        [sys.executable, "-m", "kantoor", "migrate", "--skip-checks", "-v0"],
+        env=env,
+        cwd=ROOT,
+        check=True,
+        timeout=300,
+    )
+    setup = subprocess.run(  # noqa: S603 - this interpreter with the test's own script
+        [sys.executable, "-c", WORKER, "setup"],
+        env=env,
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     company_id = int(setup.stdout)
     # when four processes allocate numbers at the same time, some postings rolling back
     committed, rolled_back = _run_workers(env, company_id, tmp_path / "go", workers=4, count=25)
@@ -189,8 +225,12 @@ def test_parallel_processes_allocate_gapless_numbers_on_an_sqlite_file(tmp_path)
     assert committed + rolled_back == 100
     assert rolled_back > 0
     with sqlite3.connect(path) as db:
-        numbers = sorted(n for (n,) in db.execute("SELECT object_id FROM core_auditentry WHERE model = 'test.number'"))
-        (next_number,) = db.execute("SELECT next_number FROM core_numbersequence WHERE code = 'INV'").fetchone()
+        numbers = sorted(
+            n for (n,) in db.execute("SELECT object_id FROM core_auditentry WHERE model = 'test.number'")
+        )
+        (next_number,) = db.execute(
+            "SELECT next_number FROM core_numbersequence WHERE code = 'INV'"
+        ).fetchone()
         (journal_mode,) = db.execute("PRAGMA journal_mode").fetchone()
     assert numbers == _expected(committed)
     assert next_number == committed + 1

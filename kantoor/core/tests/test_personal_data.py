@@ -23,8 +23,13 @@ def test_an_undeclared_field_and_a_declaration_of_no_field_are_both_reported(mon
     personal_data.register(Company, personal={"name"}, not_personal={"id", "shoe_size"})
     # then both are reported
     assert [p for p in personal_data.undeclared_fields() if p.startswith("core.company.")] == [
-        "core.company.base_currency", "core.company.country", "core.company.created_at",
-        "core.company.fiscal_year_start_day", "core.company.fiscal_year_start_month",
-        "core.company.language", "core.company.logo", "core.company.time_zone",
+        "core.company.base_currency",
+        "core.company.country",
+        "core.company.created_at",
+        "core.company.fiscal_year_start_day",
+        "core.company.fiscal_year_start_month",
+        "core.company.language",
+        "core.company.logo",
+        "core.company.time_zone",
         "core.company.shoe_size (no such field)",
     ]

@@ -50,8 +50,13 @@ def world(company, admin_user, make_user, outsider) -> dict[str, Any]:
     }
 
     def party(name: str, owner: str | None, team: Team | None) -> None:
-        party_create(actor=admin_user, kind="organisation", name=name,
-                     owner=users[owner].pk if owner else None, team=team.pk if team else None)
+        party_create(
+            actor=admin_user,
+            kind="organisation",
+            name=name,
+            owner=users[owner].pk if owner else None,
+            team=team.pk if team else None,
+        )
 
     party("Alpha", "own_rep", north)
     party("Bravo", "south_rep", north)  # a North team record owned by someone outside North
@@ -104,19 +109,30 @@ def test_which_roles_grant_which_party_actions(role, make_user):
     actor = fresh(make_user(role))
     granted = {action for action in PARTY_ACTIONS if policy.has_permission(actor, action)}
     expected = {
-        "admin": {VIEW, CHANGE, MERGE}, "it": set(), "sales": {VIEW, CHANGE, MERGE},
-        "service": {VIEW, CHANGE, MERGE}, "management": {VIEW, CHANGE, MERGE}, "finance": {VIEW, CHANGE, MERGE},
-        "marketing": {VIEW, CHANGE}, "hr": {VIEW, CHANGE}, "operations": {VIEW, CHANGE}, "legal": {VIEW, CHANGE},
+        "admin": {VIEW, CHANGE, MERGE},
+        "it": set(),
+        "sales": {VIEW, CHANGE, MERGE},
+        "service": {VIEW, CHANGE, MERGE},
+        "management": {VIEW, CHANGE, MERGE},
+        "finance": {VIEW, CHANGE, MERGE},
+        "marketing": {VIEW, CHANGE},
+        "hr": {VIEW, CHANGE},
+        "operations": {VIEW, CHANGE},
+        "legal": {VIEW, CHANGE},
     }[role]
     assert granted == expected
 
 
 def test_everyone_signed_in_sees_colleagues_and_manages_own_tokens(make_user):
     nobody = fresh(make_user())
-    assert [policy.has_permission(nobody, a) for a in ("core.view_user", "core.view_team",
-                                                       "core.manage_own_tokens")] == [True, True, True]
+    assert [
+        policy.has_permission(nobody, a)
+        for a in ("core.view_user", "core.view_team", "core.manage_own_tokens")
+    ] == [True, True, True]
     assert [policy.has_permission(nobody, a) for a in ("core.manage_users", "core.view_audit", VIEW)] == [
-        False, False, False,
+        False,
+        False,
+        False,
     ]
 
 
@@ -157,7 +173,11 @@ def test_a_user_without_a_company_may_do_nothing(world):
 
 def test_require_hides_what_the_actor_may_not_see_and_refuses_what_they_may_not_do(world, make_user):
     alpha = Party.objects.get(name="Alpha")
-    marketer, it_person, south_rep = fresh(make_user("marketing")), fresh(make_user("it")), fresh(world["south_rep"])
+    marketer, it_person, south_rep = (
+        fresh(make_user("marketing")),
+        fresh(make_user("it")),
+        fresh(world["south_rep"]),
+    )
     policy.require(marketer, CHANGE, alpha, visible_with=VIEW)
     with pytest.raises(PermissionDeniedError):  # sees it, may not merge it: 403
         policy.require(marketer, MERGE, alpha, visible_with=VIEW)
@@ -190,7 +210,8 @@ ROLES = st.dictionaries(
 USERS = st.lists(st.tuples(ROLES, st.sets(st.sampled_from([0, 1])), st.booleans()), min_size=1, max_size=4)
 PARTIES = st.lists(
     st.tuples(st.none() | st.integers(min_value=0, max_value=3), st.none() | st.sampled_from([0, 1])),
-    min_size=1, max_size=6,
+    min_size=1,
+    max_size=6,
 )
 
 
@@ -203,14 +224,23 @@ def test_filter_queryset_and_allows_agree_for_every_party(company, admin_user, o
         try:
             teams = [team_create(actor=admin_user, name=f"Team {n}") for n in range(2)]
             people = [
-                user_create(actor=admin_user, username=f"p{n}", password=None, roles=roles,
-                            team_ids=[teams[t].pk for t in team_numbers])
+                user_create(
+                    actor=admin_user,
+                    username=f"p{n}",
+                    password=None,
+                    roles=roles,
+                    team_ids=[teams[t].pk for t in team_numbers],
+                )
                 for n, (roles, team_numbers, _active) in enumerate(users)
             ]
             for n, (owner, team) in enumerate(parties):
-                party_create(actor=admin_user, kind="organisation", name=f"Party {n}",
-                             owner=people[owner % len(people)].pk if owner is not None else None,
-                             team=teams[team].pk if team is not None else None)
+                party_create(
+                    actor=admin_user,
+                    kind="organisation",
+                    name=f"Party {n}",
+                    owner=people[owner % len(people)].pk if owner is not None else None,
+                    team=teams[team].pk if team is not None else None,
+                )
             party_create(actor=outsider, kind="person", name="Someone Else")
             for person, (_roles, _teams, active) in zip(people, users, strict=True):
                 if not active:
@@ -219,7 +249,11 @@ def test_filter_queryset_and_allows_agree_for_every_party(company, admin_user, o
             for person in people:
                 actor = fresh(person)
                 for action in PARTY_ACTIONS:
-                    listed = set(policy.filter_queryset(actor, action, Party.objects.all()).values_list("pk", flat=True))
+                    listed = set(
+                        policy.filter_queryset(actor, action, Party.objects.all()).values_list(
+                            "pk", flat=True
+                        )
+                    )
                     checked = {p.pk for p in Party.objects.all() if policy.allows(actor, action, p)}
                     assert listed == checked
                     assert listed <= ours

@@ -19,7 +19,12 @@ pytestmark = pytest.mark.django_db
 
 
 def counts() -> tuple[int, int, int, int]:
-    return Team.objects.count(), ApiToken.objects.count(), AuditEntry.objects.count(), OutboxEvent.objects.count()
+    return (
+        Team.objects.count(),
+        ApiToken.objects.count(),
+        AuditEntry.objects.count(),
+        OutboxEvent.objects.count(),
+    )
 
 
 def team_events() -> list[int]:
@@ -80,7 +85,9 @@ def test_only_administrators_manage_teams(admin_user, make_user, role):
 def test_team_update_renames_sets_members_and_bumps_the_version(admin_user, make_user):
     first, second = make_user("sales"), make_user("sales")
     team = team_create(actor=admin_user, name="North", member_ids=[first.pk])
-    updated = team_update(actor=admin_user, team_id=team.pk, version=1, name=" North-West ", member_ids=[second.pk])
+    updated = team_update(
+        actor=admin_user, team_id=team.pk, version=1, name=" North-West ", member_ids=[second.pk]
+    )
     updated.refresh_from_db()
     assert (updated.name, updated.version) == ("North-West", 2)
     assert list(updated.members.values_list("pk", flat=True)) == [second.pk]
@@ -122,7 +129,9 @@ def test_team_update_refuses_a_taken_name_and_another_companys_team(admin_user, 
     with pytest.raises(NotFoundError):
         team_update(actor=admin_user, team_id=theirs.pk, version=1, name="Mine now")
     assert list(Team.objects.order_by("pk").values_list("name", "version")) == [
-        ("North", 1), ("South", 1), ("Theirs", 1),
+        ("North", 1),
+        ("South", 1),
+        ("Theirs", 1),
     ]
     assert counts() == before
 
@@ -132,12 +141,18 @@ def test_team_update_refuses_a_taken_name_and_another_companys_team(admin_user, 
 
 def test_api_token_create_returns_the_key_once_and_keeps_only_its_hash(salesperson):
     expires = timezone.now() + dt.timedelta(days=30)
-    token, raw = api_token_create(actor=salesperson, name=" CI export ", is_read_only=True, expires_at=expires)
+    token, raw = api_token_create(
+        actor=salesperson, name=" CI export ", is_read_only=True, expires_at=expires
+    )
     token.refresh_from_db()
     assert raw.startswith("knt_")
     assert len(raw) == 4 + 43  # 32 random bytes, url-safe base64
-    assert (token.user_id, token.name, token.is_read_only, token.expires_at) == (salesperson.pk, "CI export", True,
-                                                                                  expires)
+    assert (token.user_id, token.name, token.is_read_only, token.expires_at) == (
+        salesperson.pk,
+        "CI export",
+        True,
+        expires,
+    )
     assert token.key_hash == hashlib.sha256(raw.encode()).hexdigest()
     assert token.key_prefix == raw[:8]
     assert token.is_active
@@ -146,7 +161,10 @@ def test_api_token_create_returns_the_key_once_and_keeps_only_its_hash(salespers
     assert raw not in stored
     assert raw[8:] not in stored
     entry = AuditEntry.objects.get(model="core.apitoken")
-    assert (entry.action, entry.changes) == ("create", {"name": [None, "CI export"], "is_read_only": [None, True]})
+    assert (entry.action, entry.changes) == (
+        "create",
+        {"name": [None, "CI export"], "is_read_only": [None, True]},
+    )
     assert list(tokens_of(salesperson)) == [token]
 
 
@@ -157,8 +175,10 @@ def test_every_signed_in_user_may_have_tokens(nobody):
 
 @pytest.mark.parametrize(
     ("name", "expires_in", "errors"),
-    [(" ", None, {"name": ["Give the token a name."]}),
-     ("late", dt.timedelta(seconds=-1), {"expires_at": ["The expiry must be in the future."]})],
+    [
+        (" ", None, {"name": ["Give the token a name."]}),
+        ("late", dt.timedelta(seconds=-1), {"expires_at": ["The expiry must be in the future."]}),
+    ],
 )
 def test_api_token_create_refuses_bad_input(salesperson, name, expires_in, errors):
     before = counts()
@@ -183,12 +203,15 @@ def test_api_token_revoke_is_kept_once(salesperson):
     assert not revoked.is_active
     again = api_token_revoke(actor=salesperson, token_id=token.pk)
     assert again.revoked_at == first_revocation
-    actions = list(AuditEntry.objects.filter(model="core.apitoken").order_by("id").values_list("action", flat=True))
+    actions = list(
+        AuditEntry.objects.filter(model="core.apitoken").order_by("id").values_list("action", flat=True)
+    )
     assert actions == ["create", "revoke"]
 
 
-def test_a_colleagues_token_is_not_found_unless_an_administrator_revokes_it(salesperson, make_user, admin_user,
-                                                                             outsider):
+def test_a_colleagues_token_is_not_found_unless_an_administrator_revokes_it(
+    salesperson, make_user, admin_user, outsider
+):
     token, _raw = api_token_create(actor=salesperson, name="laptop")
     manager = make_user("management")
     before = counts()

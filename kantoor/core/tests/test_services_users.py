@@ -18,14 +18,22 @@ STRONG = "Correct-horse-battery-2026"
 
 def counts() -> tuple[int, int, int, int]:
     """What a refused action must leave as it was."""
-    return (User.objects.count(), RoleAssignment.objects.count(), AuditEntry.objects.count(),
-            OutboxEvent.objects.count())
+    return (
+        User.objects.count(),
+        RoleAssignment.objects.count(),
+        AuditEntry.objects.count(),
+        OutboxEvent.objects.count(),
+    )
 
 
 def create(actor: Any, **overrides: Any) -> User:
     values: dict[str, Any] = {
-        "username": "fenna", "password": STRONG, "email": "fenna@example.test", "first_name": "Fenna",
-        "last_name": "Bakker", "roles": {"sales": "team"},
+        "username": "fenna",
+        "password": STRONG,
+        "email": "fenna@example.test",
+        "first_name": "Fenna",
+        "last_name": "Bakker",
+        "roles": {"sales": "team"},
     }
     return user_create(actor=actor, **{**values, **overrides})
 
@@ -36,7 +44,12 @@ def test_user_create_sets_details_roles_teams_and_publishes_user_created(admin_u
     user = create(admin_user, language="nl", roles={"sales": "team", "marketing": "own"}, team_ids=[north.pk])
     user.refresh_from_db()
     assert (user.company_id, user.username, user.email, user.first_name, user.last_name, user.language) == (
-        company.pk, "fenna", "fenna@example.test", "Fenna", "Bakker", "nl",
+        company.pk,
+        "fenna",
+        "fenna@example.test",
+        "Fenna",
+        "Bakker",
+        "nl",
     )
     assert user.is_active
     assert user.check_password(STRONG)
@@ -45,8 +58,10 @@ def test_user_create_sets_details_roles_teams_and_publishes_user_created(admin_u
     assert OutboxEvent.objects.count() == events_before + 1
     event = OutboxEvent.objects.latest("id")
     assert (event.name, event.company_id) == ("core.UserCreated", company.pk)
-    assert {k: v for k, v in event.payload.items() if k != "event_id"} == {"company_id": company.pk,
-                                                                           "user_id": user.pk}
+    assert {k: v for k, v in event.payload.items() if k != "event_id"} == {
+        "company_id": company.pk,
+        "user_id": user.pk,
+    }
 
 
 def test_an_administrator_creates_users_in_their_own_company_only(admin_user, company, other_company):
@@ -64,7 +79,8 @@ def test_invalid_details_are_refused_naming_every_field_and_nothing_is_written(a
     with pytest.raises(InvalidInputError) as refused:
         create(admin_user, username="  ", email="not-an-address")
     assert refused.value.field_errors == {
-        "username": ["A username is required."], "email": ["Enter a valid e-mail address."],
+        "username": ["A username is required."],
+        "email": ["Enter a valid e-mail address."],
     }
     assert counts() == before
 
@@ -80,8 +96,13 @@ def test_a_username_is_unique_across_companies(admin_user, outsider):
 @pytest.mark.parametrize(
     ("password", "messages"),
     [
-        ("abc", ["This password is too short. It must contain at least 8 characters.",
-                 "This password is too common."]),
+        (
+            "abc",
+            [
+                "This password is too short. It must contain at least 8 characters.",
+                "This password is too common.",
+            ],
+        ),
         ("12345678", ["This password is too common.", "This password is entirely numeric."]),
         ("fenna123", ["The password is too similar to the username."]),
     ],
@@ -138,7 +159,7 @@ def test_only_active_administrators_create_users(admin_user, make_user, who):
 
 def test_without_an_actor_a_company_must_be_named(db):
     before = counts()
-    with pytest.raises(InvalidInputError, match="A user belongs to a company."):
+    with pytest.raises(InvalidInputError, match=r"A user belongs to a company\."):
         user_create(actor=None, username="orphan", password=None)
     assert counts() == before
 
@@ -146,9 +167,13 @@ def test_without_an_actor_a_company_must_be_named(db):
 def test_user_update_changes_details_roles_and_teams(admin_user, make_user):
     north = team_create(actor=admin_user, name="North")
     user = make_user("sales", scope="own")
-    user_update(actor=admin_user, user_id=user.pk,
-                changes={"first_name": "Sanne", "email": "sanne@example.test", "language": "nl"},
-                roles={"finance": "company"}, team_ids=[north.pk])
+    user_update(
+        actor=admin_user,
+        user_id=user.pk,
+        changes={"first_name": "Sanne", "email": "sanne@example.test", "language": "nl"},
+        roles={"finance": "company"},
+        team_ids=[north.pk],
+    )
     user.refresh_from_db()
     assert (user.first_name, user.email, user.language) == ("Sanne", "sanne@example.test", "nl")
     assert dict(user.role_assignments.values_list("role", "scope")) == {"finance": "company"}
@@ -178,9 +203,9 @@ def test_user_update_refuses_a_taken_username(admin_user, make_user):
 
 def test_administrators_cannot_deactivate_themselves_or_drop_their_own_admin_role(admin_user):
     before = counts()
-    with pytest.raises(ConflictError, match="You cannot deactivate yourself."):
+    with pytest.raises(ConflictError, match=r"You cannot deactivate yourself\."):
         user_update(actor=admin_user, user_id=admin_user.pk, changes={"is_active": False})
-    with pytest.raises(ConflictError, match="You cannot remove your own administrator role."):
+    with pytest.raises(ConflictError, match=r"You cannot remove your own administrator role\."):
         user_update(actor=admin_user, user_id=admin_user.pk, changes={}, roles={"sales": "company"})
     admin = User.objects.get(pk=admin_user.pk)
     assert admin.is_active
@@ -200,6 +225,8 @@ def test_only_administrators_update_users(make_user):
     manager, colleague = make_user("management"), make_user("sales")
     before = counts()
     with pytest.raises(PermissionDeniedError):
-        user_update(actor=manager, user_id=colleague.pk, changes={"first_name": "X"}, roles={"admin": "company"})
+        user_update(
+            actor=manager, user_id=colleague.pk, changes={"first_name": "X"}, roles={"admin": "company"}
+        )
     assert dict(colleague.role_assignments.values_list("role", "scope")) == {"sales": "company"}
     assert counts() == before

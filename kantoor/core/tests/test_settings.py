@@ -16,8 +16,9 @@ def kantoor(*args: str, env: dict[str, str], code: str = "") -> subprocess.Compl
     """Run `python -m kantoor …` (or a snippet of Python) with exactly the KANTOOR_* variables given."""
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("KANTOOR_", "DJANGO_"))}
     command = [sys.executable, "-c", code] if code else [sys.executable, "-m", "kantoor", *args]
-    return subprocess.run(command, env={**clean, **env}, cwd=ROOT, capture_output=True, text=True, timeout=120,
-                          check=False)
+    return subprocess.run(  # noqa: S603 - this interpreter with the test's own arguments
+        command, env={**clean, **env}, cwd=ROOT, capture_output=True, text=True, timeout=120, check=False
+    )
 
 
 def test_production_settings_pass_the_deployment_checks(tmp_path):
@@ -35,7 +36,9 @@ def test_production_settings_pass_the_deployment_checks(tmp_path):
 
 
 def test_the_trial_defaults_fail_the_deployment_checks(tmp_path):
-    result = kantoor("check", "--deploy", "--fail-level", "WARNING", env={"KANTOOR_DATA_DIR": str(tmp_path / "var")})
+    result = kantoor(
+        "check", "--deploy", "--fail-level", "WARNING", env={"KANTOOR_DATA_DIR": str(tmp_path / "var")}
+    )
     assert result.returncode == 1
     for warning in ("security.W004", "security.W008", "security.W009", "security.W012", "security.W016"):
         assert warning in result.stderr
@@ -65,12 +68,17 @@ with transaction.atomic():  # IMMEDIATE: the write lock is taken at BEGIN, befor
 def test_the_default_database_is_sqlite_in_wal_mode_with_immediate_transactions(tmp_path):
     # given a fresh clone: no data directory yet, no database URL
     data_dir = tmp_path / "fresh" / "var"
-    result = kantoor(env={"KANTOOR_DATA_DIR": str(data_dir), "DJANGO_SETTINGS_MODULE": "kantoor.settings"},
-                     code=SQLITE_PROBE)
+    result = kantoor(
+        env={"KANTOOR_DATA_DIR": str(data_dir), "DJANGO_SETTINGS_MODULE": "kantoor.settings"},
+        code=SQLITE_PROBE,
+    )
     assert result.returncode == 0, result.stderr
     name, modes, writer = result.stdout.splitlines()
     # then the file is made in the data directory, in WAL mode, and writers queue at BEGIN
     assert name == str(data_dir / "kantoor.sqlite3")
     assert (data_dir / "kantoor.sqlite3").exists()
-    assert modes == "IMMEDIATE {'journal_mode': 'wal', 'foreign_keys': 1, 'busy_timeout': 20000, 'synchronous': 1}"
+    assert (
+        modes
+        == "IMMEDIATE {'journal_mode': 'wal', 'foreign_keys': 1, 'busy_timeout': 20000, 'synchronous': 1}"
+    )
     assert writer == "second writer: database is locked"
