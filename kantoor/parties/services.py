@@ -528,8 +528,9 @@ def timeline_entry_add(*, party_id: int, kind: str, title: str, body: str = "", 
     company_id, merged_into_id = row
     # An event about a party merged away since belongs on the surviving party's timeline
     # (the merge flattens chains, so one hop suffices).
-    TimelineEntry.objects.get_or_create(
-        party_id=merged_into_id or party_id, event_key=event.event_id,
-        defaults={"company_id": company_id, "kind": kind, "title": title, "body": body,
-                  "event_name": event.event_name},
-    )
+    # The unique (party, event_key) makes a repeated insert a no-op: one statement, where
+    # get_or_create needed a read, a savepoint and the insert.
+    TimelineEntry.objects.bulk_create([TimelineEntry(
+        party_id=merged_into_id or party_id, event_key=event.event_id, company_id=company_id, kind=kind,
+        title=title, body=body, event_name=event.event_name,
+    )], ignore_conflicts=True)
