@@ -378,3 +378,39 @@ def test_party_merge_permissions(
     assert client.post(url, data).status_code == 302
     second.refresh_from_db()
     assert second.merged_into_id == first.pk
+
+
+def test_person_gets_an_organisation_through_the_picker(
+    client: Any, salesperson: Any, make_party: Any
+) -> None:
+    organisation = make_party(salesperson, "Jansen Transport")
+    make_party(salesperson, "Jansen Janssen", kind="person")
+    client.force_login(salesperson)
+    # the picker offers organisations only, as radio buttons named after the field
+    picker = client.get(
+        reverse("web:party-picker"), {"q": "jans", "field": "organisation", "kind": "organisation"}
+    )
+    assert picker.content.decode().count('type="radio"') == 1
+    assert f'name="organisation" value="{organisation.pk}"> Jansen Transport' in picker.content.decode()
+    # the form for a new contact person starts with the organisation chosen
+    page = client.get(reverse("web:party-create"), {"kind": "person", "organisation": organisation.pk})
+    assert f'name="organisation" value="{organisation.pk}" checked' in page.content.decode()
+    response = client.post(
+        reverse("web:party-create"),
+        party_form_data(
+            kind="person", name="Jan Jansen", organisation=str(organisation.pk), job_title="Planner"
+        ),
+    )
+    assert response.status_code == 302
+    person = Party.objects.get(name="Jan Jansen")
+    assert (person.organisation_id, person.job_title) == (organisation.pk, "Planner")
+    # an organisation cannot have one: the service's error shows at the picker
+    refused = client.post(
+        reverse("web:party-create"),
+        party_form_data(kind="organisation", name="Other B.V.", organisation=str(organisation.pk)),
+    )
+    assert refused.status_code == 422
+    assert refused.context["editor"].form.errors["organisation"] == [
+        "Only a person can be the contact of an organisation."
+    ]
+    assert not Party.objects.filter(name="Other B.V.").exists()
