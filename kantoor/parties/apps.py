@@ -13,11 +13,24 @@ class PartiesConfig(AppConfig):
         from kantoor.parties import events, handlers, models, selectors
 
         everyone = set(Role.values) - {Role.IT}
-        view = {role: {"parties.view_party"} for role in everyone}
-        change = {role: {"parties.change_party"} for role in (
-            Role.SALES, Role.SERVICE, Role.MARKETING, Role.FINANCE, Role.MANAGEMENT, Role.HR, Role.OPERATIONS,
-            Role.LEGAL)}
-        merge = {role: {"parties.merge_party"} for role in (Role.SALES, Role.SERVICE, Role.MANAGEMENT, Role.FINANCE)}
+        view: dict[str, set[str]] = {role: {"parties.view_party"} for role in everyone}
+        change: dict[str, set[str]] = {
+            role: {"parties.change_party"}
+            for role in (
+                Role.SALES,
+                Role.SERVICE,
+                Role.MARKETING,
+                Role.FINANCE,
+                Role.MANAGEMENT,
+                Role.HR,
+                Role.OPERATIONS,
+                Role.LEGAL,
+            )
+        }
+        merge: dict[str, set[str]] = {
+            role: {"parties.merge_party"}
+            for role in (Role.SALES, Role.SERVICE, Role.MANAGEMENT, Role.FINANCE)
+        }
         for grants in (view, change, merge):
             policy.register_grants(grants)
 
@@ -26,29 +39,54 @@ class PartiesConfig(AppConfig):
         outbox.subscribe(events.PartyArchived, handlers.on_party_archived)
         outbox.subscribe(events.PartiesMerged, handlers.on_parties_merged)
 
-        registry.nav_register(registry.NavItem(
-            section=registry.FRONT_OFFICE, label=_("Parties"), url_name="web:party-list",
-            permission="parties.view_party", order=10))
+        registry.nav_register(
+            registry.NavItem(
+                section=registry.FRONT_OFFICE,
+                label=_("Parties"),
+                url_name="web:party-list",
+                permission="parties.view_party",
+                order=10,
+            )
+        )
         registry.search_register("parties", selectors.party_search_hits)
 
         personal_data.register(
             models.Party,
             # A person's name and notes are personal; an organisation's too (sole traders).
             personal={"name", "normalized_name", "job_title", "notes", "vat_number", "coc_number"},
-            not_personal={"id", "company", "kind", "organisation", "country", "language", "tags", "owner",
-                          "team", "is_archived", "merged_into", "version", "created_at", "updated_at"},
+            not_personal={
+                "id",
+                "company",
+                "kind",
+                "organisation",
+                "country",
+                "language",
+                "tags",
+                "owner",
+                "team",
+                "is_archived",
+                "merged_into",
+                "version",
+                "created_at",
+                "updated_at",
+            },
         )
-        personal_data.register(models.PartyRole, personal=set(), not_personal={"id", "party", "role", "since"})
+        personal_data.register(
+            models.PartyRole, personal=set(), not_personal={"id", "party", "role", "since"}
+        )
         personal_data.register(models.Tag, personal=set(), not_personal={"id", "company", "name"})
         personal_data.register(
-            models.ContactPoint, personal={"value", "normalized_value", "label"},
+            models.ContactPoint,
+            personal={"value", "normalized_value", "label"},
             not_personal={"id", "party", "kind", "is_primary"},
         )
         personal_data.register(
-            models.Address, personal={"street", "postal_code", "city", "region"},
+            models.Address,
+            personal={"street", "postal_code", "city", "region"},
             not_personal={"id", "party", "kind", "country", "is_primary"},
         )
         personal_data.register(
-            models.TimelineEntry, personal={"title", "body"},
+            models.TimelineEntry,
+            personal={"title", "body"},
             not_personal={"id", "company", "party", "occurred_at", "kind", "event_name", "event_key"},
         )

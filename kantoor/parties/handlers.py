@@ -16,24 +16,38 @@ def _who(actor_id: int | None) -> str:
 
 # Titles are stored untranslated (gettext_noop) and translated when shown.
 def on_party_created(event: PartyCreated) -> None:
-    timeline_entry_add(party_id=event.party_id, kind="party.created", title=gettext_noop("Party created"),
-                 body=_who(event.actor_id), event=event)
+    timeline_entry_add(
+        party_id=event.party_id,
+        kind="party.created",
+        title=gettext_noop("Party created"),
+        body=_who(event.actor_id),
+        event=event,
+    )
 
 
 def on_party_updated(event: PartyUpdated) -> None:
     fields = ", ".join(event.changed_fields)
-    timeline_entry_add(party_id=event.party_id, kind="party.updated", title=gettext_noop("Details changed"),
-                 body=f"{_who(event.actor_id)}: {fields}".strip(": "),
-                 event=event)
+    timeline_entry_add(
+        party_id=event.party_id,
+        kind="party.updated",
+        title=gettext_noop("Details changed"),
+        body=f"{_who(event.actor_id)}: {fields}".strip(": "),
+        event=event,
+    )
 
 
 def on_party_archived(event: PartyArchived) -> None:
     title = gettext_noop("Archived") if event.is_archived else gettext_noop("Restored")
-    timeline_entry_add(party_id=event.party_id, kind="party.archived", title=title,
-                 body=_who(event.actor_id), event=event)
+    timeline_entry_add(
+        party_id=event.party_id, kind="party.archived", title=title, body=_who(event.actor_id), event=event
+    )
 
 
 def on_parties_merged(event: PartiesMerged) -> None:
-    timeline_entry_add(party_id=event.target_id, kind="party.merged", title=gettext_noop("Merged with another party"),
-                 body=f"{event.source_name} (#{event.source_id})",
-                 event=event)
+    timeline_entry_add(
+        party_id=event.target_id,
+        kind="party.merged",
+        title=gettext_noop("Merged with another party"),
+        body=f"{event.source_name} (#{event.source_id})",
+        event=event,
+    )

@@ -67,8 +67,13 @@ class Party(models.Model):
     name = models.CharField(_("name"), max_length=200)
     normalized_name = models.CharField(max_length=200, editable=False)
     organisation = models.ForeignKey(
-        "self", verbose_name=_("organisation"), on_delete=models.SET_NULL, null=True, blank=True,
-        related_name="contacts", limit_choices_to={"kind": PartyKind.ORGANISATION},
+        "self",
+        verbose_name=_("organisation"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="contacts",
+        limit_choices_to={"kind": PartyKind.ORGANISATION},
     )
     job_title = models.CharField(_("job title"), max_length=120, blank=True)
     vat_number = models.CharField(_("VAT number"), max_length=20, blank=True)
@@ -78,8 +83,12 @@ class Party(models.Model):
     notes = models.TextField(_("notes"), blank=True)
     tags = models.ManyToManyField(Tag, verbose_name=_("tags"), blank=True, related_name="parties")
     owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("owner"), on_delete=models.SET_NULL, null=True,
-        blank=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("owner"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     team = models.ForeignKey(
         Team, verbose_name=_("team"), on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
@@ -97,8 +106,7 @@ class Party(models.Model):
         verbose_name_plural = _("parties")
         indexes: ClassVar = [
             models.Index(fields=["company", "normalized_name", "id"], name="party_name_idx"),
-            models.Index(fields=["company", "vat_number"], name="party_vat_idx",
-                         condition=~Q(vat_number="")),
+            models.Index(fields=["company", "vat_number"], name="party_vat_idx", condition=~Q(vat_number="")),
             models.Index(fields=["company", "-created_at", "-id"], name="party_recent_idx"),
         ]
         constraints: ClassVar = [
@@ -122,9 +130,7 @@ class PartyRole(models.Model):
     since = models.DateTimeField(default=timezone.now)
 
     class Meta:
-        constraints: ClassVar = [
-            models.UniqueConstraint(fields=["party", "role"], name="party_role_unique")
-        ]
+        constraints: ClassVar = [models.UniqueConstraint(fields=["party", "role"], name="party_role_unique")]
         indexes: ClassVar = [models.Index(fields=["role", "party"])]
 
     def __str__(self) -> str:
@@ -182,7 +188,9 @@ class Address(models.Model):
         ordering = ("kind", "-is_primary", "id")
 
     def __str__(self) -> str:
-        return ", ".join(p for p in (self.street, f"{self.postal_code} {self.city}".strip(), self.country) if p)
+        return ", ".join(
+            p for p in (self.street, f"{self.postal_code} {self.city}".strip(), self.country) if p
+        )
 
 
 class TimelineEntry(models.Model):

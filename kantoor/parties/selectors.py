@@ -11,7 +11,14 @@ from django.utils.translation import gettext as _
 from kantoor.core import policy
 from kantoor.core.errors import NotFoundError
 from kantoor.core.registry import SearchHit
-from kantoor.parties.models import ContactPoint, ContactPointKind, Party, PartyRole, TimelineEntry, normalise_name
+from kantoor.parties.models import (
+    ContactPoint,
+    ContactPointKind,
+    Party,
+    PartyRole,
+    TimelineEntry,
+    normalise_name,
+)
 
 
 def parties_visible(actor: policy.Actor) -> QuerySet[Party]:
@@ -20,7 +27,12 @@ def parties_visible(actor: policy.Actor) -> QuerySet[Party]:
 
 
 def party_get_for_actor(actor: policy.Actor, party_id: int) -> Party:
-    party = parties_visible(actor).select_related("organisation", "owner", "team", "merged_into").filter(pk=party_id).first()
+    party = (
+        parties_visible(actor)
+        .select_related("organisation", "owner", "team", "merged_into")
+        .filter(pk=party_id)
+        .first()
+    )
     if party is None:
         raise NotFoundError(_("Not found."))
     return party
@@ -71,9 +83,13 @@ def _search_condition(q: str) -> Q:
     condition = name_prefix_filter(text)
     key = normalise_name(text)
     if "@" in text:
-        condition = Q(Exists(ContactPoint.objects.filter(
-            party=OuterRef("pk"), kind=ContactPointKind.EMAIL, normalized_value=text.lower()
-        )))
+        condition = Q(
+            Exists(
+                ContactPoint.objects.filter(
+                    party=OuterRef("pk"), kind=ContactPointKind.EMAIL, normalized_value=text.lower()
+                )
+            )
+        )
     elif key and len(key) >= 3:
         # A later word of the name ('vries' finds 'Bakkerij de Vries'), or the VAT number.
         condition |= Q(normalized_name__contains=f" {key}") | Q(vat_number=text.replace(" ", "").upper())
@@ -99,7 +115,9 @@ def party_duplicates(
 ) -> list[DuplicateMatch]:
     """Existing live parties with the same VAT number, e-mail or normalised name.
     Three indexed lookups rather than one OR across a join, which no index serves."""
-    base = Party.objects.filter(company_id=company_id, merged_into__isnull=True).exclude(pk=exclude_id)
+    base = Party.objects.filter(company_id=company_id, merged_into__isnull=True)
+    if exclude_id is not None:
+        base = base.exclude(pk=exclude_id)
     found: dict[int, DuplicateMatch] = {}
     if vat_number:
         # Repeating the partial index's condition lets SQLite use it (PostgreSQL infers it);
@@ -110,9 +128,11 @@ def party_duplicates(
     if emails:
         # IN (indexed lookup of the e-mail addresses), not a correlated EXISTS per party,
         # which SQLite evaluates for every party of the company.
-        rows = base.filter(pk__in=ContactPoint.objects.filter(
-            kind=ContactPointKind.EMAIL, normalized_value__in=emails
-        ).values("party_id")).values_list("pk", "name")[:5]
+        rows = base.filter(
+            pk__in=ContactPoint.objects.filter(
+                kind=ContactPointKind.EMAIL, normalized_value__in=emails
+            ).values("party_id")
+        ).values_list("pk", "name")[:5]
         for pk, party_name in rows:
             found.setdefault(pk, DuplicateMatch(pk, party_name, "email"))
     key = normalise_name(name)
@@ -134,7 +154,12 @@ def party_search_hits(actor: Any, query: str, limit: int) -> list[SearchHit]:
         .values_list("pk", "name", "kind", "vat_number")[:limit]
     )
     return [
-        SearchHit(kind=_("Party"), title=name, subtitle=vat or (_("Person") if kind == "person" else _("Organisation")),
-                  url_name="web:party-detail", url_args=(pk,))
+        SearchHit(
+            kind=_("Party"),
+            title=name,
+            subtitle=vat or (_("Person") if kind == "person" else _("Organisation")),
+            url_name="web:party-detail",
+            url_args=(pk,),
+        )
         for pk, name, kind, vat in rows
     ]

@@ -7,14 +7,13 @@ changes, records an audit row and publishes its event through the outbox.
 from __future__ import annotations
 
 import functools
-
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import ForeignKey, ManyToManyRel, ManyToOneRel, OneToOneRel
+from django.db.models import ForeignKey, ManyToManyRel, ManyToOneRel, Model, OneToOneRel
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -48,8 +47,17 @@ from kantoor.parties.validation import (
 )
 
 SCALAR_FIELDS = [
-    "kind", "name", "organisation", "job_title", "vat_number", "coc_number", "country",
-    "language", "notes", "owner", "team",
+    "kind",
+    "name",
+    "organisation",
+    "job_title",
+    "vat_number",
+    "coc_number",
+    "country",
+    "language",
+    "notes",
+    "owner",
+    "team",
 ]
 AUDITED_FIELDS = [*SCALAR_FIELDS, "is_archived"]
 LIST_FIELDS = ["roles", "tags", "contact_points", "addresses"]
@@ -88,9 +96,8 @@ def _country_codes() -> frozenset[str]:
     from babel import Locale
 
     pseudo = {"ZZ", "QO", "EU", "EZ", "UN", "XA", "XB"}  # CLDR regions that are not countries
-    return frozenset(
-        code for code in Locale("en").territories if code.isalpha() and len(code) == 2 and code not in pseudo
-    )
+    codes = (str(code) for code in Locale("en").territories)
+    return frozenset(code for code in codes if code.isalpha() and len(code) == 2 and code not in pseudo)
 
 
 def _as_contact_point(item: ContactPointIn | Mapping[str, Any]) -> ContactPointIn:
@@ -115,8 +122,14 @@ def _clean(
     for name in sorted(unknown):
         fail(name, _("Unknown field."))
     scalars: dict[str, Any] = {}
-    merged = {name: getattr(current, name if name not in ("organisation", "owner", "team") else f"{name}_id")
-              for name in SCALAR_FIELDS} if current else {}
+    merged = (
+        {
+            name: getattr(current, name if name not in ("organisation", "owner", "team") else f"{name}_id")
+            for name in SCALAR_FIELDS
+        }
+        if current
+        else {}
+    )
     merged.update({k: v for k, v in data.items() if k in SCALAR_FIELDS})
 
     kind = merged.get("kind")
@@ -158,21 +171,32 @@ def _clean(
         elif current is not None and organisation_id == current.pk:
             fail("organisation", _("A party cannot be its own organisation."))
     owner_id = merged.get("owner")
-    if owner_id is not None and not (actor is not None and owner_id == actor.pk) and not User.objects.filter(
-        pk=owner_id, company_id=company_id, is_active=True
-    ).exists():
+    if (
+        owner_id is not None
+        and not (actor is not None and owner_id == actor.pk)
+        and not User.objects.filter(pk=owner_id, company_id=company_id, is_active=True).exists()
+    ):
         fail("owner", _("Unknown user."))
     team_id = merged.get("team")
-    if team_id is not None and not (actor is not None and team_id in policy.team_ids_of(actor)) and not (
-        Team.objects.filter(pk=team_id, company_id=company_id).exists()
+    if (
+        team_id is not None
+        and not (actor is not None and team_id in policy.team_ids_of(actor))
+        and not (Team.objects.filter(pk=team_id, company_id=company_id).exists())
     ):
         fail("team", _("Unknown team."))
 
     scalars = {
-        "kind": kind, "name": name, "organisation_id": organisation_id,
-        "job_title": str(merged.get("job_title") or "").strip(), "vat_number": vat, "coc_number": coc,
-        "country": country, "language": language, "notes": str(merged.get("notes") or ""),
-        "owner_id": owner_id, "team_id": team_id,
+        "kind": kind,
+        "name": name,
+        "organisation_id": organisation_id,
+        "job_title": str(merged.get("job_title") or "").strip(),
+        "vat_number": vat,
+        "coc_number": coc,
+        "country": country,
+        "language": language,
+        "notes": str(merged.get("notes") or ""),
+        "owner_id": owner_id,
+        "team_id": team_id,
     }
 
     roles: list[str] | None = None
@@ -224,11 +248,17 @@ def _clean(
             except ValueError as exc:
                 fail(f"{where}.postal_code", str(exc))
                 postal = address.postal_code
-            addresses.append(AddressIn(
-                kind=address.kind, street=address.street.strip()[:200], city=address.city.strip()[:100],
-                country=address_country, postal_code=postal, region=address.region.strip()[:100],
-                is_primary=address.is_primary,
-            ))
+            addresses.append(
+                AddressIn(
+                    kind=address.kind,
+                    street=address.street.strip()[:200],
+                    city=address.city.strip()[:100],
+                    country=address_country,
+                    postal_code=postal,
+                    region=address.region.strip()[:100],
+                    is_primary=address.is_primary,
+                )
+            )
     if errors:
         raise PartyInvalidError(_("Please correct the marked fields."), field_errors=errors)
     return _Cleaned(scalars, roles, tags, contact_points, addresses)
@@ -250,7 +280,9 @@ def _write_lists(party: Party, cleaned: _Cleaned, *, is_new: bool) -> dict[str, 
     if cleaned.tags is not None:
         old_tags = [] if is_new else sorted(party.tags.values_list("name", flat=True))
         if old_tags != cleaned.tags:
-            existing = {t.name: t for t in Tag.objects.filter(company_id=party.company_id, name__in=cleaned.tags)}
+            existing = {
+                t.name: t for t in Tag.objects.filter(company_id=party.company_id, name__in=cleaned.tags)
+            }
             for name in cleaned.tags:
                 if name not in existing:
                     existing[name] = Tag.objects.create(company_id=party.company_id, name=name)
@@ -262,23 +294,43 @@ def _write_lists(party: Party, cleaned: _Cleaned, *, is_new: bool) -> dict[str, 
                 party.tags.set([existing[n] for n in cleaned.tags])
             changes["tags"] = [old_tags, cleaned.tags]
     if cleaned.contact_points is not None:
-        old_points = [] if is_new else [
-            list(row) for row in party.contact_points.values_list("kind", "value", "label", "is_primary")
-        ]
+        old_points = (
+            []
+            if is_new
+            else [
+                list(row) for row in party.contact_points.values_list("kind", "value", "label", "is_primary")
+            ]
+        )
         new_points = [[p.kind, p.value, p.label, p.is_primary] for p, _compared in cleaned.contact_points]
         if old_points != new_points:
             if not is_new:
                 ContactPoint.objects.filter(party=party).delete()
-            ContactPoint.objects.bulk_create([
-                ContactPoint(party=party, kind=p.kind, value=p.value, normalized_value=compared,
-                             label=p.label, is_primary=p.is_primary)
-                for p, compared in cleaned.contact_points
-            ])
+            ContactPoint.objects.bulk_create(
+                [
+                    ContactPoint(
+                        party=party,
+                        kind=p.kind,
+                        value=p.value,
+                        normalized_value=compared,
+                        label=p.label,
+                        is_primary=p.is_primary,
+                    )
+                    for p, compared in cleaned.contact_points
+                ]
+            )
             changes["contact_points"] = [old_points, new_points]
     if cleaned.addresses is not None:
         wanted = [
-            Address(party=party, kind=a.kind, street=a.street, postal_code=a.postal_code, city=a.city,
-                    region=a.region, country=a.country, is_primary=a.is_primary)
+            Address(
+                party=party,
+                kind=a.kind,
+                street=a.street,
+                postal_code=a.postal_code,
+                city=a.city,
+                region=a.region,
+                country=a.country,
+                is_primary=a.is_primary,
+            )
             for a in cleaned.addresses
         ]
         old_addresses = [] if is_new else [f"{a.kind}: {a}" for a in party.addresses.all()]
@@ -296,12 +348,16 @@ def _duplicates_check(
 ) -> None:
     emails = [compared for p, compared in cleaned.contact_points or [] if p.kind == ContactPointKind.EMAIL]
     matches = selectors.party_duplicates(
-        company_id=company_id, name=cleaned.scalars["name"], vat_number=cleaned.scalars["vat_number"],
-        emails=emails, exclude_id=exclude_id,
+        company_id=company_id,
+        name=cleaned.scalars["name"],
+        vat_number=cleaned.scalars["vat_number"],
+        emails=emails,
+        exclude_id=exclude_id,
     )
     visible_ids = set(
-        policy.filter_queryset(actor, "parties.view_party", Party.objects.filter(pk__in=[m.party_id for m in matches]))
-        .values_list("pk", flat=True)
+        policy.filter_queryset(
+            actor, "parties.view_party", Party.objects.filter(pk__in=[m.party_id for m in matches])
+        ).values_list("pk", flat=True)
     )
     unconfirmed = [m for m in matches if m.party_id in visible_ids and m.party_id not in set(confirmed)]
     if unconfirmed:
@@ -331,8 +387,13 @@ def party_create(
     policy.require(actor, "parties.change_party")
     company_id = policy.actor_company_id(actor)
     data: dict[str, Any] = {
-        "kind": kind, "name": name, "roles": roles, "tags": tags,
-        "contact_points": contact_points, "addresses": addresses, **fields,
+        "kind": kind,
+        "name": name,
+        "roles": roles,
+        "tags": tags,
+        "contact_points": contact_points,
+        "addresses": addresses,
+        **fields,
     }
     data.setdefault("owner", actor.pk)
     if "team" not in data:
@@ -341,15 +402,26 @@ def party_create(
     cleaned = _clean(company_id, data, None, actor)
     _duplicates_check(actor, company_id, cleaned, confirmed_duplicate_ids)
     now = timezone.now()
-    party = Party(company_id=company_id, normalized_name=normalise_name(cleaned.scalars["name"]),
-                  created_at=now, updated_at=now, **cleaned.scalars)
+    party = Party(
+        company_id=company_id,
+        normalized_name=normalise_name(cleaned.scalars["name"]),
+        created_at=now,
+        updated_at=now,
+        **cleaned.scalars,
+    )
     # The new record must fall inside the actor's own scope (an 'own' user owns it).
     policy.require(actor, "parties.change_party", party)
     party.save(force_insert=True)
     changes = _write_lists(party, cleaned, is_new=True)
-    audit.record(actor=actor, obj=party, action="create",
-                 changes={**{k: [None, v] for k, v in audit.snapshot(party, SCALAR_FIELDS).items() if v not in (None, "")},
-                          **changes})
+    audit.record(
+        actor=actor,
+        obj=party,
+        action="create",
+        changes={
+            **{k: [None, v] for k, v in audit.snapshot(party, SCALAR_FIELDS).items() if v not in (None, "")},
+            **changes,
+        },
+    )
     publish(PartyCreated(company_id=company_id, party_id=party.pk, name=party.name, actor_id=actor.pk))
     return party
 
@@ -393,8 +465,11 @@ def party_update(
         party.updated_at = timezone.now()
         party.save()
         audit.record(actor=actor, obj=party, action="update", changes=diff)
-        publish(PartyUpdated(company_id=party.company_id, party_id=party.pk,
-                             changed_fields=sorted(diff), actor_id=actor.pk))
+        publish(
+            PartyUpdated(
+                company_id=party.company_id, party_id=party.pk, changed_fields=sorted(diff), actor_id=actor.pk
+            )
+        )
     return party
 
 
@@ -410,10 +485,17 @@ def party_archive(*, actor: User, party_id: int, version: int | None, is_archive
         party.version += 1
         party.updated_at = timezone.now()
         party.save(update_fields=["is_archived", "version", "updated_at"])
-        audit.record(actor=actor, obj=party, action="archive" if is_archived else "restore",
-                     changes={"is_archived": [not is_archived, is_archived]})
-        publish(PartyArchived(company_id=party.company_id, party_id=party.pk, is_archived=is_archived,
-                              actor_id=actor.pk))
+        audit.record(
+            actor=actor,
+            obj=party,
+            action="archive" if is_archived else "restore",
+            changes={"is_archived": [not is_archived, is_archived]},
+        )
+        publish(
+            PartyArchived(
+                company_id=party.company_id, party_id=party.pk, is_archived=is_archived, actor_id=actor.pk
+            )
+        )
     return party
 
 
@@ -427,10 +509,12 @@ def _repoint(source: Party, target: Party) -> dict[str, int]:
     for relation in Party._meta.related_objects:
         if relation.get_accessor_name() in _MERGED_BY_HAND:
             continue
-        model = relation.related_model
+        model = cast("type[Model]", relation.related_model)  # a reverse relation always has its model
         if isinstance(relation, ManyToManyRel):
-            through = relation.through
-            fk = next(f for f in through._meta.fields if isinstance(f, ForeignKey) and f.related_model is Party)
+            through = cast("type[Model]", relation.through)  # resolved to a class once the apps are ready
+            fk = next(
+                f for f in through._meta.fields if isinstance(f, ForeignKey) and f.related_model is Party
+            )
             rows = through._default_manager.filter(**{fk.name: source})
         elif isinstance(relation, ManyToOneRel | OneToOneRel):
             fk = relation.field
@@ -461,13 +545,19 @@ def party_merge(*, actor: User, source_id: int, target_id: int) -> Party:
     filled from the source, and the source is archived with `merged_into` set (its history
     stays). Publishes PartiesMerged."""
     # Lock both in primary-key order so two opposite merges cannot deadlock.
-    locked = {p.pk: p for p in Party.objects.select_for_update().filter(pk__in=sorted([source_id, target_id])).order_by("pk")}
-    source, target = locked.get(source_id), locked.get(target_id)
-    for party in (source, target):
+    locked = {
+        p.pk: p
+        for p in Party.objects.select_for_update()
+        .filter(pk__in=sorted([source_id, target_id]))
+        .order_by("pk")
+    }
+    checked: list[Party] = []
+    for party in (locked.get(source_id), locked.get(target_id)):
         if party is None:
             raise NotFoundError(_("Not found."))
         policy.require(actor, "parties.merge_party", party, visible_with="parties.view_party")
-    assert source is not None and target is not None
+        checked.append(party)
+    source, target = checked
     if source_id == target_id:
         raise PartyMergeError(_("Choose two different parties."))
     if source.merged_into_id is not None or target.merged_into_id is not None:
@@ -476,7 +566,15 @@ def party_merge(*, actor: User, source_id: int, target_id: int) -> Party:
         raise PartyMergeError(_("An organisation cannot be merged with a person."))
 
     filled = {}
-    for name in ("vat_number", "coc_number", "country", "job_title", "organisation_id", "owner_id", "team_id"):
+    for name in (
+        "vat_number",
+        "coc_number",
+        "country",
+        "job_title",
+        "organisation_id",
+        "owner_id",
+        "team_id",
+    ):
         if not getattr(target, name) and getattr(source, name):
             filled[name.removesuffix("_id")] = [getattr(target, name), getattr(source, name)]
             setattr(target, name, getattr(source, name))
@@ -509,12 +607,27 @@ def party_merge(*, actor: User, source_id: int, target_id: int) -> Party:
     source.version += 1
     source.updated_at = timezone.now()
     source.save(update_fields=["merged_into", "is_archived", "version", "updated_at"])
-    audit.record(actor=actor, obj=target, action="merge",
-                 changes={"merged_from": [None, source.pk], **filled, "moved": [None, moved]})
-    audit.record(actor=actor, obj=source, action="merged",
-                 changes={"merged_into": [None, target.pk], "is_archived": [False, True]})
-    publish(PartiesMerged(company_id=target.company_id, source_id=source.pk, target_id=target.pk,
-                          source_name=source.name, actor_id=actor.pk))
+    audit.record(
+        actor=actor,
+        obj=target,
+        action="merge",
+        changes={"merged_from": [None, source.pk], **filled, "moved": [None, moved]},
+    )
+    audit.record(
+        actor=actor,
+        obj=source,
+        action="merged",
+        changes={"merged_into": [None, target.pk], "is_archived": [False, True]},
+    )
+    publish(
+        PartiesMerged(
+            company_id=target.company_id,
+            source_id=source.pk,
+            target_id=target.pk,
+            source_name=source.name,
+            actor_id=actor.pk,
+        )
+    )
     return target
 
 
@@ -530,7 +643,17 @@ def timeline_entry_add(*, party_id: int, kind: str, title: str, body: str = "", 
     # (the merge flattens chains, so one hop suffices).
     # The unique (party, event_key) makes a repeated insert a no-op: one statement, where
     # get_or_create needed a read, a savepoint and the insert.
-    TimelineEntry.objects.bulk_create([TimelineEntry(
-        party_id=merged_into_id or party_id, event_key=event.event_id, company_id=company_id, kind=kind,
-        title=title, body=body, event_name=event.event_name,
-    )], ignore_conflicts=True)
+    TimelineEntry.objects.bulk_create(
+        [
+            TimelineEntry(
+                party_id=merged_into_id or party_id,
+                event_key=event.event_id,
+                company_id=company_id,
+                kind=kind,
+                title=title,
+                body=body,
+                event_name=event.event_name,
+            )
+        ],
+        ignore_conflicts=True,
+    )
