@@ -116,7 +116,11 @@ class BenchContext:
             transient=False,
         ) as bar:
             task = bar.add_task(description, total=total)
-            yield lambda n=1: bar.advance(task, n)
+
+            def advance(n: int = 1) -> None:
+                bar.advance(task, n)
+
+            yield advance
 
 
 @dataclass(frozen=True)
@@ -158,6 +162,12 @@ def run_scenario(scenario: Scenario, options: dict[str, Any], console: Console) 
         console.print_exception(max_frames=8)
         result.error = f"{type(exc).__name__}: {exc}"
     result.seconds = time.perf_counter() - started
+    if hasattr(os, "getloadavg"):  # other work on the machine slows every wall-clock figure
+        result.measurements.append(
+            Measurement.info(
+                "machine load (1 min average)", round(os.getloadavg()[0], 2), note=f"{os.cpu_count()} cores"
+            )
+        )
     return result
 
 

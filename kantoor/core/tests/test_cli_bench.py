@@ -85,4 +85,4 @@ def test_a_failing_scenario_is_reported_not_raised() -> None:
     result = bench.run_scenario(bench.Scenario("x", "", explode), {}, Console(file=io.StringIO()))
 
     assert result.error == "RuntimeError: boom"
-    assert [m.name for m in result.measurements] == ["before"]
+    assert [m.name for m in result.measurements] == ["before", "machine load (1 min average)"]

@@ -16,7 +16,7 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import IO, Any, cast
 
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -93,7 +93,9 @@ class Command(BaseCommand):
         }
         results = self._run_in_fresh_database(names, scenario_options)
 
-        console = Console(file=self.stdout, width=max(Console().width, 140), no_color=options["no_color"])
+        console = Console(
+            file=cast("IO[str]", self.stdout), width=max(Console().width, 140), no_color=options["no_color"]
+        )
         console.print(
             bench.results_table(
                 results, title=_("kantoor bench on %(engine)s") % {"engine": connection.vendor}

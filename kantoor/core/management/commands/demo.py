@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import IO, Any, cast
 
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -30,7 +30,9 @@ class Command(BaseCommand):
                 step.arguments(parser)
 
     def handle(self, *args: Any, **options: Any) -> None:
-        console = Console(file=self.stdout, no_color=options["no_color"], highlight=False, soft_wrap=True)
+        console = Console(
+            file=cast("IO[str]", self.stdout), no_color=options["no_color"], highlight=False, soft_wrap=True
+        )
         if not options["skip_migrate"]:
             console.print(_("Applying database migrations…"))
             call_command("migrate", interactive=False, verbosity=max(0, options["verbosity"] - 1))
@@ -44,7 +46,11 @@ class Command(BaseCommand):
 
             def progress(description: str, total: int) -> Callable[[int], None]:
                 task = bar.add_task(str(description), total=total)
-                return lambda n=1: bar.advance(task, n)
+
+                def advance(n: int = 1) -> None:
+                    bar.advance(task, n)
+
+                return advance
 
             try:
                 loaded = demo.demo_load(progress, options)
