@@ -10,9 +10,11 @@ HTMX pages and the API share the session cookie; token calls need no CSRF token.
 from __future__ import annotations
 
 import datetime as dt
+from functools import partial
 from typing import Any
 
 from django.conf import settings
+from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -60,7 +62,10 @@ class TokenAuth(HttpBearer):
         if row.is_read_only and request.method not in SAFE_METHODS:
             raise PermissionDeniedError(_("This API token may only read."))
         if row.last_used_at is None or now - row.last_used_at >= LAST_USED_PRECISION:
-            ApiToken.objects.filter(pk=row.pk).update(last_used_at=now)
+            # After the call's transaction (at once when there is none): a keyed write runs in
+            # one transaction, and updating the row inside it would hold the token's row lock
+            # until the end, making concurrent calls with the same token wait for each other.
+            transaction.on_commit(partial(_record_use, row.pk, now))
         request.user = user
         request.api_token = row  # type: ignore[attr-defined]
         # The language middleware ran before we knew the user: speak the user's language.
@@ -93,6 +98,10 @@ class SessionAuth(APIKeyCookie):
                 _("The CSRF token is missing or wrong: reload the page, or use an API token.")
             )
         return user
+
+
+def _record_use(token_id: int, moment: dt.datetime) -> None:
+    ApiToken.objects.filter(pk=token_id).update(last_used_at=moment)
 
 
 def actor_of(request: HttpRequest) -> User:

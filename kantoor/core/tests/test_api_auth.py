@@ -46,26 +46,27 @@ def test_only_the_hash_of_a_token_is_stored(salesperson: Any) -> None:
 
 
 def test_last_use_is_recorded_at_most_once_a_minute(
-    salesperson: Any, monkeypatch: pytest.MonkeyPatch
+    salesperson: Any, monkeypatch: pytest.MonkeyPatch, django_capture_on_commit_callbacks: Any
 ) -> None:
     api = Api(Client(), token_for(salesperson))
     token = ApiToken.objects.get(user=salesperson)
     assert token.last_used_at is None
 
-    api.get("/users/me")
-    token.refresh_from_db()
-    first_use = token.last_used_at
+    def use() -> dt.datetime | None:
+        # The use is recorded once the call's transaction is over (here: the test's).
+        with django_capture_on_commit_callbacks(execute=True):
+            api.get("/users/me")
+        token.refresh_from_db()
+        return token.last_used_at
+
+    first_use = use()
     assert first_use is not None
 
     _later(monkeypatch, dt.timedelta(seconds=59))
-    api.get("/users/me")
-    token.refresh_from_db()
-    assert token.last_used_at == first_use
+    assert use() == first_use
 
     moment = _later(monkeypatch, dt.timedelta(seconds=61))
-    api.get("/users/me")
-    token.refresh_from_db()
-    assert token.last_used_at == moment
+    assert use() == moment
 
 
 @pytest.mark.parametrize(
