@@ -83,16 +83,19 @@ def parties(ctx: bench.BenchContext) -> None:
                 advance(250)
         advance(count % 250)
     wall, cpu = time.perf_counter() - started, time.process_time() - cpu_started
-    ctx.record(
-        bench.Measurement.at_least(
-            "create party (wall)",
-            round(count / wall, 1),
-            _("parties/s"),
-            target=TARGET_CREATE_PER_SECOND if connection.vendor == "sqlite" else 0,
-            note=_("%(count)s parties in %(seconds).1f s, one transaction each, events relayed in-process")
-            % {"count": f"{count:,}", "seconds": wall},
+    wall_note = _("%(count)s parties in %(seconds).1f s, one transaction each, events relayed in-process") % {
+        "count": f"{count:,}",
+        "seconds": wall,
+    }
+    rate = round(count / wall, 1)
+    if connection.vendor == "sqlite":  # the target is the embedded default's
+        ctx.record(
+            bench.Measurement.at_least(
+                "create party (wall)", rate, _("parties/s"), target=TARGET_CREATE_PER_SECOND, note=wall_note
+            )
         )
-    )
+    else:
+        ctx.record(bench.Measurement.info("create party (wall)", rate, _("parties/s"), note=wall_note))
     ctx.record(
         bench.Measurement.info(
             "create party (service only)",

@@ -69,6 +69,10 @@ def test_bench_refuses_an_unknown_scenario() -> None:
 
 
 def test_fresh_sqlite_database_is_deleted_afterwards(db: Any) -> None:
+    from django.db import connection
+
+    if connection.vendor != "sqlite":
+        pytest.skip("the database here is not SQLite")
     with bench.fresh_database() as url:
         assert url.startswith("sqlite:///")
         assert url.endswith("/bench.sqlite3")
@@ -86,3 +90,23 @@ def test_a_failing_scenario_is_reported_not_raised() -> None:
 
     assert result.error == "RuntimeError: boom"
     assert [m.name for m in result.measurements] == ["before", "machine load (1 min average)"]
+
+
+def _bench_databases() -> list[str]:
+    from django.db import connection
+
+    with connection._nodb_cursor() as cursor:
+        cursor.execute("SELECT datname FROM pg_database WHERE datname LIKE 'kantoor_bench_%%'")
+        return [row[0] for row in cursor.fetchall()]
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_fresh_postgresql_database_is_created_and_dropped() -> None:
+    name = f"kantoor_bench_{os.getpid()}"
+
+    with bench.fresh_database() as url:
+        assert url.startswith("postgres")
+        assert url.rsplit("/", 1)[1].split("?")[0] == name
+        assert name in _bench_databases()
+    assert name not in _bench_databases()

@@ -35,8 +35,14 @@ def greet(name: str) -> str:
     return f"hello {name}"
 
 
+# The worker is a process of its own: it commits, and closes connections between rounds
+# (which would end a test's enclosing transaction), so these tests use real transactions.
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
 @pytest.fixture
-def listening() -> None:
+def listening(settings: Any) -> None:
+    settings.KANTOOR_OUTBOX_INLINE = False  # as in production, where workers relay
     received.clear()
     ran.clear()
     subscribe(TeamChanged, on_team_changed_for_test)
