@@ -264,3 +264,15 @@ def test_revoking_twice_changes_nothing_the_second_time(salesperson: Any) -> Non
         second = api.post(f"/tokens/{spare.pk}/revoke").json()
 
     assert second == first
+
+
+def test_list_tokens_query_budget(salesperson: Any, django_assert_max_num_queries: Any) -> None:
+    for number in range(20):
+        api_token_create(actor=salesperson, name=f"script {number}")
+    api = Api(Client(), token_for(salesperson))
+
+    # token + tokens
+    with django_assert_max_num_queries(2):
+        response = api.get("/tokens", {"limit": 200})
+
+    assert len(response.json()["items"]) == 21

@@ -230,6 +230,52 @@ def test_update_changes_what_was_sent_and_lists_replace(api: Api, bakery: Party)
     }
 
 
+def test_tags_and_addresses_sent_replace_the_current_ones_and_others_stay(api: Api, salesperson: Any) -> None:
+    shop = party_create(
+        actor=salesperson,
+        kind="organisation",
+        name="Corner Shop",
+        tags=["retail", "north"],
+        addresses=[{"kind": "visit", "street": "Kerkstraat 2", "city": "Urk", "country": "NL"}],
+    )
+
+    replaced = api.patch(
+        f"/parties/{shop.pk}",
+        {
+            "version": 1,
+            "tags": ["vip"],
+            "addresses": [
+                {
+                    "kind": "invoice",
+                    "street": "Postbus 7",
+                    "postal_code": "8321AA",
+                    "city": "Urk",
+                    "country": "NL",
+                }
+            ],
+        },
+    ).json()
+    untouched = api.patch(f"/parties/{shop.pk}", {"version": 2, "job_title": ""}).json()
+
+    assert replaced["tags"] == ["vip"]
+    assert replaced["addresses"] == [
+        {
+            "kind": "invoice",
+            "street": "Postbus 7",
+            "postal_code": "8321 AA",
+            "city": "Urk",
+            "region": "",
+            "country": "NL",
+            "is_primary": False,
+        }
+    ]
+    assert (untouched["tags"], untouched["addresses"], untouched["version"]) == (
+        ["vip"],
+        replaced["addresses"],
+        2,
+    )
+
+
 def test_null_clears_a_relation(api: Api, bakery: Party, salesperson: Any) -> None:
     person = party_create(actor=salesperson, kind="person", name="Jan", organisation=bakery.pk)
 
