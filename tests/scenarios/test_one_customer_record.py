@@ -28,19 +28,29 @@ def test_one_record_per_customer_across_departments(admin_user, make_user):
 
     # given sales registers a prospect with its e-mail address
     bakery = services.party_create(
-        actor=seller, kind="organisation", name="Bakkerij De Vries B.V.", roles=["prospect"],
+        actor=seller,
+        kind="organisation",
+        name="Bakkerij De Vries B.V.",
+        roles=["prospect"],
         contact_points=[{"kind": "email", "value": "info@devries.nl"}],
     )
     # and an old record of the same bakery exists from the previous bookkeeping system
     old = services.party_create(
-        actor=accountant, kind="organisation", name="De Vries Broodbakkers", vat_number="NL853746333B01",
+        actor=accountant,
+        kind="organisation",
+        name="De Vries Broodbakkers",
+        vat_number="NL853746333B01",
         roles=["customer"],
     )
 
     # when service tries to register the bakery again by its e-mail
     with pytest.raises(DuplicatePartyError) as offered:
-        services.party_create(actor=agent, kind="organisation", name="De Vries",
-                              contact_points=[{"kind": "email", "value": "INFO@devries.nl"}])
+        services.party_create(
+            actor=agent,
+            kind="organisation",
+            name="De Vries",
+            contact_points=[{"kind": "email", "value": "INFO@devries.nl"}],
+        )
     # then they are shown the existing record instead of creating a second one
     assert [c["id"] for c in offered.value.candidates] == [bakery.pk]
 
@@ -59,8 +69,15 @@ def test_one_record_per_customer_across_departments(admin_user, make_user):
     assert [p.pk for p in selectors.parties_list(agent, q="NL853746333B01")] == [bakery.pk]
     # and the timeline and audit trail tell the story
     assert list(selectors.timeline_of(bakery).values_list("kind", flat=True)) == [
-        "party.merged", "party.created", "party.created",
+        "party.merged",
+        "party.created",
+        "party.created",
     ]
     assert list(
         AuditEntry.objects.filter(model="parties.party").order_by("id").values_list("object_id", "action")
-    ) == [(str(bakery.pk), "create"), (str(old.pk), "create"), (str(bakery.pk), "merge"), (str(old.pk), "merged")]
+    ) == [
+        (str(bakery.pk), "create"),
+        (str(old.pk), "create"),
+        (str(bakery.pk), "merge"),
+        (str(old.pk), "merged"),
+    ]

@@ -16,14 +16,28 @@ pytestmark = pytest.mark.django_db
 def test_party_create_normalises_identifiers_and_lists(salesperson):
     # when a salesperson creates an organisation with loosely typed details
     party = services.party_create(
-        actor=salesperson, kind="organisation", name="  Bakkerij  De Vries B.V. ", country="nl",
-        vat_number="nl 8537.46.333.B01", coc_number="3437 4865", roles=["customer", "prospect"],
+        actor=salesperson,
+        kind="organisation",
+        name="  Bakkerij  De Vries B.V. ",
+        country="nl",
+        vat_number="nl 8537.46.333.B01",
+        coc_number="3437 4865",
+        roles=["customer", "prospect"],
         tags=["bakery", " bakery ", "utrecht"],
-        contact_points=[{"kind": "email", "value": "Info@DeVries.nl", "is_primary": True},
-                        {"kind": "phone", "value": "+31 30 123 4567"},
-                        {"kind": "website", "value": "devries.nl"}],
-        addresses=[{"kind": "visit", "street": "Oudegracht 1", "postal_code": "3511ab", "city": "Utrecht",
-                    "country": "nl"}],
+        contact_points=[
+            {"kind": "email", "value": "Info@DeVries.nl", "is_primary": True},
+            {"kind": "phone", "value": "+31 30 123 4567"},
+            {"kind": "website", "value": "devries.nl"},
+        ],
+        addresses=[
+            {
+                "kind": "visit",
+                "street": "Oudegracht 1",
+                "postal_code": "3511ab",
+                "city": "Utrecht",
+                "country": "nl",
+            }
+        ],
     )
     # then every value is stored in its canonical form
     party.refresh_from_db()
@@ -57,15 +71,30 @@ def test_party_create_refuses_invalid_input_naming_every_field(salesperson):
     events = OutboxEvent.objects.count()
     with pytest.raises(PartyInvalidError) as refused:
         services.party_create(
-            actor=salesperson, kind="robot", name=" ", vat_number="NL123", coc_number="??",
-            country="XX", language="fr", roles=["boss"],
+            actor=salesperson,
+            kind="robot",
+            name=" ",
+            vat_number="NL123",
+            coc_number="??",
+            country="XX",
+            language="fr",
+            roles=["boss"],
             contact_points=[{"kind": "email", "value": "not-an-email"}, {"kind": "phone", "value": "abc"}],
             addresses=[{"kind": "visit", "street": "", "city": "", "country": "ZZ"}],
         )
     assert sorted(refused.value.field_errors) == [
-        "addresses.0.city", "addresses.0.country", "addresses.0.street", "coc_number",
-        "contact_points.0.value", "contact_points.1.value", "country", "kind", "language", "name",
-        "roles", "vat_number",
+        "addresses.0.city",
+        "addresses.0.country",
+        "addresses.0.street",
+        "coc_number",
+        "contact_points.0.value",
+        "contact_points.1.value",
+        "country",
+        "kind",
+        "language",
+        "name",
+        "roles",
+        "vat_number",
     ]
     assert refused.value.status == 422
     assert Party.objects.count() == 0
@@ -77,10 +106,16 @@ def test_party_create_refuses_invalid_input_naming_every_field(salesperson):
     ("existing", "new", "reason"),
     [
         ({"name": "Acme B.V."}, {"name": "ACME bv"}, "name"),
-        ({"name": "Acme", "vat_number": "NL853746333B01"}, {"name": "Other", "vat_number": "NL853746333B01"},
-         "vat_number"),
-        ({"name": "Acme", "contact_points": [{"kind": "email", "value": "a@acme.nl"}]},
-         {"name": "Other", "contact_points": [{"kind": "email", "value": "A@ACME.NL"}]}, "email"),
+        (
+            {"name": "Acme", "vat_number": "NL853746333B01"},
+            {"name": "Other", "vat_number": "NL853746333B01"},
+            "vat_number",
+        ),
+        (
+            {"name": "Acme", "contact_points": [{"kind": "email", "value": "a@acme.nl"}]},
+            {"name": "Other", "contact_points": [{"kind": "email", "value": "A@ACME.NL"}]},
+            "email",
+        ),
     ],
 )
 def test_party_create_offers_duplicates_and_accepts_confirmation(salesperson, existing, new, reason):
@@ -94,21 +129,31 @@ def test_party_create_offers_duplicates_and_accepts_confirmation(salesperson, ex
     assert refused.value.as_problem()["duplicates"] == refused.value.candidates
     assert (Party.objects.count(), OutboxEvent.objects.count()) == (1, events_before)
     # when the user confirms they are different parties, it is created
-    second = services.party_create(actor=salesperson, kind="organisation", confirmed_duplicate_ids=[first.pk], **new)
+    second = services.party_create(
+        actor=salesperson, kind="organisation", confirmed_duplicate_ids=[first.pk], **new
+    )
     assert Party.objects.count() == 2
     assert second.pk != first.pk
 
 
 def test_duplicates_are_per_company(salesperson, outsider):
     services.party_create(actor=outsider, kind="organisation", name="Acme", vat_number="NL853746333B01")
-    party = services.party_create(actor=salesperson, kind="organisation", name="Acme", vat_number="NL853746333B01")
+    party = services.party_create(
+        actor=salesperson, kind="organisation", name="Acme", vat_number="NL853746333B01"
+    )
     assert party.company_id == salesperson.company_id
 
 
 def test_person_contact_of_organisation(salesperson):
     org = services.party_create(actor=salesperson, kind="organisation", name="Acme")
-    person = services.party_create(actor=salesperson, kind="person", name="Anna de Boer", organisation=org.pk,
-                                   job_title="Buyer", roles=["contact"])
+    person = services.party_create(
+        actor=salesperson,
+        kind="person",
+        name="Anna de Boer",
+        organisation=org.pk,
+        job_title="Buyer",
+        roles=["contact"],
+    )
     assert list(org.contacts.values_list("pk", "job_title")) == [(person.pk, "Buyer")]
     with pytest.raises(PartyInvalidError) as refused:
         services.party_create(actor=salesperson, kind="organisation", name="Sub", organisation=org.pk)

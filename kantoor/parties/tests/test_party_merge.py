@@ -16,17 +16,30 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def pair(salesperson):
     target = services.party_create(
-        actor=salesperson, kind="organisation", name="De Vries Bakkerij", roles=["customer"], tags=["bakery"],
+        actor=salesperson,
+        kind="organisation",
+        name="De Vries Bakkerij",
+        roles=["customer"],
+        tags=["bakery"],
         contact_points=[{"kind": "email", "value": "info@devries.nl"}],
     )
     source = services.party_create(
-        actor=salesperson, kind="organisation", name="Bakkerij de Vries (old)", roles=["customer", "supplier"],
-        tags=["utrecht"], vat_number="NL853746333B01",
-        contact_points=[{"kind": "email", "value": "INFO@devries.nl"}, {"kind": "phone", "value": "030 1234567"}],
+        actor=salesperson,
+        kind="organisation",
+        name="Bakkerij de Vries (old)",
+        roles=["customer", "supplier"],
+        tags=["utrecht"],
+        vat_number="NL853746333B01",
+        contact_points=[
+            {"kind": "email", "value": "INFO@devries.nl"},
+            {"kind": "phone", "value": "030 1234567"},
+        ],
         addresses=[{"kind": "invoice", "street": "Oudegracht 1", "city": "Utrecht", "country": "NL"}],
         confirmed_duplicate_ids=[target.pk],
     )
-    contact = services.party_create(actor=salesperson, kind="person", name="Anna de Boer", organisation=source.pk)
+    contact = services.party_create(
+        actor=salesperson, kind="person", name="Anna de Boer", organisation=source.pk
+    )
     run_pending_events()
     return source, target, contact
 
@@ -41,7 +54,8 @@ def test_party_merge_moves_everything_to_the_target(salesperson, pair):
     assert sorted(merged.roles.values_list("role", flat=True)) == ["customer", "supplier"]
     assert sorted(merged.tags.values_list("name", flat=True)) == ["bakery", "utrecht"]
     assert sorted(merged.contact_points.values_list("kind", "normalized_value")) == [
-        ("email", "info@devries.nl"), ("phone", "0301234567"),
+        ("email", "info@devries.nl"),
+        ("phone", "0301234567"),
     ]
     # and empty fields were filled from the source; references (addresses, contacts) moved
     assert merged.vat_number == "NL853746333B01"
@@ -52,10 +66,15 @@ def test_party_merge_moves_everything_to_the_target(salesperson, pair):
     assert (source.merged_into_id, source.is_archived) == (target.pk, True)
     # and the timeline keeps both histories plus the merge
     assert sorted(TimelineEntry.objects.filter(party=target).values_list("kind", flat=True)) == [
-        "party.created", "party.created", "party.merged",
+        "party.created",
+        "party.created",
+        "party.merged",
     ]
-    assert list(AuditEntry.objects.filter(model="parties.party", object_id=str(target.pk), action="merge").values_list(
-        "changes__merged_from", flat=True)) == [[None, source.pk]]
+    assert list(
+        AuditEntry.objects.filter(
+            model="parties.party", object_id=str(target.pk), action="merge"
+        ).values_list("changes__merged_from", flat=True)
+    ) == [[None, source.pk]]
     event = OutboxEvent.objects.get(name="parties.PartiesMerged")
     assert (event.payload["source_id"], event.payload["target_id"]) == (source.pk, target.pk)
 

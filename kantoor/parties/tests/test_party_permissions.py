@@ -22,8 +22,11 @@ def world(admin_user, make_user, outsider):
     party = services.party_create(actor=owner, kind="organisation", name="Acme")
     other = services.party_create(actor=owner, kind="organisation", name="Beta")
     return {
-        "party": party, "other": other,
-        "anonymous": AnonymousUser(), "no role": make_user(), "other company": outsider,
+        "party": party,
+        "other": other,
+        "anonymous": AnonymousUser(),
+        "no role": make_user(),
+        "other company": outsider,
         "other team": make_user("sales", scope="team", team=south),
         "teammate": make_user("sales", scope="team", team=north),
         "owner": owner,
@@ -31,11 +34,15 @@ def world(admin_user, make_user, outsider):
 
 
 CALLS = {
-    "update": lambda actor, w: services.party_update(actor=actor, party_id=w["party"].pk, version=1,
-                                                     changes={"notes": "x"}),
-    "archive": lambda actor, w: services.party_archive(actor=actor, party_id=w["party"].pk, version=1,
-                                                       is_archived=True),
-    "merge": lambda actor, w: services.party_merge(actor=actor, source_id=w["other"].pk, target_id=w["party"].pk),
+    "update": lambda actor, w: services.party_update(
+        actor=actor, party_id=w["party"].pk, version=1, changes={"notes": "x"}
+    ),
+    "archive": lambda actor, w: services.party_archive(
+        actor=actor, party_id=w["party"].pk, version=1, is_archived=True
+    ),
+    "merge": lambda actor, w: services.party_merge(
+        actor=actor, source_id=w["other"].pk, target_id=w["party"].pk
+    ),
 }
 
 
@@ -43,8 +50,12 @@ CALLS = {
 @pytest.mark.parametrize(
     ("who", "refusal"),
     # Signed-in users who may not see the party learn nothing of it (404).
-    [("anonymous", PermissionDeniedError), ("no role", NotFoundError), ("other company", NotFoundError),
-     ("other team", NotFoundError)],
+    [
+        ("anonymous", PermissionDeniedError),
+        ("no role", NotFoundError),
+        ("other company", NotFoundError),
+        ("other team", NotFoundError),
+    ],
 )
 def test_refused_writes_change_nothing(world, call, who, refusal):
     events = OutboxEvent.objects.count()
@@ -63,8 +74,9 @@ def test_allowed_writes(world, call, who):
     assert Party.objects.get(pk=world["party"].pk).version == 2
 
 
-@pytest.mark.parametrize(("who", "refusal"), [("anonymous", PermissionDeniedError),
-                                              ("no role", PermissionDeniedError)])
+@pytest.mark.parametrize(
+    ("who", "refusal"), [("anonymous", PermissionDeniedError), ("no role", PermissionDeniedError)]
+)
 def test_party_create_refused(world, who, refusal):
     count = Party.objects.count()
     with pytest.raises(refusal):
@@ -75,7 +87,9 @@ def test_party_create_refused(world, who, refusal):
 def test_own_scope_user_cannot_create_for_someone_else(make_user, world):
     own = make_user("sales", scope="own")
     with pytest.raises(PermissionDeniedError):
-        services.party_create(actor=own, kind="organisation", name="Gamma", owner=world["owner"].pk, team=None)
+        services.party_create(
+            actor=own, kind="organisation", name="Gamma", owner=world["owner"].pk, team=None
+        )
     assert not Party.objects.filter(name="Gamma").exists()
     mine = services.party_create(actor=own, kind="organisation", name="Gamma")
     assert mine.owner_id == own.pk

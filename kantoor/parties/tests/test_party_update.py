@@ -16,21 +16,28 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def acme(salesperson):
     return services.party_create(
-        actor=salesperson, kind="organisation", name="Acme", roles=["prospect"],
+        actor=salesperson,
+        kind="organisation",
+        name="Acme",
+        roles=["prospect"],
         contact_points=[{"kind": "email", "value": "info@acme.nl"}],
     )
 
 
 def test_party_update_records_field_level_changes(salesperson, acme):
     party = services.party_update(
-        actor=salesperson, party_id=acme.pk, version=1,
+        actor=salesperson,
+        party_id=acme.pk,
+        version=1,
         changes={"name": "Acme Holding", "roles": ["customer"], "notes": "Key account"},
     )
     assert (party.name, party.normalized_name, party.version) == ("Acme Holding", "acme holding", 2)
     assert list(party.roles.values_list("role", flat=True)) == ["customer"]
     entry = AuditEntry.objects.filter(model="parties.party", object_id=str(acme.pk), action="update").get()
     assert entry.changes == {
-        "name": ["Acme", "Acme Holding"], "notes": ["", "Key account"], "roles": [["prospect"], ["customer"]],
+        "name": ["Acme", "Acme Holding"],
+        "notes": ["", "Key account"],
+        "roles": [["prospect"], ["customer"]],
     }
     event = OutboxEvent.objects.get(name="parties.PartyUpdated")
     assert event.payload["changed_fields"] == ["name", "notes", "roles"]
@@ -41,7 +48,9 @@ def test_party_update_without_changes_writes_nothing(salesperson, acme):
     party = services.party_update(actor=salesperson, party_id=acme.pk, version=1, changes={"name": "Acme"})
     assert party.version == 1
     assert OutboxEvent.objects.count() == events
-    assert not AuditEntry.objects.filter(model="parties.party", object_id=str(acme.pk), action="update").exists()
+    assert not AuditEntry.objects.filter(
+        model="parties.party", object_id=str(acme.pk), action="update"
+    ).exists()
 
 
 def test_party_update_refuses_stale_version(salesperson, acme):
@@ -70,8 +79,13 @@ def test_renaming_into_a_duplicate_is_offered(salesperson, acme):
     other = services.party_create(actor=salesperson, kind="organisation", name="Beta")
     with pytest.raises(DuplicatePartyError):
         services.party_update(actor=salesperson, party_id=other.pk, version=1, changes={"name": "ACME"})
-    renamed = services.party_update(actor=salesperson, party_id=other.pk, version=1, changes={"name": "ACME"},
-                                    confirmed_duplicate_ids=[acme.pk])
+    renamed = services.party_update(
+        actor=salesperson,
+        party_id=other.pk,
+        version=1,
+        changes={"name": "ACME"},
+        confirmed_duplicate_ids=[acme.pk],
+    )
     assert renamed.name == "ACME"
 
 
@@ -80,8 +94,14 @@ def test_party_archive_and_restore(salesperson, acme):
     assert (archived.is_archived, archived.version) == (True, 2)
     restored = services.party_archive(actor=salesperson, party_id=acme.pk, version=2, is_archived=False)
     assert (restored.is_archived, restored.version) == (False, 3)
-    assert list(AuditEntry.objects.filter(model="parties.party", object_id=str(acme.pk)).order_by("id").values_list("action", flat=True)) == [
-        "create", "archive", "restore",
+    assert list(
+        AuditEntry.objects.filter(model="parties.party", object_id=str(acme.pk))
+        .order_by("id")
+        .values_list("action", flat=True)
+    ) == [
+        "create",
+        "archive",
+        "restore",
     ]
 
 

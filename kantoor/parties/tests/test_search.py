@@ -12,25 +12,47 @@ from kantoor.parties.models import Party, normalise_name
 pytestmark = pytest.mark.django_db
 
 NAMES = [
-    "Bakkerij De Vries B.V.", "Bakker Jansen", "bakkerij-de-vries", "De Vries & Zn", "Élan Café",
-    "Elan Consultancy", "Zwart Transport", "zwartjes", "A.B.C. Holding", "abc holding nv", "Ab Cd",
-    "Vries", "Vriesland Zuivel", "Café 't Hoekje", "9 Straatjes", "Zz Top",
+    "Bakkerij De Vries B.V.",
+    "Bakker Jansen",
+    "bakkerij-de-vries",
+    "De Vries & Zn",
+    "Élan Café",
+    "Elan Consultancy",
+    "Zwart Transport",
+    "zwartjes",
+    "A.B.C. Holding",
+    "abc holding nv",
+    "Ab Cd",
+    "Vries",
+    "Vriesland Zuivel",
+    "Café 't Hoekje",
+    "9 Straatjes",
+    "Zz Top",
 ]
 
 
 @pytest.fixture
 def named(salesperson):
     for index, name in enumerate(NAMES):
-        services.party_create(actor=salesperson, kind="organisation", name=name,
-                              confirmed_duplicate_ids=list(Party.objects.values_list("pk", flat=True)))
+        services.party_create(
+            actor=salesperson,
+            kind="organisation",
+            name=name,
+            confirmed_duplicate_ids=list(Party.objects.values_list("pk", flat=True)),
+        )
         assert Party.objects.count() == index + 1
     return salesperson
 
 
 @pytest.mark.parametrize(
     ("name", "normalised"),
-    [("Bakkerij De Vries B.V.", "bakkerij de vries"), ("Élan Café", "elan cafe"),
-     ("A.B.C. Holding", "a b c holding"), ("  ACME   Ltd. ", "acme"), ("Jansen & Co", "jansen")],
+    [
+        ("Bakkerij De Vries B.V.", "bakkerij de vries"),
+        ("Élan Café", "elan cafe"),
+        ("A.B.C. Holding", "a b c holding"),
+        ("  ACME   Ltd. ", "acme"),
+        ("Jansen & Co", "jansen"),
+    ],
 )
 def test_normalise_name(name, normalised):
     assert normalise_name(name) == normalised
@@ -46,13 +68,24 @@ def test_prefix_filter_equals_python_prefix_match(named, prefix):
 
 
 def test_search_finds_later_words_vat_and_email(named):
-    services.party_create(actor=named, kind="organisation", name="Melkveebedrijf Hoeve", vat_number="NL853746333B01",
-                          contact_points=[{"kind": "email", "value": "Boer@Hoeve.nl"}])
+    services.party_create(
+        actor=named,
+        kind="organisation",
+        name="Melkveebedrijf Hoeve",
+        vat_number="NL853746333B01",
+        contact_points=[{"kind": "email", "value": "Boer@Hoeve.nl"}],
+    )
+
     def names(q):
         return sorted(p.name for p in selectors.parties_list(named, q=q))
 
-    assert names("vries") == ["Bakkerij De Vries B.V.", "De Vries & Zn", "Vries", "Vriesland Zuivel",
-                              "bakkerij-de-vries"]
+    assert names("vries") == [
+        "Bakkerij De Vries B.V.",
+        "De Vries & Zn",
+        "Vries",
+        "Vriesland Zuivel",
+        "bakkerij-de-vries",
+    ]
     assert names("bakker") == ["Bakker Jansen", "Bakkerij De Vries B.V.", "bakkerij-de-vries"]
     assert names("nl 8537 46333B01") == ["Melkveebedrijf Hoeve"]  # typed with spaces and lower case
     assert names("NL853746333B01") == ["Melkveebedrijf Hoeve"]
