@@ -24,6 +24,7 @@ from kantoor.core.events import TeamChanged, UserCreated
 from kantoor.core.models import ApiToken, Company, ExchangeRate, Role, RoleAssignment, Scope, Team, User
 from kantoor.core.money import currency_validate
 from kantoor.core.outbox import publish
+from kantoor.core.validation import require_text_fits, text_errors, unique_or_field_error
 
 USER_FIELDS = ["username", "first_name", "last_name", "email", "language", "is_active"]
 
@@ -69,6 +70,7 @@ def company_create(
         errors["fiscal_year_start_day"] = [_("Day must be 1 to 28.")]
     if errors:
         raise InvalidInputError(_("The company details are not valid."), field_errors=errors)
+    require_text_fits(Company, {"name": name.strip(), "country": country})
     company = Company.objects.create(
         name=name.strip(),
         base_currency=currency_validate(base_currency),
@@ -88,8 +90,14 @@ def company_create(
     return company
 
 
-def _user_validate(*, username: str, email: str, exclude_pk: int | None = None) -> None:
-    errors: dict[str, list[str]] = {}
+def _user_validate(
+    *, username: str, email: str, first_name: str, last_name: str, exclude_pk: int | None = None
+) -> None:
+    errors = text_errors(
+        User, {"username": username, "email": email, "first_name": first_name, "last_name": last_name}
+    )
+    if errors:
+        raise InvalidInputError(_("The user details are not valid."), field_errors=errors)
     taken = User.objects.filter(username=username)
     if exclude_pk is not None:
         taken = taken.exclude(pk=exclude_pk)
@@ -160,7 +168,7 @@ def user_create(
         company_id = policy.actor_company_id(actor)
     if company_id is None:
         raise InvalidInputError(_("A user belongs to a company."))
-    _user_validate(username=username, email=email)
+    _user_validate(username=username, email=email, first_name=first_name, last_name=last_name)
     _check_language(language)
     user = User(
         company_id=company_id,
@@ -180,7 +188,8 @@ def user_create(
         user.set_password(password)
     else:
         user.set_unusable_password()
-    user.save()
+    with unique_or_field_error("username", lambda: _("This username is taken.")):
+        user.save()
     _roles_set(user, roles or {})
     teams = _teams_of(company_id, team_ids)
     user.teams.set(teams)
@@ -224,13 +233,20 @@ def user_update(
     before = audit.snapshot(user, USER_FIELDS)
     for field, value in changes.items():
         setattr(user, field, value)
-    _user_validate(username=user.username, email=user.email, exclude_pk=user.pk)
+    _user_validate(
+        username=user.username,
+        email=user.email,
+        first_name=user.first_name,
+        last_name=user.last_name,
+        exclude_pk=user.pk,
+    )
     _check_language(user.language)
     if user.pk == actor.pk and changes.get("is_active") is False:
         raise ConflictError(_("You cannot deactivate yourself."))
     if user.pk == actor.pk and roles is not None and Role.ADMIN not in roles:
         raise ConflictError(_("You cannot remove your own administrator role."))
-    user.save()
+    with unique_or_field_error("username", lambda: _("This username is taken.")):
+        user.save()
     diff = audit.diff(before, audit.snapshot(user, USER_FIELDS))
     if roles is not None:
         old = dict(RoleAssignment.objects.filter(user=user).values_list("role", "scope"))
@@ -275,7 +291,9 @@ def team_create(*, actor: User, name: str, member_ids: Iterable[int] = ()) -> Te
     if Team.objects.filter(company_id=company_id, name__iexact=name).exists():
         raise InvalidInputError.for_field("name", _("A team with this name exists."))
     members = _members_of(company_id, member_ids)
-    team = Team.objects.create(company_id=company_id, name=name)
+    require_text_fits(Team, {"name": name})
+    with unique_or_field_error("name", lambda: _("A team with this name exists.")):
+        team = Team.objects.create(company_id=company_id, name=name)
     team.members.set(members)
     audit.record(
         actor=actor,
@@ -307,6 +325,7 @@ def team_update(
     if name is not None and name.strip() != team.name:
         if not name.strip():
             raise InvalidInputError.for_field("name", _("A team needs a name."))
+        require_text_fits(Team, {"name": name.strip()})
         if (
             Team.objects.filter(company_id=team.company_id, name__iexact=name.strip())
             .exclude(pk=team.pk)
@@ -324,7 +343,8 @@ def team_update(
             changes["members"] = [old, new]
     if changes:
         team.version += 1
-        team.save()
+        with unique_or_field_error("name", lambda: _("A team with this name exists.")):
+            team.save()
         audit.record(actor=actor, obj=team, action="update", changes=changes)
         publish(TeamChanged(company_id=team.company_id, team_id=team.pk))
     return team
@@ -338,6 +358,7 @@ def api_token_create(
     policy.require(actor, "core.manage_own_tokens")
     if not name.strip():
         raise InvalidInputError.for_field("name", _("Give the token a name."))
+    require_text_fits(ApiToken, {"name": name.strip()})
     if expires_at is not None and expires_at <= timezone.now():
         raise InvalidInputError.for_field("expires_at", _("The expiry must be in the future."))
     raw = ApiToken.generate_key()

@@ -223,3 +223,10 @@ def test_a_colleagues_token_is_not_found_unless_an_administrator_revokes_it(
     assert counts() == before
     # an administrator of the same company may revoke it (a leaked key, someone leaving)
     assert api_token_revoke(actor=admin_user, token_id=token.pk).revoked_at is not None
+
+
+def test_team_create_refuses_an_overlong_name(admin_user):
+    with pytest.raises(InvalidInputError) as refused:
+        team_create(actor=admin_user, name="T" * 121)
+    assert refused.value.field_errors == {"name": ["At most 120 characters."]}
+    assert Team.objects.count() == 0

@@ -230,3 +230,20 @@ def test_only_administrators_update_users(make_user):
         )
     assert dict(colleague.role_assignments.values_list("role", "scope")) == {"sales": "company"}
     assert counts() == before
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("username", "u" * 151, "At most 150 characters."),
+        ("first_name", "Anna\x00", "Contains a NUL character."),
+        ("last_name", "x" * 151, "At most 150 characters."),
+    ],
+)
+def test_user_create_refuses_text_that_does_not_fit(admin_user, field, value, message):
+    users = User.objects.count()
+    arguments = {"username": "newbie", "first_name": "", "last_name": "", field: value}
+    with pytest.raises(InvalidInputError) as refused:
+        user_create(actor=admin_user, password=None, **arguments)
+    assert refused.value.field_errors == {field: [message]}
+    assert User.objects.count() == users
