@@ -23,6 +23,7 @@ from kantoor.core.events import Event
 from kantoor.core.models import Team, User
 from kantoor.core.outbox import publish
 from kantoor.core.services import require_version
+from kantoor.core.validation import text_errors
 from kantoor.parties import references, selectors
 from kantoor.parties.errors import DuplicatePartyError, PartyInvalidError, PartyMergeError
 from kantoor.parties.events import PartiesMerged, PartyArchived, PartyCreated, PartyUpdated
@@ -138,8 +139,6 @@ def _clean(
     name = " ".join(str(merged.get("name") or "").split())
     if not name:
         fail("name", _("A party needs a name."))
-    elif len(name) > 200:
-        fail("name", _("At most 200 characters."))
     country = str(merged.get("country") or "").strip().upper()
     if country and country not in _country_codes():
         fail("country", _("“%s” is not an ISO 3166 country code.") % country)
@@ -156,9 +155,8 @@ def _clean(
     language = merged.get("language") or "en"
     if language not in {code for code, _label in settings.LANGUAGES}:
         fail("language", _("Unsupported language “%s”.") % language)
-    for text_field, limit in (("job_title", 120), ("notes", 20000)):
-        if len(str(merged.get(text_field) or "")) > limit:
-            fail(text_field, _("At most %d characters.") % limit)
+    if len(str(merged.get("notes") or "")) > 20000:
+        fail("notes", _("At most %d characters.") % 20000)
 
     organisation_id = merged.get("organisation")
     if organisation_id is not None:
@@ -208,8 +206,6 @@ def _clean(
     tags: list[str] | None = None
     if "tags" in data:
         tags = sorted({" ".join(str(t).split()) for t in data["tags"] or [] if str(t).strip()})
-        if any(len(t) > 60 for t in tags):
-            fail("tags", _("A tag has at most 60 characters."))
     contact_points: list[tuple[ContactPointIn, str]] | None = None
     if "contact_points" in data:
         contact_points = []
@@ -221,7 +217,7 @@ def _clean(
                 fail(f"contact_points.{index}.value", str(exc))
                 continue
             contact_points.append(
-                (ContactPointIn(point.kind, shown, point.label.strip()[:60], point.is_primary), compared)
+                (ContactPointIn(point.kind, shown, point.label.strip(), point.is_primary), compared)
             )
     addresses: list[AddressIn] | None = None
     if "addresses" in data:
@@ -251,14 +247,35 @@ def _clean(
             addresses.append(
                 AddressIn(
                     kind=address.kind,
-                    street=address.street.strip()[:200],
-                    city=address.city.strip()[:100],
+                    street=address.street.strip(),
+                    city=address.city.strip(),
                     country=address_country,
                     postal_code=postal,
-                    region=address.region.strip()[:100],
+                    region=address.region.strip(),
                     is_primary=address.is_primary,
                 )
             )
+    # Nothing is cut short silently: text that does not fit its column is a field error.
+    problems = text_errors(
+        Party, {k: scalars[k] for k in ("name", "job_title", "vat_number", "coc_number", "notes")}
+    )
+    for tag in tags or []:
+        if text_errors(Tag, {"name": tag}):
+            problems["tags"] = [_("A tag has at most 60 characters and no NUL character.")]
+    for index, (point, _compared) in enumerate(contact_points or []):
+        problems |= text_errors(
+            ContactPoint, {"value": point.value, "label": point.label}, prefix=f"contact_points.{index}."
+        )
+    for index, address in enumerate(addresses or []):
+        shown = {
+            "street": address.street,
+            "postal_code": address.postal_code,
+            "city": address.city,
+            "region": address.region,
+        }
+        problems |= text_errors(Address, shown, prefix=f"addresses.{index}.")
+    for field, messages in problems.items():
+        errors.setdefault(field, []).extend(m for m in messages if m not in errors.get(field, []))
     if errors:
         raise PartyInvalidError(_("Please correct the marked fields."), field_errors=errors)
     return _Cleaned(scalars, roles, tags, contact_points, addresses)
@@ -285,7 +302,8 @@ def _write_lists(party: Party, cleaned: _Cleaned, *, is_new: bool) -> dict[str, 
             }
             for name in cleaned.tags:
                 if name not in existing:
-                    existing[name] = Tag.objects.create(company_id=party.company_id, name=name)
+                    # get_or_create: a concurrent request may create the same new tag.
+                    existing[name] = Tag.objects.get_or_create(company_id=party.company_id, name=name)[0]
             if is_new:  # nothing to compare with: one INSERT instead of set()'s read and insert
                 Party.tags.through.objects.bulk_create(
                     [Party.tags.through(party_id=party.pk, tag_id=existing[n].pk) for n in cleaned.tags]

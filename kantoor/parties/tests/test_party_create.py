@@ -158,3 +158,41 @@ def test_person_contact_of_organisation(salesperson):
     with pytest.raises(PartyInvalidError) as refused:
         services.party_create(actor=salesperson, kind="organisation", name="Sub", organisation=org.pk)
     assert list(refused.value.field_errors) == ["organisation"]
+
+
+@pytest.mark.parametrize(
+    ("fields", "errors"),
+    [
+        ({"name": "N" * 201}, {"name": ["At most 200 characters."]}),
+        ({"name": "Acme\x00"}, {"name": ["Contains a NUL character."]}),
+        ({"job_title": "J" * 121}, {"job_title": ["At most 120 characters."]}),
+        ({"tags": ["t" * 61]}, {"tags": ["A tag has at most 60 characters and no NUL character."]}),
+        (
+            {"contact_points": [{"kind": "email", "value": "a@b.nl", "label": "L" * 61}]},
+            {"contact_points.0.label": ["At most 60 characters."]},
+        ),
+        (
+            {
+                "addresses": [
+                    {
+                        "kind": "visit",
+                        "street": "S" * 201,
+                        "city": "Utrecht",
+                        "country": "BE",
+                        "postal_code": "P" * 21,
+                    }
+                ]
+            },
+            {
+                "addresses.0.street": ["At most 200 characters."],
+                "addresses.0.postal_code": ["At most 20 characters."],
+            },
+        ),
+    ],
+)
+def test_party_create_refuses_text_that_does_not_fit(salesperson, fields, errors):
+    arguments = {"kind": "organisation", "name": "Acme", **fields}
+    with pytest.raises(PartyInvalidError) as refused:
+        services.party_create(actor=salesperson, **arguments)
+    assert refused.value.field_errors == errors
+    assert Party.objects.count() == 0
