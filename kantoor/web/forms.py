@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from functools import lru_cache
-from typing import Any
+from typing import Any, cast
 
 from babel import Locale
 from django import forms
@@ -44,12 +44,23 @@ def form_add_domain_error(
         form.add_error(None, exc.message)
 
 
+def _choice_field(form: forms.Form, name: str) -> forms.ChoiceField:
+    """A choice field the form declares, to set its choices per request (`form.fields`
+    is typed as holding plain `Field`s, which have no `choices`)."""
+    return cast("forms.ChoiceField", form.fields[name])
+
+
 @lru_cache(maxsize=8)
 def _countries(language: str) -> tuple[tuple[str, str], ...]:
     names = Locale.parse(language or "en").territories
     return tuple(
         sorted(
-            ((code, names[code]) for code in names if len(code) == 2 and code.isalpha()), key=lambda c: c[1]
+            (
+                (code, names[code])
+                for code in names
+                if isinstance(code, str) and len(code) == 2 and code.isalpha()
+            ),
+            key=lambda c: c[1],
         )
     )
 
@@ -95,9 +106,9 @@ class PartyForm(forms.Form):
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["country"].choices = country_choices()
-        self.fields["owner"].choices = [("", "—"), *users]
-        self.fields["team"].choices = [("", "—"), *teams]
+        _choice_field(self, "country").choices = country_choices()
+        _choice_field(self, "owner").choices = [("", "—"), *users]
+        _choice_field(self, "team").choices = [("", "—"), *teams]
 
     def clean_tags(self) -> list[str]:
         return [tag.strip() for tag in self.cleaned_data["tags"].split(",") if tag.strip()]
@@ -125,7 +136,7 @@ class AddressForm(forms.Form):
 
     def __init__(self, *args: Any, default_country: str = "", **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["country"].choices = country_choices()
+        _choice_field(self, "country").choices = country_choices()
         self.fields["country"].initial = default_country
 
 
@@ -152,7 +163,7 @@ class UserForm(forms.Form):
 
     def __init__(self, *args: Any, teams: Sequence[tuple[int, str]] = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["teams"].choices = list(teams)
+        _choice_field(self, "teams").choices = list(teams)
         for role, label in Role.choices:
             self.fields[f"role_{role}"] = forms.ChoiceField(
                 label=label, required=False, choices=[("", _("No")), *Scope.choices]
@@ -178,4 +189,4 @@ class TeamForm(forms.Form):
 
     def __init__(self, *args: Any, users: Sequence[tuple[int, str]] = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["members"].choices = list(users)
+        _choice_field(self, "members").choices = list(users)

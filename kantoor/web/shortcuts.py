@@ -4,28 +4,43 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
-from typing import Any
+from typing import Concatenate, ParamSpec, cast
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django_htmx.middleware import HtmxDetails
 
 from kantoor.core import policy
 from kantoor.core.errors import NotFoundError, PermissionDeniedError
+from kantoor.core.models import User
 
-View = Callable[..., HttpResponse]
+P = ParamSpec("P")
 
 
-def page(view: View) -> View:
+class AuthedRequest(HttpRequest):
+    """The request a `@page` view receives, for annotations only (Django builds the
+    request): `page` lets only signed-in users through, so `user` is a `User` and never
+    an `AnonymousUser`, and django-htmx's middleware sets `htmx` on every request (the
+    pattern django-htmx documents for type checking)."""
+
+    user: User
+    htmx: HtmxDetails
+
+
+def page(
+    view: Callable[Concatenate[AuthedRequest, P], HttpResponse],
+) -> Callable[Concatenate[HttpRequest, P], HttpResponse]:
     """A page for signed-in users: a NotFoundError becomes the 404 page (existence stays
     secret) and a PermissionDeniedError the 403 page; other DomainErrors are the view's
     to show on its form."""
 
     @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapped(request: HttpRequest, *args: P.args, **kwargs: P.kwargs) -> HttpResponse:
         try:
-            return view(request, *args, **kwargs)
+            # login_required below sends anonymous visitors to the login page first.
+            return view(cast("AuthedRequest", request), *args, **kwargs)
         except NotFoundError as exc:
             raise Http404(exc.message) from exc
         except PermissionDeniedError as exc:

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import contextlib
-from typing import Any
+from typing import Any, cast
 
 from django import template
 from django.core.exceptions import FieldDoesNotExist
-from django.db.models import Model
+from django.db.models import Field, Model
 from django.http import HttpRequest
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
@@ -82,7 +82,9 @@ def audit_changes(
         label: Any = EXTRA_LABELS.get(name, name.replace("_", " "))
         if record is not None and name not in EXTRA_LABELS:
             with contextlib.suppress(FieldDoesNotExist):
-                label = record._meta.get_field(name).verbose_name
+                # Audited names outside EXTRA_LABELS are the record's own fields; reverse
+                # relations (no verbose_name) are all listed in EXTRA_LABELS.
+                label = cast("Field[Any, Any]", record._meta.get_field(name)).verbose_name
         rows.append((capfirst(str(label)), _plain(before), _plain(after)))
     return rows
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
@@ -11,18 +11,18 @@ from kantoor.core import selectors as core_selectors
 from kantoor.core import services as core_services
 from kantoor.core.errors import DomainError, StaleVersionError
 from kantoor.web.forms import TeamForm, UserForm, form_add_domain_error
-from kantoor.web.shortcuts import page, require_permission
+from kantoor.web.shortcuts import AuthedRequest, page, require_permission
 
 
 @page
-def user_list(request: HttpRequest) -> HttpResponse:
+def user_list(request: AuthedRequest) -> HttpResponse:
     require_permission(request, "core.manage_users")
     users = core_selectors.users_visible(request.user).prefetch_related("role_assignments", "teams")[:500]
     return render(request, "web/settings/user_list.html", {"users": users})
 
 
 @page
-def user_create(request: HttpRequest) -> HttpResponse:
+def user_create(request: AuthedRequest) -> HttpResponse:
     require_permission(request, "core.manage_users")
     teams = list(core_selectors.teams_visible(request.user).values_list("pk", "name"))
     form = UserForm(request.POST or None, teams=teams, initial={"language": request.user.language})
@@ -52,18 +52,18 @@ def user_create(request: HttpRequest) -> HttpResponse:
 
 
 @page
-def team_list(request: HttpRequest) -> HttpResponse:
+def team_list(request: AuthedRequest) -> HttpResponse:
     require_permission(request, "core.manage_teams")
     teams = core_selectors.teams_visible(request.user).prefetch_related("members")
     return render(request, "web/settings/team_list.html", {"teams": teams})
 
 
-def _members(request: HttpRequest) -> list[tuple[int, str]]:
+def _members(request: AuthedRequest) -> list[tuple[int, str]]:
     return [(u.pk, str(u)) for u in core_selectors.users_visible(request.user).filter(is_active=True)[:500]]
 
 
 @page
-def team_create(request: HttpRequest) -> HttpResponse:
+def team_create(request: AuthedRequest) -> HttpResponse:
     require_permission(request, "core.manage_teams")
     form = TeamForm(request.POST or None, users=_members(request))
     if request.method == "POST" and form.is_valid():
@@ -83,7 +83,7 @@ def team_create(request: HttpRequest) -> HttpResponse:
 
 
 @page
-def team_edit(request: HttpRequest, team_id: int) -> HttpResponse:
+def team_edit(request: AuthedRequest, team_id: int) -> HttpResponse:
     require_permission(request, "core.manage_teams")
     team = core_selectors.team_get_for_actor(request.user, team_id)
     initial = {

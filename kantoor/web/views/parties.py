@@ -6,12 +6,14 @@ decides what is shown and allowed: an invisible party is a 404, a refused action
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypedDict, cast
 
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.db.models import Field
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -31,7 +33,7 @@ from kantoor.web.forms import (
     form_add_domain_error,
 )
 from kantoor.web.pagination import Ordering, keyset_page
-from kantoor.web.shortcuts import page, require_permission
+from kantoor.web.shortcuts import AuthedRequest, page, require_permission
 
 PAGE_SIZE = 25
 COUNT_CAP = 1000  # lists show "1000+" rather than counting 100,000 rows on every keystroke
@@ -49,15 +51,28 @@ def _int(value: str | None) -> int | None:
     return int(value) if value and value.isdigit() else None
 
 
+class PartyFilters(TypedDict):
+    """The list page's filters: the keyword arguments of `parties_list`, also shown in the form."""
+
+    q: str
+    kind: str
+    role: str
+    tag: str
+    owner_id: int | None
+    include_archived: bool
+
+
 # ---- list -------------------------------------------------------------------------------
 
 
 @page
-def party_list(request: HttpRequest) -> HttpResponse:
+def party_list(request: AuthedRequest) -> HttpResponse:
     require_permission(request, "parties.view_party")
     params = request.GET
-    sort = params.get("sort") if params.get("sort") in SORTS else "name"
-    filters = {
+    sort = params.get("sort", "")
+    if sort not in SORTS:
+        sort = "name"
+    filters: PartyFilters = {
         "q": params.get("q", "")[:100],
         "kind": params.get("kind", "") if params.get("kind") in PartyKind.values else "",
         "role": params.get("role", "") if params.get("role") in PartyRoleType.values else "",
@@ -86,7 +101,11 @@ def party_list(request: HttpRequest) -> HttpResponse:
         "base_query": query.urlencode(),
         "kinds": PartyKind.choices,
         "roles": PartyRoleType.choices,
-        "tags": Tag.objects.filter(company_id=request.user.company_id).values_list("name", flat=True)[:200],
+        # require_permission passed, so the user belongs to a company (policy: only an
+        # active user of a company holds any permission).
+        "tags": Tag.objects.filter(company_id=cast("int", request.user.company_id)).values_list(
+            "name", flat=True
+        )[:200],
         "owners": core_selectors.users_visible(request.user)
         .filter(is_active=True)
         .only("pk", "username", "first_name", "last_name")[:200],
@@ -127,7 +146,7 @@ def _history_names(user: User, history: list[Any]) -> dict[str, dict[Any, str]]:
 
 
 @page
-def party_detail(request: HttpRequest, party_id: int) -> HttpResponse:
+def party_detail(request: AuthedRequest, party_id: int) -> HttpResponse:
     party = selectors.party_get_for_actor(request.user, party_id)
     show_history = history_visible(request.user, party)
     history = (
@@ -177,11 +196,11 @@ class PartyEditor:
     @classmethod
     def build(
         cls,
-        request: HttpRequest,
+        request: AuthedRequest,
         *,
         initial: dict[str, Any],
-        points: list[dict[str, Any]],
-        addresses: list[dict[str, Any]],
+        points: Sequence[Mapping[str, Any]],
+        addresses: Sequence[Mapping[str, Any]],
     ) -> PartyEditor:
         data = request.POST if request.method == "POST" else None
         users = [
@@ -243,7 +262,7 @@ def _picker_choice(user: User, party_id: int | None) -> Party | None:
 
 
 def _render_form(
-    request: HttpRequest,
+    request: AuthedRequest,
     editor: PartyEditor,
     *,
     party: Party | None,
@@ -257,7 +276,7 @@ def _render_form(
 
 
 @page
-def party_create(request: HttpRequest) -> HttpResponse:
+def party_create(request: AuthedRequest) -> HttpResponse:
     require_permission(request, "parties.change_party")
     user = request.user
     teams = policy.team_ids_of(user)
@@ -308,7 +327,7 @@ def _initial_of(party: Party) -> dict[str, Any]:
 
 
 @page
-def party_edit(request: HttpRequest, party_id: int) -> HttpResponse:
+def party_edit(request: AuthedRequest, party_id: int) -> HttpResponse:
     require_permission(request, "parties.change_party")
     party = selectors.party_get_for_actor(request.user, party_id)
     if party.merged_into_id is not None or not policy.allows(request.user, "parties.change_party", party):
@@ -356,7 +375,7 @@ def party_edit(request: HttpRequest, party_id: int) -> HttpResponse:
 
 @require_POST
 @page
-def party_archive(request: HttpRequest, party_id: int) -> HttpResponse:
+def party_archive(request: AuthedRequest, party_id: int) -> HttpResponse:
     require_permission(request, "parties.change_party")
     archive = request.POST.get("is_archived") == "1"
     try:
@@ -386,7 +405,7 @@ def party_archive(request: HttpRequest, party_id: int) -> HttpResponse:
 
 
 @page
-def party_picker(request: HttpRequest) -> HttpResponse:
+def party_picker(request: AuthedRequest) -> HttpResponse:
     """Server-side search for a relation picker: radio buttons named `field`."""
     require_permission(request, "parties.view_party")
     query = request.GET.get("q", "")[:100]
@@ -394,7 +413,9 @@ def party_picker(request: HttpRequest) -> HttpResponse:
     exclude = _int(request.GET.get("exclude"))
     hits: list[Party] = []
     if len(query.strip()) >= 2:
-        qs = selectors.parties_list(request.user, q=query, kind=kind).exclude(pk=exclude)
+        qs = selectors.parties_list(request.user, q=query, kind=kind)
+        if exclude is not None:
+            qs = qs.exclude(pk=exclude)
         hits = list(
             qs.order_by("normalized_name", "id").only("pk", "name", "kind", "vat_number")[:PICKER_LIMIT]
         )
@@ -404,7 +425,7 @@ def party_picker(request: HttpRequest) -> HttpResponse:
 
 
 @page
-def party_merge(request: HttpRequest, party_id: int) -> HttpResponse:
+def party_merge(request: AuthedRequest, party_id: int) -> HttpResponse:
     """Merge another party with this one: pick it, compare both, choose the survivor."""
     require_permission(request, "parties.merge_party")
     party = selectors.party_get_for_actor(request.user, party_id)
@@ -435,7 +456,8 @@ def party_merge(request: HttpRequest, party_id: int) -> HttpResponse:
     comparison = []
     if other is not None:
         for name in MERGE_COMPARED:
-            model_field = Party._meta.get_field(name)
+            # MERGE_COMPARED names concrete fields of Party, never a reverse relation.
+            model_field = cast("Field[Any, Any]", Party._meta.get_field(name))
             left, right = getattr(party, name), getattr(other, name)
             if name == "kind":
                 left, right = party.get_kind_display(), other.get_kind_display()

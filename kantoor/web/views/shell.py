@@ -19,7 +19,7 @@ from kantoor.core.models import Role, User
 from kantoor.parties import selectors as party_selectors
 from kantoor.parties.models import PartyRole, PartyRoleType
 from kantoor.web.forms import LanguageForm
-from kantoor.web.shortcuts import page, safe_next
+from kantoor.web.shortcuts import AuthedRequest, page, safe_next
 
 SEARCH_LIMIT = 8
 LANGUAGE_SESSION_KEY = "kantoor_language"  # read by core.middleware.UserLanguageMiddleware
@@ -62,7 +62,7 @@ def _dashboard(user: User) -> dict[str, Any]:
 
 
 @page
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: AuthedRequest) -> HttpResponse:
     return render(request, "web/home.html", {"tiles": _dashboard(request.user)})
 
 
@@ -82,7 +82,7 @@ def search_hits(user: Any, query: str) -> list[dict[str, Any]]:
 
 
 @page
-def search(request: HttpRequest) -> HttpResponse:
+def search(request: AuthedRequest) -> HttpResponse:
     query = request.GET.get("q", "")[:100]
     context = {"query": query, "search_query": query, "hits": search_hits(request.user, query)}
     template = "web/search.html#results" if request.htmx else "web/search.html"
