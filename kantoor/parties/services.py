@@ -267,13 +267,13 @@ def _clean(
             ContactPoint, {"value": point.value, "label": point.label}, prefix=f"contact_points.{index}."
         )
     for index, address in enumerate(addresses or []):
-        shown = {
+        address_text = {
             "street": address.street,
             "postal_code": address.postal_code,
             "city": address.city,
             "region": address.region,
         }
-        problems |= text_errors(Address, shown, prefix=f"addresses.{index}.")
+        problems |= text_errors(Address, address_text, prefix=f"addresses.{index}.")
     for field, messages in problems.items():
         errors.setdefault(field, []).extend(m for m in messages if m not in errors.get(field, []))
     if errors:
