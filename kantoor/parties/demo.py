@@ -25,7 +25,7 @@ from stdnum.nl import postcode as nl_postcode
 from kantoor.core import demo
 from kantoor.core.models import Company, Team, User
 from kantoor.parties import selectors
-from kantoor.parties.models import Party
+from kantoor.parties.models import Party, normalise_name
 from kantoor.parties.services import party_archive, party_create, party_merge
 
 DEMO_PARTIES = 400
@@ -154,8 +154,6 @@ class PartyGenerator:
     """Realistic, unique parties from one seeded generator: the same seed, the same parties."""
 
     def __init__(self, rng: random.Random) -> None:
-        from kantoor.parties.models import normalise_name
-
         self.rng = rng
         self._normalise = normalise_name
         self._names: set[str] = set()
@@ -163,7 +161,6 @@ class PartyGenerator:
         self._coc: set[str] = set()
         self._emails: set[str] = set()
 
-    # --- identifiers -------------------------------------------------------------------
     def vat_number(self, country: str) -> str:
         """A valid, unused VAT number of `country`, its check digits computed."""
         rng = self.rng
@@ -206,7 +203,6 @@ class PartyGenerator:
             except ValueError:  # SA, SD and SS are not issued
                 continue
 
-    # --- names ---------------------------------------------------------------------------
     def _unique_name(self, draw: Callable[[], str]) -> str:
         for _attempt in range(25):
             name = draw()
@@ -225,14 +221,10 @@ class PartyGenerator:
 
         def draw() -> str:
             surname, trade = rng.choice(info["surnames"]), rng.choice(info["trades"])
-            pattern = rng.randrange(3)
-            name = (
-                f"{surname} {trade}"
-                if pattern == 0
-                else f"{trade} {surname} {city}"
-                if pattern == 1
-                else f"{surname} & {rng.choice(info['surnames'])} {trade}"
-            )
+            patterns = (f"{surname} {trade}", f"{trade} {surname} {city}", f"{surname} & {{}} {trade}")
+            name = patterns[rng.randrange(3)]
+            if "{}" in name:
+                name = name.format(rng.choice(info["surnames"]))
             return name + rng.choice(info["forms"])
 
         return self._unique_name(draw)
@@ -282,7 +274,6 @@ class PartyGenerator:
         self._emails.add(address)
         return address
 
-    # --- parties -------------------------------------------------------------------------
     def organisation(self) -> PartySpec:
         rng = self.rng
         country = rng.choices(["NL", "BE", "DE", "FR"], weights=[80, 9, 7, 4])[0]

@@ -33,6 +33,11 @@ CHILD_ENVIRONMENT = {
     "KANTOOR_DEBUG": "false",
     "KANTOOR_STATICFILES_STORAGE": "django.contrib.staticfiles.storage.StaticFilesStorage",
 }
+# Options of the command itself (and Django's); every other option belongs to a scenario.
+COMMAND_OPTIONS = frozenset({
+    "scenarios", "list", "json_path", "strict", "child", "verbosity", "settings", "pythonpath", "traceback",
+    "no_color", "force_color", "skip_checks",
+})  # fmt: skip
 
 
 class Command(BaseCommand):
@@ -72,25 +77,7 @@ class Command(BaseCommand):
                 _("Unknown scenario: %(names)s. Available: %(available)s.")
                 % {"names": ", ".join(unknown), "available": ", ".join(available) or "—"}
             )
-        scenario_options = {
-            key: value
-            for key, value in options.items()
-            if key
-            not in {
-                "scenarios",
-                "list",
-                "json_path",
-                "strict",
-                "child",
-                "verbosity",
-                "settings",
-                "pythonpath",
-                "traceback",
-                "no_color",
-                "force_color",
-                "skip_checks",
-            }
-        }
+        scenario_options = {key: value for key, value in options.items() if key not in COMMAND_OPTIONS}
         results = self._run_in_fresh_database(names, scenario_options)
 
         console = Console(
