@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -88,14 +90,25 @@ def test_worker_once_without_tasks_only_relays(company: Any) -> None:
     assert DBTaskResult.objects.get().status == "READY"
 
 
-def test_worker_stops_gracefully_on_sigterm(tmp_path: Path) -> None:
+def test_worker_relays_until_sigterm_then_stops_gracefully(tmp_path: Path) -> None:
+    # given an installation whose events wait for the worker (the production setting)
+    database = tmp_path / "worker.sqlite3"
     env = {
         **os.environ,
-        "KANTOOR_DATABASE_URL": f"sqlite:///{tmp_path}/worker.sqlite3",
+        "KANTOOR_DATABASE_URL": f"sqlite:///{database}",
         "KANTOOR_DATA_DIR": str(tmp_path),
+        "KANTOOR_OUTBOX_INLINE": "false",
         "DJANGO_SETTINGS_MODULE": "kantoor.settings",
     }
-    subprocess.run([sys.executable, "-m", "kantoor", "migrate", "-v0"], env=env, check=True)
+    init = [
+        sys.executable, "-m", "kantoor", "init", "--no-input", "--company-name", "Werk B.V.",
+        "--admin-username", "wim", "--admin-email", "wim@werk.example",
+        "--admin-password", "Werkplaats-2026!",
+    ]  # fmt: skip
+    subprocess.run(init, env=env, check=True, capture_output=True)  # noqa: S603 - our own command
+    assert _pending_events(database) == 1  # UserCreated of the administrator
+
+    # when the worker runs, it relays the event; then SIGTERM stops it
     worker = subprocess.Popen(
         [sys.executable, "-m", "kantoor", "worker", "--interval", "0.1"],
         env=env,
@@ -105,13 +118,25 @@ def test_worker_stops_gracefully_on_sigterm(tmp_path: Path) -> None:
     try:
         assert worker.stdout is not None
         assert worker.stdout.readline().startswith("Worker started: relaying events and running tasks.")
-        time.sleep(0.3)
+        deadline = time.monotonic() + 20
+        while _pending_events(database) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert _pending_events(database) == 0
         worker.send_signal(signal.SIGTERM)
         output, _ = worker.communicate(timeout=10)
     finally:
         worker.kill()
+
+    # then it finished cleanly
     assert worker.returncode == 0
     assert output.splitlines()[-2:] == [
         "Stopping after the current work… (press Ctrl+C again to force)",
         "Worker stopped.",
     ]
+
+
+def _pending_events(database: Path) -> int:
+    with contextlib.closing(sqlite3.connect(database)) as db:
+        return int(
+            db.execute("SELECT count(*) FROM core_outboxevent WHERE processed_at IS NULL").fetchone()[0]
+        )

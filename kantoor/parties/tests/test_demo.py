@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
+import os
 import random
 import re
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -159,3 +165,35 @@ def test_party_generator_is_deterministic_and_unique() -> None:
     assert {vat[:2] for vat in vats} == {"NL", "BE", "DE", "FR"}
     emails = [email for _name, _vat, email in first]
     assert len(set(emails)) == len(emails)
+
+
+def test_kantoor_demo_end_to_end_twice(tmp_path: Path) -> None:
+    """The command as `make demo` runs it: its own migrations, commits and in-process relay."""
+    database = tmp_path / "demo.sqlite3"
+    env = {**os.environ, "KANTOOR_DATABASE_URL": f"sqlite:///{database}", "KANTOOR_DATA_DIR": str(tmp_path)}
+    command = [sys.executable, "-m", "kantoor", "demo", "--parties", "12"]
+
+    first = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300, check=False)  # noqa: S603
+    with contextlib.closing(sqlite3.connect(database)) as db:
+        tables = (
+            "parties_party",
+            "parties_timelineentry",
+            "core_auditentry",
+            "core_outboxevent",
+            "core_user",
+        )
+        before = {t: db.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in tables}  # noqa: S608
+    second = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300, check=False)  # noqa: S603
+    with contextlib.closing(sqlite3.connect(database)) as db:
+        after = {t: db.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in tables}  # noqa: S608
+        pending = db.execute("SELECT count(*) FROM core_outboxevent WHERE processed_at IS NULL").fetchone()[0]
+
+    assert (first.returncode, second.returncode) == (0, 0), first.stderr + second.stderr
+    assert "Applying database migrations…" in first.stdout
+    assert "Loaded the demo company “Tulp & Zonen B.V.”." in first.stdout
+    assert "was loaded before; whatever was missing has been added." in second.stdout
+    assert after == before
+    assert before["parties_party"] == 13
+    assert before["core_user"] == 10
+    assert before["parties_timelineentry"] == before["parties_party"] + 1  # and the merge
+    assert pending == 0
