@@ -1,8 +1,8 @@
 """The benchmark framework behind `kantoor bench`: named scenarios, each run on a fresh
 database, reporting measured figures against their targets.
 
-An app adds a scenario in its own `bench.py` (found by autodiscovery, so core never
-imports the app):
+An app adds a scenario in its own `bench.py` (imported at start-up of the command by
+`registry.kantoor_modules_import`, so core never imports the app):
 
     def arguments(group):                  # its options, shown by `kantoor bench --help`
         group.add_argument("--count", type=int, default=100_000)
@@ -33,10 +33,11 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
-from django.utils.module_loading import autodiscover_modules
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+
+from kantoor.core import registry
 
 ArgumentsHook = Callable[[Any], None]  # receives the scenario's argparse argument group
 
@@ -148,7 +149,7 @@ def register(
 
 def scenarios() -> dict[str, Scenario]:
     """Every registered scenario, after importing each installed app's `bench` module."""
-    autodiscover_modules("bench")
+    registry.kantoor_modules_import("bench")
     return dict(sorted(_scenarios.items()))
 
 

@@ -4,7 +4,7 @@ its share of demo data.
 Core loads the company, one user per role (username = role name, one known password)
 and the teams. Then each registered step runs in order with its own seeded generator:
 
-    # kantoor/<app>/demo.py — imported by autodiscovery, so core never imports the app
+    # kantoor/<app>/demo.py — found by registry.kantoor_modules_import: core never imports the app
     @demo.register("parties", order=10, arguments=lambda parser: parser.add_argument("--parties", ...))
     def demo_load(company, users, rng, progress, options):
         advance = progress(_("Parties"), total)
@@ -24,9 +24,9 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from django.db import transaction
-from django.utils.module_loading import autodiscover_modules
 from django.utils.translation import gettext as _
 
+from kantoor.core import registry
 from kantoor.core.errors import ConflictError
 from kantoor.core.models import Company, Role, Scope, Team, User
 from kantoor.core.services import company_create, team_create, user_create
@@ -109,7 +109,7 @@ def register(
 
 def steps() -> list[DemoStep]:
     """Every registered step in running order, after importing each app's `demo` module."""
-    autodiscover_modules("demo")
+    registry.kantoor_modules_import("demo")
     return sorted(_steps.values(), key=lambda step: (step.order, step.name))
 
 

@@ -45,3 +45,17 @@ def nav_register(item: NavItem) -> None:
 
 def search_register(key: str, provider: SearchProvider) -> None:
     search_providers[key] = provider
+
+
+def kantoor_modules_import(module: str) -> None:
+    """Import `module` (e.g. "demo", "bench") of every installed Kantoor app that has one,
+    so that it registers itself — like Django's admin autodiscovery, but never touching
+    third-party apps."""
+    from importlib import import_module
+
+    from django.apps import apps
+    from django.utils.module_loading import module_has_submodule
+
+    for app in apps.get_app_configs():
+        if app.name.startswith("kantoor.") and module_has_submodule(app.module, module):
+            import_module(f"{app.name}.{module}")
