@@ -5,21 +5,24 @@ from __future__ import annotations
 import contextlib
 import io
 import os
+import re
 import signal
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Any
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.db import transaction
 from django_tasks import task
 from django_tasks_db.models import DBTaskResult
 
 from kantoor.core.events import TeamChanged
+from kantoor.core.management.commands import worker as worker_command
 from kantoor.core.models import OutboxEvent
 from kantoor.core.outbox import publish, subscribe
 
@@ -140,3 +143,17 @@ def _pending_events(database: Path) -> int:
         return int(
             db.execute("SELECT count(*) FROM core_outboxevent WHERE processed_at IS NULL").fetchone()[0]
         )
+
+
+def test_worker_exits_when_its_task_runner_dies(monkeypatch: pytest.MonkeyPatch) -> None:
+    crashes: list[str] = []
+
+    def crash(self: worker_command.TaskWorker) -> None:
+        raise RuntimeError("the task table is gone")
+
+    monkeypatch.setattr(worker_command.TaskWorker, "run", crash)
+    monkeypatch.setattr(threading, "excepthook", lambda args: crashes.append(str(args.exc_value)))
+
+    with pytest.raises(CommandError, match=re.escape("The task runner stopped unexpectedly")):
+        call_command("worker", "--interval", "0.01", stdout=io.StringIO())
+    assert crashes == ["the task table is gone"]

@@ -11,7 +11,7 @@ import threading
 from types import FrameType
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import close_old_connections, connections
 from django.utils.crypto import get_random_string
 from django.utils.translation import gettext as _
@@ -120,6 +120,9 @@ class Command(BaseCommand):
         )
         try:
             while not stop.is_set():
+                if tasks_thread is not None and not tasks_thread.is_alive():
+                    # Exit non-zero so the supervisor restarts us rather than relaying without tasks.
+                    raise CommandError(_("The task runner stopped unexpectedly; see the error above."))
                 close_old_connections()
                 try:
                     relayed = outbox.relay_pending(limit=RELAY_BATCH)
@@ -129,7 +132,8 @@ class Command(BaseCommand):
                 if relayed < RELAY_BATCH:
                     stop.wait(interval)
         finally:
-            if tasks_thread is not None:
+            if task_worker is not None and tasks_thread is not None:
+                task_worker.running = False
                 tasks_thread.join()
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
