@@ -152,6 +152,10 @@ STORAGES = {
 }
 # Serve from the finder in development and tests, so `collectstatic` is not required.
 WHITENOISE_USE_FINDERS = env_bool("KANTOOR_WHITENOISE_USE_FINDERS", True)
+if WHITENOISE_USE_FINDERS:
+    # WhiteNoise warns on every start when STATIC_ROOT is missing, though the finders serve
+    # everything until `collectstatic` fills it.
+    STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 
 EMAIL_BACKEND = os.environ.get(
     "KANTOOR_EMAIL_BACKEND",
