@@ -109,6 +109,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
             "PRAGMA busy_timeout=20000;"
             "PRAGMA cache_size=-64000;"
             "PRAGMA mmap_size=268435456;"
+            "PRAGMA wal_autocheckpoint=10000;"
         ),
     }
     DATABASES["default"]["TEST"] = {"NAME": os.environ.get("KANTOOR_TEST_SQLITE", "")}

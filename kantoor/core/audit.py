@@ -8,7 +8,9 @@ import uuid
 from typing import Any
 
 from django.db import models
+from django.utils import timezone
 
+from kantoor.core import fastsql
 from kantoor.core.models import AuditEntry, User
 
 
@@ -54,12 +56,23 @@ def record(
     """Append one audit row for `obj`; call inside the service's transaction."""
     if company_id is None:
         company_id = getattr(obj, "company_id", None)
-    return AuditEntry.objects.create(
-        company_id=company_id,
-        actor=actor if actor is not None and actor.is_authenticated else None,
-        action=action,
-        model=obj._meta.label_lower,
-        object_id=str(obj.pk),
-        object_repr=str(obj)[:200],
-        changes={k: _plain(v) for k, v in (changes or {}).items()},
+    values = {
+        "company": company_id,
+        "actor": actor.pk if actor is not None and actor.is_authenticated else None,
+        "action": action,
+        "model": obj._meta.label_lower,
+        "object_id": str(obj.pk),
+        "object_repr": str(obj)[:200],
+        "changes": {k: _plain(v) for k, v in (changes or {}).items()},
+        "at": timezone.now(),
+    }
+    # Every service writes one of these: a pre-built INSERT rather than the ORM's.
+    pk = fastsql.insert(AuditEntry, values)
+    entry = AuditEntry(
+        pk=pk,
+        company_id=values["company"],
+        actor_id=values["actor"],
+        **{k: v for k, v in values.items() if k not in ("company", "actor")},
     )
+    entry._state.adding = False
+    return entry

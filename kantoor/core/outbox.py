@@ -17,9 +17,10 @@ from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
+from kantoor.core import fastsql
 from kantoor.core.events import Event, event_type
 from kantoor.core.models import HandlerReceipt, OutboxEvent
 
@@ -48,19 +49,25 @@ def publish(event: Event) -> OutboxEvent:
     """Write the event to the outbox inside the current transaction."""
     if not connection.in_atomic_block:
         raise RuntimeError("publish() belongs inside the service's transaction")
-    row = OutboxEvent.objects.create(
-        company_id=event.company_id, name=event.event_name, payload=event.to_payload()
+    now = timezone.now()
+    values = {"name": event.event_name, "payload": event.to_payload(), "created_at": now, "available_at": now}
+    # Every service publishes: a pre-built INSERT rather than the ORM's.
+    row = OutboxEvent(
+        pk=fastsql.insert(OutboxEvent, {**values, "company": event.company_id}),
+        company_id=event.company_id,
+        **values,
     )
+    row._state.adding = False
     if settings.KANTOOR_OUTBOX_INLINE:
         # One callback per event: Django drops it together with the row when the savepoint
         # or transaction rolls back, so nothing of a rolled-back publish outlives it.
-        transaction.on_commit(functools.partial(_relay_committed, row.pk))
+        transaction.on_commit(functools.partial(_relay_committed, row))
     return row
 
 
-def _relay_committed(event_id: int) -> None:
+def _relay_committed(row: OutboxEvent) -> None:
     try:
-        relay(OutboxEvent.objects.filter(pk=event_id, processed_at__isnull=True))
+        _deliver(row)
     except Exception:  # the worker retries; a failed relay must not fail the user's request
         log.exception("in-process outbox relay failed; the worker will retry")
 
@@ -82,32 +89,53 @@ def relay(rows: Iterable[OutboxEvent]) -> int:
 
 
 def _deliver(row: OutboxEvent) -> bool:
-    failure = ""
+    """Run the event's handlers in one transaction that first claims the row: the claim
+    (an UPDATE of `processed_at`) holds the row lock on PostgreSQL and the write lock on
+    SQLite, so two relays never run the same handler. Each handler runs in a savepoint: a
+    failing one is rolled back alone, the claim is released with a back-off, and receipts
+    of the handlers that succeeded keep them from running again."""
     try:
         event = event_type(row.name).from_payload(row.payload)
     except Exception:  # an unknown or malformed event must not block the events behind it
         log.exception("cannot decode %s #%s", row.name, row.pk)
         _retry_later(row, f"decoding: {traceback.format_exc(limit=5)}")
         return False
-    done = set(HandlerReceipt.objects.filter(event=row).values_list("handler", flat=True))
-    for name, handler in handlers_for(row.name):
-        if name in done:
-            continue
-        try:
-            with transaction.atomic():
-                handler(event)
-                HandlerReceipt.objects.create(event=row, handler=name)
-        except IntegrityError:
-            # Another relay finished this handler first; its receipt stands, ours rolled back.
-            if not HandlerReceipt.objects.filter(event=row, handler=name).exists():
-                failure += f"{name}: {traceback.format_exc(limit=5)}\n"
-        except Exception:
-            log.exception("handler %s failed on %s #%s", name, row.name, row.pk)
-            failure += f"{name}: {traceback.format_exc(limit=5)}\n"
-    if failure:
-        _retry_later(row, failure)
+    try:
+        with transaction.atomic():
+            now = timezone.now()
+            claimed = fastsql.update_where_null(OutboxEvent, pk=row.pk, field="processed_at", value=now)
+            if not claimed:
+                return True  # another relay delivered it meanwhile
+            # A first delivery has no receipts to read.
+            done = set(row.receipts.values_list("handler", flat=True)) if row.attempts else set()
+            todo = [(name, handler) for name, handler in handlers_for(row.name) if name not in done]
+            # A savepoint per handler only where another handler's work must survive a
+            # failure; a lone handler's failure rolls back the whole delivery, claim included.
+            isolate = len(todo) > 1
+            failure, succeeded = "", []
+            for name, handler in todo:
+                if not isolate:
+                    handler(event)
+                else:
+                    try:
+                        with transaction.atomic():
+                            handler(event)
+                    except Exception:
+                        log.exception("handler %s failed on %s #%s", name, row.name, row.pk)
+                        failure += f"{name}: {traceback.format_exc(limit=5)}\n"
+                        continue
+                succeeded.append(name)
+            fastsql.insert_many(
+                HandlerReceipt,
+                [{"event": row.pk, "handler": name, "processed_at": now} for name in succeeded],
+            )
+            if failure:
+                _retry_later(row, failure)
+                return False
+    except Exception:
+        log.exception("delivering %s #%s failed", row.name, row.pk)
+        _retry_later(row, traceback.format_exc(limit=5))
         return False
-    OutboxEvent.objects.filter(pk=row.pk).update(processed_at=timezone.now())
     return True
 
 
@@ -116,8 +144,12 @@ def _retry_later(row: OutboxEvent, failure: str) -> None:
     attempts = row.attempts + 1
     backoff = dt.timedelta(seconds=min(2**attempts, 3600))
     OutboxEvent.objects.filter(pk=row.pk).update(
-        attempts=attempts, available_at=timezone.now() + backoff, last_error=failure[-4000:]
+        attempts=attempts,
+        available_at=timezone.now() + backoff,
+        last_error=failure[-4000:],
+        processed_at=None,
     )
+    row.attempts = attempts
 
 
 def run_pending_events() -> int:

@@ -88,5 +88,14 @@ class PartiesConfig(AppConfig):
         personal_data.register(
             models.TimelineEntry,
             personal={"title", "body"},
-            not_personal={"id", "company", "party", "occurred_at", "kind", "event_name", "event_key"},
+            not_personal={
+                "id",
+                "company",
+                "party",
+                "occurred_at",
+                "kind",
+                "actor",
+                "event_name",
+                "event_key",
+            },
         )

@@ -4,34 +4,29 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_noop
 
-from kantoor.core.models import User
 from kantoor.parties.events import PartiesMerged, PartyArchived, PartyCreated, PartyUpdated
 from kantoor.parties.services import timeline_entry_add
 
 
-def _who(actor_id: int | None) -> str:
-    user = User.objects.filter(pk=actor_id).first() if actor_id else None
-    return str(user) if user else ""
-
-
-# Titles are stored untranslated (gettext_noop) and translated when shown.
+# Titles are stored untranslated (gettext_noop) and translated when shown; the actor is
+# kept as a reference, so the page shows their current name.
 def on_party_created(event: PartyCreated) -> None:
     timeline_entry_add(
         party_id=event.party_id,
         kind="party.created",
         title=gettext_noop("Party created"),
-        body=_who(event.actor_id),
+        actor_id=event.actor_id,
         event=event,
     )
 
 
 def on_party_updated(event: PartyUpdated) -> None:
-    fields = ", ".join(event.changed_fields)
     timeline_entry_add(
         party_id=event.party_id,
         kind="party.updated",
         title=gettext_noop("Details changed"),
-        body=f"{_who(event.actor_id)}: {fields}".strip(": "),
+        body=", ".join(event.changed_fields),
+        actor_id=event.actor_id,
         event=event,
     )
 
@@ -39,7 +34,7 @@ def on_party_updated(event: PartyUpdated) -> None:
 def on_party_archived(event: PartyArchived) -> None:
     title = gettext_noop("Archived") if event.is_archived else gettext_noop("Restored")
     timeline_entry_add(
-        party_id=event.party_id, kind="party.archived", title=title, body=_who(event.actor_id), event=event
+        party_id=event.party_id, kind="party.archived", title=title, actor_id=event.actor_id, event=event
     )
 
 
@@ -49,5 +44,6 @@ def on_parties_merged(event: PartiesMerged) -> None:
         kind="party.merged",
         title=gettext_noop("Merged with another party"),
         body=f"{event.source_name} (#{event.source_id})",
+        actor_id=event.actor_id,
         event=event,
     )

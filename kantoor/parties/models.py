@@ -208,6 +208,9 @@ class TimelineEntry(models.Model):
     kind = models.CharField(max_length=80)
     title = models.CharField(max_length=300)
     body = models.TextField(blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     event_name = models.CharField(max_length=80, blank=True)
     event_key = models.CharField(max_length=120, blank=True)
 

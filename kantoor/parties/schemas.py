@@ -179,6 +179,7 @@ class TimelineEntryOut(Schema):
     kind: str
     title: str
     body: str
+    actor_id: int | None
 
     @staticmethod
     def resolve_title(obj: TimelineEntry) -> str:

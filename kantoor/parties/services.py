@@ -12,12 +12,12 @@ from dataclasses import dataclass
 from typing import Any, cast
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import ForeignKey, ManyToManyRel, ManyToOneRel, Model, OneToOneRel
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from kantoor.core import audit, policy
+from kantoor.core import audit, fastsql, policy
 from kantoor.core.errors import NotFoundError
 from kantoor.core.events import Event
 from kantoor.core.models import Team, User
@@ -62,6 +62,12 @@ SCALAR_FIELDS = [
 ]
 AUDITED_FIELDS = [*SCALAR_FIELDS, "is_archived"]
 LIST_FIELDS = ["roles", "tags", "contact_points", "addresses"]
+
+
+# Choices' `.values` builds a new list on every access; these are checked per creation.
+_KINDS = frozenset(PartyKind.values)
+_ROLES = frozenset(PartyRoleType.values)
+_ADDRESS_KINDS = frozenset(AddressKind.values)
 
 
 @dataclass(frozen=True)
@@ -134,7 +140,7 @@ def _clean(
     merged.update({k: v for k, v in data.items() if k in SCALAR_FIELDS})
 
     kind = merged.get("kind")
-    if kind not in PartyKind.values:
+    if kind not in _KINDS:
         fail("kind", _("Choose organisation or person."))
     name = " ".join(str(merged.get("name") or "").split())
     if not name:
@@ -162,9 +168,7 @@ def _clean(
     if organisation_id is not None:
         if kind != PartyKind.PERSON:
             fail("organisation", _("Only a person can be the contact of an organisation."))
-        elif not Party.objects.filter(
-            pk=organisation_id, company_id=company_id, kind=PartyKind.ORGANISATION, merged_into=None
-        ).exists():
+        elif not selectors.organisation_exists(company_id=company_id, party_id=organisation_id):
             fail("organisation", _("Unknown organisation."))
         elif current is not None and organisation_id == current.pk:
             fail("organisation", _("A party cannot be its own organisation."))
@@ -201,7 +205,7 @@ def _clean(
     if "roles" in data:
         roles = sorted(set(data["roles"] or []))
         for role in roles:
-            if role not in PartyRoleType.values:
+            if role not in _ROLES:
                 fail("roles", _("Unknown role “%s”.") % role)
     tags: list[str] | None = None
     if "tags" in data:
@@ -230,7 +234,7 @@ def _clean(
                 fail(f"addresses.{index}", _("Not a valid address."))
                 continue
             where = f"addresses.{index}"
-            if address.kind not in AddressKind.values:
+            if address.kind not in _ADDRESS_KINDS:
                 fail(f"{where}.kind", _("Unknown address kind “%s”.") % address.kind)
             if not address.street.strip():
                 fail(f"{where}.street", _("Enter the street and number."))
@@ -290,26 +294,26 @@ def _write_lists(party: Party, cleaned: _Cleaned, *, is_new: bool) -> dict[str, 
         if old_roles != cleaned.roles:
             if not is_new:
                 PartyRole.objects.filter(party=party).exclude(role__in=cleaned.roles).delete()
-            PartyRole.objects.bulk_create(
-                [PartyRole(party=party, role=r) for r in cleaned.roles if r not in old_roles]
+            now = timezone.now()
+            fastsql.insert_many(
+                PartyRole,
+                [{"party": party.pk, "role": r, "since": now} for r in cleaned.roles if r not in old_roles],
             )
             changes["roles"] = [old_roles, cleaned.roles]
     if cleaned.tags is not None:
         old_tags = [] if is_new else sorted(party.tags.values_list("name", flat=True))
         if old_tags != cleaned.tags:
-            existing = {
-                t.name: t for t in Tag.objects.filter(company_id=party.company_id, name__in=cleaned.tags)
-            }
+            existing = selectors.tag_ids(company_id=party.company_id, names=cleaned.tags)
             for name in cleaned.tags:
                 if name not in existing:
                     # get_or_create: a concurrent request may create the same new tag.
-                    existing[name] = Tag.objects.get_or_create(company_id=party.company_id, name=name)[0]
+                    existing[name] = Tag.objects.get_or_create(company_id=party.company_id, name=name)[0].pk
             if is_new:  # nothing to compare with: one INSERT instead of set()'s read and insert
-                Party.tags.through.objects.bulk_create(
-                    [Party.tags.through(party_id=party.pk, tag_id=existing[n].pk) for n in cleaned.tags]
+                fastsql.insert_many(
+                    Party.tags.through, [{"party": party.pk, "tag": existing[n]} for n in cleaned.tags]
                 )
             else:
-                party.tags.set([existing[n] for n in cleaned.tags])
+                party.tags.set([existing[n] for n in cleaned.tags])  # ids
             changes["tags"] = [old_tags, cleaned.tags]
     if cleaned.contact_points is not None:
         old_points = (
@@ -323,18 +327,19 @@ def _write_lists(party: Party, cleaned: _Cleaned, *, is_new: bool) -> dict[str, 
         if old_points != new_points:
             if not is_new:
                 ContactPoint.objects.filter(party=party).delete()
-            ContactPoint.objects.bulk_create(
+            fastsql.insert_many(
+                ContactPoint,
                 [
-                    ContactPoint(
-                        party=party,
-                        kind=p.kind,
-                        value=p.value,
-                        normalized_value=compared,
-                        label=p.label,
-                        is_primary=p.is_primary,
-                    )
+                    {
+                        "party": party.pk,
+                        "kind": p.kind,
+                        "value": p.value,
+                        "normalized_value": compared,
+                        "label": p.label,
+                        "is_primary": p.is_primary,
+                    }
                     for p, compared in cleaned.contact_points
-                ]
+                ],
             )
             changes["contact_points"] = [old_points, new_points]
     if cleaned.addresses is not None:
@@ -356,7 +361,7 @@ def _write_lists(party: Party, cleaned: _Cleaned, *, is_new: bool) -> dict[str, 
         if old_addresses != new_addresses:
             if not is_new:
                 Address.objects.filter(party=party).delete()
-            Address.objects.bulk_create(wanted)
+            fastsql.insert_objects(wanted)
             changes["addresses"] = [old_addresses, new_addresses]
     return changes
 
@@ -372,12 +377,16 @@ def _duplicates_check(
         emails=emails,
         exclude_id=exclude_id,
     )
+    confirmed_ids = set(confirmed)
+    candidate_ids = [m.party_id for m in matches if m.party_id not in confirmed_ids]
+    if not candidate_ids:
+        return  # the usual case: nothing alike, so no visibility query either
     visible_ids = set(
         policy.filter_queryset(
-            actor, "parties.view_party", Party.objects.filter(pk__in=[m.party_id for m in matches])
+            actor, "parties.view_party", Party.objects.filter(pk__in=candidate_ids)
         ).values_list("pk", flat=True)
     )
-    unconfirmed = [m for m in matches if m.party_id in visible_ids and m.party_id not in set(confirmed)]
+    unconfirmed = [m for m in matches if m.party_id in visible_ids and m.party_id in candidate_ids]
     if unconfirmed:
         raise DuplicatePartyError(
             _("A party with the same %(reason)s exists: %(name)s.")
@@ -429,7 +438,7 @@ def party_create(
     )
     # The new record must fall inside the actor's own scope (an 'own' user owns it).
     policy.require(actor, "parties.change_party", party)
-    party.save(force_insert=True)
+    fastsql.insert_instance(party)  # the hot path of every creation: no ORM compilation
     changes = _write_lists(party, cleaned, is_new=True)
     audit.record(
         actor=actor,
@@ -649,29 +658,47 @@ def party_merge(*, actor: User, source_id: int, target_id: int) -> Party:
     return target
 
 
-def timeline_entry_add(*, party_id: int, kind: str, title: str, body: str = "", event: Event) -> None:
+def timeline_entry_add(
+    *, party_id: int, kind: str, title: str, body: str = "", actor_id: int | None = None, event: Event
+) -> None:
     """Add an entry to a party's timeline, once per event, so a redelivered event adds
-    nothing. Called by event handlers of any app (a system write: no actor, no audit).
-    Store `title` untranslated (gettext_noop); pages translate it when shown."""
-    row = Party.objects.filter(pk=party_id).values_list("company_id", "merged_into_id").first()
-    if row is None:
-        return
-    company_id, merged_into_id = row
-    # An event about a party merged away since belongs on the surviving party's timeline
-    # (the merge flattens chains, so one hop suffices).
-    # The unique (party, event_key) makes a repeated insert a no-op: one statement, where
-    # get_or_create needed a read, a savepoint and the insert.
-    TimelineEntry.objects.bulk_create(
-        [
-            TimelineEntry(
-                party_id=merged_into_id or party_id,
-                event_key=event.event_id,
-                company_id=company_id,
-                kind=kind,
-                title=title,
-                body=body,
-                event_name=event.event_name,
-            )
-        ],
-        ignore_conflicts=True,
+    nothing. Called by event handlers of any app (a system write: no audit).
+    Store `title` untranslated (gettext_noop); pages translate it when shown.
+
+    An event about a party merged away since lands on the surviving party's timeline (the
+    merge flattens chains, so one hop suffices). One statement, since every event of every
+    app may add an entry: the party's company and survivor are read by the INSERT itself,
+    and the unique (party, event_key) makes a repeated insert a no-op."""
+    occurred_at = TimelineEntry._meta.get_field("occurred_at").get_db_prep_save(timezone.now(), connection)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _timeline_insert_sql(connection.vendor),
+            [occurred_at, kind, title, body, actor_id, event.event_name, event.event_id, party_id],
+        )
+
+
+@functools.cache
+def _timeline_insert_sql(vendor: str) -> str:
+    del vendor  # part of the cache key: quoting differs per backend
+    quote = connection.ops.quote_name
+    entry, party = TimelineEntry._meta.db_table, Party._meta.db_table
+    columns = ", ".join(
+        quote(c)
+        for c in (
+            "company_id",
+            "party_id",
+            "occurred_at",
+            "kind",
+            "title",
+            "body",
+            "actor_id",
+            "event_name",
+            "event_key",
+        )
+    )
+    # The WHERE clause also keeps SQLite's parser from reading ON CONFLICT as a join.
+    return (
+        f"INSERT INTO {quote(entry)} ({columns}) "  # noqa: S608 - table and column names only
+        f"SELECT company_id, COALESCE(merged_into_id, id), %s, %s, %s, %s, %s, %s, %s "
+        f"FROM {quote(party)} WHERE id = %s ON CONFLICT DO NOTHING"
     )
