@@ -7,6 +7,7 @@ registers itself under "<app label>.<ClassName>" so the outbox can rebuild it fr
 from __future__ import annotations
 
 import dataclasses
+import functools
 import uuid
 from typing import Any, ClassVar, Self
 
@@ -28,12 +29,19 @@ class Event:
         _EVENT_TYPES[cls.event_name] = cls
 
     def to_payload(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
+        # Fields hold plain JSON values (ids, text, lists of text): a shallow copy suffices,
+        # and every service call pays for this, unlike dataclasses.asdict's deep copy.
+        return {name: getattr(self, name) for name in _field_names(type(self))}
 
     @classmethod
     def from_payload(cls, payload: dict[str, Any]) -> Self:
-        names = {f.name for f in dataclasses.fields(cls)}
+        names = _field_names(cls)
         return cls(**{k: v for k, v in payload.items() if k in names})
+
+
+@functools.cache
+def _field_names(cls: type[Event]) -> frozenset[str]:
+    return frozenset(f.name for f in dataclasses.fields(cls))
 
 
 def event_type(name: str) -> type[Event]:

@@ -13,14 +13,16 @@ import functools
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from django.db import connection, models
+from django.db import DEFAULT_DB_ALIAS, connections, models
+from django.db.backends.base.base import BaseDatabaseWrapper
 
 
 @functools.cache
 def _statement(
     model: type[models.Model], names: tuple[str, ...], rows: int, vendor: str
 ) -> tuple[str, list[Any]]:
-    del vendor  # part of the cache key: quoting and RETURNING differ per backend
+    # `vendor` is part of the cache key: quoting differs per backend.
+    connection = _connection()
     opts = model._meta
     fields = [f for f in opts.concrete_fields if not (f.primary_key and f.name not in names)]
     quote = connection.ops.quote_name
@@ -32,7 +34,13 @@ def _statement(
     return sql, fields
 
 
-def _params(fields: list[Any], values: Mapping[str, Any]) -> list[Any]:
+def _connection() -> BaseDatabaseWrapper:
+    # The wrapper itself, not the `connection` proxy, whose every attribute access goes
+    # through a context-local lookup (a measurable share of the hot path).
+    return connections[DEFAULT_DB_ALIAS]
+
+
+def _params(fields: list[Any], values: Mapping[str, Any], connection: BaseDatabaseWrapper) -> list[Any]:
     return [
         f.get_db_prep_save(values[f.name] if f.name in values else f.get_default(), connection)
         for f in fields
@@ -42,9 +50,10 @@ def _params(fields: list[Any], values: Mapping[str, Any]) -> list[Any]:
 def insert(model: type[models.Model], values: Mapping[str, Any]) -> int:
     """Insert one row of `model` and return its primary key. Fields not given take their
     model default; foreign keys are given by name with the related id as value."""
+    connection = _connection()
     sql, fields = _statement(model, tuple(sorted(values)), 1, connection.vendor)
     with connection.cursor() as cursor:
-        cursor.execute(sql, _params(fields, values))
+        cursor.execute(sql, _params(fields, values, connection))
         row = cursor.fetchone()
     return int(row[0])
 
@@ -53,8 +62,9 @@ def insert_many(model: type[models.Model], rows: list[Mapping[str, Any]]) -> Non
     """Insert rows that all give the same fields, in one statement (no ids returned)."""
     if not rows:
         return
+    connection = _connection()
     sql, fields = _statement(model, tuple(sorted(rows[0])), len(rows), connection.vendor)
-    params = [p for values in rows for p in _params(fields, values)]
+    params = [p for values in rows for p in _params(fields, values, connection)]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
 
@@ -64,7 +74,7 @@ def insert_instance(obj: models.Model) -> None:
     values = {f.name: getattr(obj, f.attname) for f in obj._meta.concrete_fields if not f.primary_key}
     obj.pk = insert(type(obj), values)
     obj._state.adding = False
-    obj._state.db = connection.alias
+    obj._state.db = DEFAULT_DB_ALIAS
 
 
 def insert_objects(objs: Sequence[models.Model]) -> None:
@@ -77,6 +87,7 @@ def insert_objects(objs: Sequence[models.Model]) -> None:
 def update_where_null(model: type[models.Model], *, pk: int, field: str, value: Any) -> int:
     """Set `field` of row `pk` only while it is NULL; returns 1 when this call set it (a
     claim: the UPDATE also takes the row lock until the transaction ends)."""
+    connection = _connection()
     opts, quote = model._meta, connection.ops.quote_name
     column, pk_column = quote(opts.get_field(field).column), quote(opts.pk.column)
     sql = f"UPDATE {quote(opts.db_table)} SET {column} = %s WHERE {pk_column} = %s AND {column} IS NULL"  # noqa: S608 - names only
