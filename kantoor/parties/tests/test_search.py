@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -92,3 +94,22 @@ def test_search_finds_later_words_vat_and_email(named):
     assert names("boer@hoeve.nl") == ["Melkveebedrijf Hoeve"]
     assert names("'; DROP TABLE parties_party; --") == []
     assert Party.objects.count() == len(NAMES) + 1
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="reads SQLite's query plan")
+def test_duplicate_lookup_uses_indexes_not_a_scan(named):
+    """Each branch of the duplicate check must be an index search: a scan made party
+    creation slow down as the table grew (seen at 75,000 parties)."""
+    with CaptureQueriesContext(connection) as captured:
+        selectors.party_duplicates(
+            company_id=named.company_id, name="Acme", vat_number="NL853746333B01", emails=["a@acme.nl"]
+        )
+    (query,) = captured.captured_queries
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN QUERY PLAN {query['sql']}")
+        plan = [row[3] for row in cursor.fetchall()]
+    searches = [step for step in plan if step.startswith(("SEARCH", "SCAN"))]
+    assert not [step for step in searches if step.startswith("SCAN")], plan
+    assert any("party_vat_idx (company_id=? AND vat_number=?)" in step for step in searches), plan
+    assert any("contact_point_lookup (kind=? AND normalized_value=?)" in step for step in searches), plan
+    assert any("party_name_idx (company_id=? AND normalized_name=?)" in step for step in searches), plan
