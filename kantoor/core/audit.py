@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
+import functools
 import uuid
 from typing import Any
 
@@ -13,8 +14,12 @@ from django.utils import timezone
 from kantoor.core import fastsql
 from kantoor.core.models import AuditEntry, User
 
+_AS_IS = frozenset({str, int, bool, float, type(None)})
+
 
 def _plain(value: Any) -> Any:
+    if type(value) in _AS_IS:  # the common case, on every audited write
+        return value
     if isinstance(value, models.Model):
         return value.pk
     if isinstance(value, decimal.Decimal | uuid.UUID):
@@ -26,14 +31,16 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _attname(obj: models.Model, name: str) -> str:
-    field = obj._meta.get_field(name)
+@functools.cache
+def _attname(model: type[models.Model], name: str) -> str:
+    field = model._meta.get_field(name)
     return field.attname if isinstance(field, models.Field) else name
 
 
 def snapshot(obj: models.Model, fields: list[str]) -> dict[str, Any]:
     """The values of `fields` as JSON-safe plain values (foreign keys as ids)."""
-    return {name: _plain(getattr(obj, _attname(obj, name))) for name in fields}
+    model = type(obj)
+    return {name: _plain(getattr(obj, _attname(model, name))) for name in fields}
 
 
 def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
