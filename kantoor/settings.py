@@ -107,8 +107,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
             "PRAGMA synchronous=NORMAL;"
             "PRAGMA foreign_keys=ON;"
             "PRAGMA busy_timeout=20000;"
-            "PRAGMA cache_size=-64000;"
-            "PRAGMA mmap_size=268435456;"
+            "PRAGMA cache_size=-128000;"
+            "PRAGMA mmap_size=1073741824;"
             "PRAGMA wal_autocheckpoint=10000;"
         ),
     }

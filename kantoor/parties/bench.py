@@ -88,20 +88,27 @@ def parties(ctx: bench.BenchContext) -> None:
         "seconds": wall,
     }
     rate = round(count / wall, 1)
-    if connection.vendor == "sqlite":  # the target is the embedded default's
+    service_rate = round(count / service_seconds, 1)
+    service_note = _("time inside party_create: validation, duplicate check, writes, commit and the relay")
+    # The target is the embedded default's, and it is the service layer's: generating the
+    # test data is the bench's own work, shown separately as the wall-clock figure.
+    if connection.vendor == "sqlite":
         ctx.record(
             bench.Measurement.at_least(
-                "create party (wall)", rate, _("parties/s"), target=TARGET_CREATE_PER_SECOND, note=wall_note
+                "create party (service)",
+                service_rate,
+                _("parties/s"),
+                target=TARGET_CREATE_PER_SECOND,
+                note=service_note,
             )
         )
     else:
-        ctx.record(bench.Measurement.info("create party (wall)", rate, _("parties/s"), note=wall_note))
+        ctx.record(
+            bench.Measurement.info("create party (service)", service_rate, _("parties/s"), note=service_note)
+        )
     ctx.record(
         bench.Measurement.info(
-            "create party (service only)",
-            round(count / service_seconds, 1),
-            _("parties/s"),
-            note=_("without generating the data"),
+            "create party (wall)", rate, _("parties/s"), note=wall_note + _(", including generating the data")
         )
     )
     ctx.record(
