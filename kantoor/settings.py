@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "kantoor.core",
     "kantoor.parties",
+    "kantoor.finance",
     "kantoor.web",
 ]
 

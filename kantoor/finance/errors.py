@@ -1,0 +1,37 @@
+"""Errors of the finance app."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+
+from kantoor.core.errors import ConflictError, InvalidInputError, StateError
+
+
+class EntryInvalidError(InvalidInputError):
+    code = "entry-invalid"
+    title = _("The journal entry is not valid")
+
+
+class EntryUnbalancedError(InvalidInputError):
+    code = "entry-unbalanced"
+    title = _("The journal entry does not balance")
+
+
+class EntryStateError(StateError):
+    code = "entry-state"
+    title = _("The journal entry is not in a state that allows this")
+
+
+class PeriodLockedError(ConflictError):
+    code = "period-locked"
+    title = _("The date lies in a closed period or on or before the lock date")
+
+
+class FiscalYearInvalidError(InvalidInputError):
+    code = "fiscal-year-invalid"
+    title = _("The fiscal year is not valid")
+
+
+class ChartInvalidError(ConflictError):
+    code = "chart-invalid"
+    title = _("The chart of accounts cannot be installed")

@@ -1,0 +1,664 @@
+"""Writes of the ledger: chart installation, fiscal years and periods, the lock date, and
+journal entries from draft to posted (and reversed).
+
+Every function owns its transaction, checks the policy, locks and re-reads what it
+changes, enforces the invariants (raising DomainError subclasses), records an audit row
+and publishes its events through the outbox. The database enforces the ledger's core
+invariants a second time (migration 0002): posted entries and lines are immutable and an
+unbalanced entry cannot become posted.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from kantoor.core import audit, policy
+from kantoor.core.errors import DomainError, NotFoundError
+from kantoor.core.models import Company, User
+from kantoor.core.money import currency_exponent, exchange_rate_on, quantize
+from kantoor.core.numbering import number_allocate
+from kantoor.core.outbox import publish
+from kantoor.core.services import require_version
+from kantoor.core.validation import text_errors
+from kantoor.finance import chain
+from kantoor.finance.charts import TEMPLATES
+from kantoor.finance.errors import (
+    ChartInvalidError,
+    EntryInvalidError,
+    EntryStateError,
+    EntryUnbalancedError,
+    FiscalYearInvalidError,
+    PeriodLockedError,
+)
+from kantoor.finance.events import EntryPosted, EntryReversed, PeriodLocked
+from kantoor.finance.models import (
+    Account,
+    EntryState,
+    FinanceSettings,
+    FiscalYear,
+    Journal,
+    JournalEntry,
+    JournalLine,
+    Period,
+)
+from kantoor.parties.models import Party
+
+VIEW = "finance.view_ledger"
+POST = "finance.post_entry"
+MANAGE = "finance.manage_ledger"
+
+
+@dataclass(frozen=True)
+class LineIn:
+    """One line as given: a debit or a credit in company currency, or an amount in another
+    currency (positive debit, negative credit) converted at the rate of the entry's date."""
+
+    account_id: int
+    debit: Decimal | int | str = 0
+    credit: Decimal | int | str = 0
+    label: str = ""
+    party_id: int | None = None
+    currency: str = ""
+    amount_currency: Decimal | int | str | None = None
+    due_date: dt.date | None = None
+
+
+def _as_line(item: LineIn | Mapping[str, Any]) -> LineIn:
+    return item if isinstance(item, LineIn) else LineIn(**dict(item))
+
+
+# ----------------------------------------------------------------------------- chart
+
+
+@transaction.atomic
+def chart_install(*, actor: User, template: str) -> list[Account]:
+    """Install a chart-of-accounts template (`generic` or `nl`) with its five journals in the
+    actor's company, which must have no accounts yet."""
+    policy.require(actor, MANAGE)
+    company_id = policy.actor_company_id(actor)
+    chart = TEMPLATES.get(template)
+    if chart is None:
+        raise ChartInvalidError.for_field(
+            "template",
+            _("Unknown chart “%(key)s”; choose %(keys)s.") % {"key": template, "keys": ", ".join(TEMPLATES)},
+        )
+    Company.objects.select_for_update().filter(pk=company_id).first()
+    if Account.objects.filter(company_id=company_id).exists():
+        raise ChartInvalidError(_("This company has a chart of accounts already."))
+    accounts = Account.objects.bulk_create(
+        Account(company_id=company_id, **spec._asdict()) for spec in chart.accounts
+    )
+    first_by_role: dict[str, Account] = {}
+    for account in accounts:
+        first_by_role.setdefault(account.role, account)
+    Journal.objects.bulk_create(
+        Journal(
+            company_id=company_id,
+            code=spec.code,
+            name=spec.name,
+            kind=spec.kind,
+            default_account=first_by_role.get(spec.default_role) if spec.default_role else None,
+            sequence_code=f"journal-{spec.code.lower()}",
+        )
+        for spec in chart.journals
+    )
+    settings, _created = FinanceSettings.objects.get_or_create(company_id=company_id)
+    audit.record(
+        actor=actor,
+        obj=settings,
+        action="finance.chart_install",
+        changes={"template": chart.key, "accounts": len(accounts), "journals": len(chart.journals)},
+    )
+    return accounts
+
+
+# ----------------------------------------------------------------------------- years, periods, lock
+
+
+def _add_months(day: dt.date, months: int) -> dt.date:
+    month0 = day.month - 1 + months
+    return day.replace(year=day.year + month0 // 12, month=month0 % 12 + 1)
+
+
+@transaction.atomic
+def fiscal_year_create(*, actor: User, year: int) -> FiscalYear:
+    """Open fiscal year `year` (named by the calendar year it starts in, starting on the
+    company's fiscal-year start) with its twelve monthly periods."""
+    policy.require(actor, MANAGE)
+    company = Company.objects.select_for_update().get(pk=policy.actor_company_id(actor))
+    if not 1900 <= year <= 9998:
+        raise FiscalYearInvalidError.for_field("year", _("Choose a year between 1900 and 9998."))
+    if FiscalYear.objects.filter(company=company, year=year).exists():
+        raise FiscalYearInvalidError.for_field("year", _("Fiscal year %d exists already.") % year)
+    start = dt.date(year, company.fiscal_year_start_month, company.fiscal_year_start_day)
+    end = _add_months(start, 12) - dt.timedelta(days=1)
+    fiscal_year = FiscalYear.objects.create(company=company, year=year, start_date=start, end_date=end)
+    Period.objects.bulk_create(
+        Period(
+            company=company,
+            fiscal_year=fiscal_year,
+            number=n + 1,
+            start_date=_add_months(start, n),
+            end_date=_add_months(start, n + 1) - dt.timedelta(days=1),
+        )
+        for n in range(12)
+    )
+    audit.record(
+        actor=actor,
+        obj=fiscal_year,
+        action="finance.fiscal_year_create",
+        changes={"year": year, "start_date": start, "end_date": end},
+    )
+    return fiscal_year
+
+
+def _locked_period(actor: User, period_id: int) -> Period:
+    period = Period.objects.select_for_update().filter(pk=period_id).first()
+    if period is None:
+        raise NotFoundError(_("Not found."))
+    policy.require(actor, MANAGE, period, visible_with=VIEW)
+    return period
+
+
+def _settings(company_id: int) -> FinanceSettings:
+    settings, _created = FinanceSettings.objects.select_for_update().get_or_create(company_id=company_id)
+    return settings
+
+
+@transaction.atomic
+def period_close(*, actor: User, period_id: int, version: int | None = None) -> Period:
+    """Close a period: nothing more is posted or reversed into it. Publishes PeriodLocked."""
+    period = _locked_period(actor, period_id)
+    require_version(period, version)
+    if period.is_closed:
+        raise EntryStateError(_("Period %s is closed already.") % period)
+    period.is_closed = True
+    period.version += 1
+    period.save(update_fields=["is_closed", "version"])
+    audit.record(actor=actor, obj=period, action="finance.period_close", changes={"is_closed": [False, True]})
+    publish(
+        PeriodLocked(
+            company_id=period.company_id,
+            period_id=period.pk,
+            locked_until=period.end_date.isoformat(),
+            actor_id=actor.pk,
+        )
+    )
+    return period
+
+
+@transaction.atomic
+def period_reopen(*, actor: User, period_id: int, version: int | None = None) -> Period:
+    """Reopen a closed period, unless it lies on or before the lock date."""
+    period = _locked_period(actor, period_id)
+    require_version(period, version)
+    if not period.is_closed:
+        raise EntryStateError(_("Period %s is open already.") % period)
+    lock_date = _settings(period.company_id).lock_date
+    if lock_date is not None and period.start_date <= lock_date:
+        raise PeriodLockedError(
+            _("Period %(period)s lies on or before the lock date %(lock)s.")
+            % {"period": period, "lock": lock_date.isoformat()}
+        )
+    period.is_closed = False
+    period.version += 1
+    period.save(update_fields=["is_closed", "version"])
+    audit.record(
+        actor=actor, obj=period, action="finance.period_reopen", changes={"is_closed": [True, False]}
+    )
+    return period
+
+
+@transaction.atomic
+def lock_date_set(*, actor: User, lock_date: dt.date | None, version: int | None = None) -> FinanceSettings:
+    """Set the company's lock date: nothing is posted, reversed or reconciled on or before
+    it. Drafts dated on or before it stay drafts (they cannot be posted until redated).
+    Publishes PeriodLocked when the date moves forward."""
+    policy.require(actor, MANAGE)
+    settings = _settings(policy.actor_company_id(actor))
+    require_version(settings, version)
+    before = settings.lock_date
+    if before == lock_date:
+        return settings
+    settings.lock_date = lock_date
+    settings.version += 1
+    settings.save(update_fields=["lock_date", "version"])
+    audit.record(
+        actor=actor, obj=settings, action="finance.lock_date_set", changes={"lock_date": [before, lock_date]}
+    )
+    if lock_date is not None and (before is None or lock_date > before):
+        publish(
+            PeriodLocked(
+                company_id=settings.company_id, locked_until=lock_date.isoformat(), actor_id=actor.pk
+            )
+        )
+    return settings
+
+
+# ----------------------------------------------------------------------------- entries
+
+
+def _amount(value: Any, places: int) -> Decimal:
+    """An exact non-float amount with at most `places` decimals, or ValueError."""
+    if isinstance(value, float | bool):
+        raise ValueError(_("Give amounts as decimals, not floating point numbers."))
+    try:
+        amount = Decimal(str(value).strip() if isinstance(value, str) else value)
+    except (InvalidOperation, TypeError) as exc:
+        raise ValueError(_("Not a number.")) from exc
+    if not amount.is_finite():
+        raise ValueError(_("Not a number."))
+    if abs(amount) >= Decimal(10) ** 16:
+        raise ValueError(_("Too large."))
+    if amount != amount.quantize(Decimal(1).scaleb(-places)):
+        raise ValueError(_("At most %d decimals.") % places)
+    return amount
+
+
+def _lines_clean(
+    company: Company, on: dt.date, items: Sequence[LineIn | Mapping[str, Any]]
+) -> list[JournalLine]:
+    """Check every line at once (so one error lists every faulty field); unsaved lines."""
+    errors: dict[str, list[str]] = {}
+    lines = []
+    raw = []
+    for i, item in enumerate(items):
+        try:
+            raw.append(_as_line(item))
+        except TypeError:
+            errors.setdefault(f"lines[{i}]", []).append(_("Unknown line fields."))
+    if errors:
+        raise EntryInvalidError(_("Please correct the marked lines."), field_errors=errors)
+    account_ids = {line.account_id for line in raw}
+    accounts = {a.pk: a for a in Account.objects.filter(company=company, pk__in=account_ids)}
+    party_ids = {line.party_id for line in raw if line.party_id is not None}
+    parties = set(Party.objects.filter(company=company, pk__in=party_ids).values_list("pk", flat=True))
+    base = company.base_currency
+    base_places = currency_exponent(base)
+    for i, line in enumerate(raw):
+
+        def fail(field: str, message: str, i: int = i) -> None:
+            errors.setdefault(f"lines[{i}].{field}", []).append(message)
+
+        account = accounts.get(line.account_id)
+        if account is None:
+            fail("account_id", _("Unknown account."))
+        elif not account.is_active:
+            fail("account_id", _("Account %s is archived.") % account.code)
+        if line.party_id is not None and line.party_id not in parties:
+            fail("party_id", _("Unknown party."))
+        for field, message in text_errors(JournalLine, {"label": line.label}).items():
+            errors.setdefault(f"lines[{i}].{field}", []).extend(message)
+        amounts: dict[str, Decimal] = {}
+        for field in ("debit", "credit"):
+            try:
+                amounts[field] = _amount(getattr(line, field) or 0, base_places)
+            except ValueError as exc:
+                fail(field, str(exc))
+                continue
+            if amounts[field] < 0:
+                fail(field, _("Cannot be negative."))
+        debit, credit = amounts.get("debit", Decimal(0)), amounts.get("credit", Decimal(0))
+        currency = (line.currency or base).strip().upper()
+        rate = Decimal(1)
+        amount_currency: Decimal | None = None
+        if currency != base:
+            try:
+                rate = exchange_rate_on(company_id=company.pk, currency=currency, on=on)
+            except DomainError as exc:
+                fail("currency", exc.message)
+            if line.amount_currency is None:
+                fail("amount_currency", _("Give the amount in %s.") % currency)
+            else:
+                try:
+                    amount_currency = _amount(line.amount_currency, min(currency_exponent(currency), 6))
+                except (ValueError, DomainError) as exc:
+                    fail("amount_currency", str(exc))
+            if (
+                amount_currency is not None
+                and not debit
+                and not credit
+                and f"lines[{i}].currency" not in errors
+            ):
+                converted = quantize(abs(amount_currency) / rate, base)
+                debit, credit = (converted, Decimal(0)) if amount_currency > 0 else (Decimal(0), converted)
+            if amount_currency is not None and (amount_currency > 0) != (debit > 0):
+                fail(
+                    "amount_currency",
+                    _("A debit has a positive amount in currency, a credit a negative one."),
+                )
+        if debit and credit:
+            fail("credit", _("A line has a debit or a credit, not both."))
+        elif (
+            not debit
+            and not credit
+            and f"lines[{i}].debit" not in errors
+            and f"lines[{i}].credit" not in errors
+        ):
+            fail("debit", _("A line needs a debit or a credit."))
+        if line.due_date is not None and not isinstance(line.due_date, dt.date):
+            fail("due_date", _("Not a date."))
+        lines.append(
+            JournalLine(
+                company=company,
+                account_id=line.account_id,
+                party_id=line.party_id,
+                label=line.label.strip(),
+                debit=debit,
+                credit=credit,
+                currency=currency,
+                amount_currency=amount_currency if amount_currency is not None else debit - credit,
+                rate=rate,
+                due_date=line.due_date,
+            )
+        )
+    if errors:
+        raise EntryInvalidError(_("Please correct the marked lines."), field_errors=errors)
+    return lines
+
+
+def _header_clean(date: Any, reference: str, narration: str) -> None:
+    errors = text_errors(JournalEntry, {"reference": reference, "narration": narration})
+    if not isinstance(date, dt.date) or isinstance(date, dt.datetime):
+        errors.setdefault("date", []).append(_("Not a date."))
+    if errors:
+        raise EntryInvalidError(_("Please correct the marked fields."), field_errors=errors)
+
+
+def _lines_save(entry: JournalEntry, lines: list[JournalLine]) -> None:
+    for line in lines:
+        line.entry = entry
+        line.date = entry.date
+        line.journal_id = entry.journal_id
+        line.state = EntryState.DRAFT
+    JournalLine.objects.bulk_create(lines)
+
+
+@transaction.atomic
+def entry_create(
+    *,
+    actor: User,
+    journal_id: int,
+    date: dt.date,
+    lines: Sequence[LineIn | Mapping[str, Any]],
+    reference: str = "",
+    narration: str = "",
+) -> JournalEntry:
+    """Create a draft entry (no number yet; drafts need not balance)."""
+    policy.require(actor, POST)
+    company_id = policy.actor_company_id(actor)
+    journal = Journal.objects.filter(pk=journal_id, company_id=company_id).first()
+    if journal is None:
+        raise EntryInvalidError.for_field("journal_id", _("Unknown journal."))
+    _header_clean(date, reference, narration)
+    company = Company.objects.get(pk=company_id)
+    cleaned = _lines_clean(company, date, lines)
+    entry = JournalEntry.objects.create(
+        company_id=company_id,
+        journal=journal,
+        date=date,
+        reference=reference.strip(),
+        narration=narration.strip(),
+        created_by=actor,
+    )
+    _lines_save(entry, cleaned)
+    audit.record(
+        actor=actor,
+        obj=entry,
+        action="finance.entry_create",
+        changes={"journal": journal.code, "date": date, "lines": len(cleaned)},
+    )
+    return entry
+
+
+def _locked_entry(actor: User, entry_id: int) -> JournalEntry:
+    entry = JournalEntry.objects.select_for_update().filter(pk=entry_id).first()
+    if entry is None:
+        raise NotFoundError(_("Not found."))
+    policy.require(actor, POST, entry, visible_with=VIEW)
+    return entry
+
+
+def _require_draft(entry: JournalEntry) -> None:
+    if entry.state != EntryState.DRAFT:
+        # Posted entries are immutable: corrections are reversals.
+        raise EntryStateError(_("Entry %s is posted; reverse it instead.") % entry.number)
+
+
+@transaction.atomic
+def entry_update(
+    *,
+    actor: User,
+    entry_id: int,
+    version: int,
+    date: dt.date | None = None,
+    reference: str | None = None,
+    narration: str | None = None,
+    lines: Sequence[LineIn | Mapping[str, Any]] | None = None,
+) -> JournalEntry:
+    """Change a draft entry; `lines`, when given, replace all its lines. Refuses a stale
+    `version` (409) and a posted entry."""
+    entry = _locked_entry(actor, entry_id)
+    require_version(entry, version)
+    _require_draft(entry)
+    before = audit.snapshot(entry, ["date", "reference", "narration"])
+    new_date = date if date is not None else entry.date
+    _header_clean(new_date, reference or "", narration or "")
+    cleaned = _lines_clean(entry.company, new_date, lines) if lines is not None else None
+    entry.date = new_date
+    if reference is not None:
+        entry.reference = reference.strip()
+    if narration is not None:
+        entry.narration = narration.strip()
+    entry.version += 1
+    entry.save(update_fields=["date", "reference", "narration", "version"])
+    if cleaned is not None:
+        entry.lines.all().delete()
+        _lines_save(entry, cleaned)
+    else:
+        entry.lines.update(date=entry.date)
+    changes: dict[str, Any] = audit.diff(before, audit.snapshot(entry, ["date", "reference", "narration"]))
+    if cleaned is not None:
+        changes["lines"] = len(cleaned)
+    audit.record(actor=actor, obj=entry, action="finance.entry_update", changes=changes)
+    return entry
+
+
+@transaction.atomic
+def entry_delete(*, actor: User, entry_id: int, version: int | None = None) -> None:
+    """Delete a draft entry (drafts hold no number, so no gap appears)."""
+    entry = _locked_entry(actor, entry_id)
+    require_version(entry, version)
+    _require_draft(entry)
+    audit.record(actor=actor, obj=entry, action="finance.entry_delete", changes={"date": entry.date})
+    entry.lines.all().delete()
+    entry.delete()
+
+
+def _require_open(company_id: int, on: dt.date) -> None:
+    """Refuse a date on or before the lock date or outside an open period."""
+    lock_date = (
+        FinanceSettings.objects.filter(company_id=company_id).values_list("lock_date", flat=True).first()
+    )
+    if lock_date is not None and on <= lock_date:
+        raise PeriodLockedError(
+            _("%(date)s is on or before the lock date %(lock)s.")
+            % {"date": on.isoformat(), "lock": lock_date.isoformat()},
+            field_errors={"date": [_("On or before the lock date.")]},
+        )
+    period = Period.objects.filter(company_id=company_id, start_date__lte=on, end_date__gte=on).first()
+    if period is None:
+        raise PeriodLockedError(
+            _("No fiscal year contains %s; create it first.") % on.isoformat(),
+            field_errors={"date": [_("No fiscal year contains this date.")]},
+        )
+    if period.is_closed:
+        raise PeriodLockedError(
+            _("Period %(period)s is closed.") % {"period": period},
+            field_errors={"date": [_("This period is closed.")]},
+        )
+
+
+def _post(actor: User, entry: JournalEntry) -> JournalEntry:
+    """Number, chain and post a locked draft; the caller holds the transaction."""
+    _require_draft(entry)
+    _require_open(entry.company_id, entry.date)
+    lines = list(entry.lines.select_related("account").order_by("id"))
+    errors: dict[str, list[str]] = {}
+    for i, line in enumerate(lines):
+        if line.account.company_id != entry.company_id:
+            errors.setdefault(f"lines[{i}].account_id", []).append(_("Unknown account."))
+        elif not line.account.is_active:
+            errors.setdefault(f"lines[{i}].account_id", []).append(
+                _("Account %s is archived.") % line.account.code
+            )
+    if errors:
+        raise EntryInvalidError(_("Please correct the marked lines."), field_errors=errors)
+    if len(lines) < 2:
+        raise EntryUnbalancedError(_("An entry needs at least two lines."))
+    debit = sum((line.debit for line in lines), Decimal(0))
+    credit = sum((line.credit for line in lines), Decimal(0))
+    if debit != credit:
+        raise EntryUnbalancedError(
+            _("Debits (%(debit)s) and credits (%(credit)s) differ by %(difference)s.")
+            % {"debit": debit, "credit": credit, "difference": debit - credit},
+            extra={"debit": str(debit), "credit": str(credit)},
+        )
+    # The journal row is the chain's lock: its entries are numbered and chained one at a time
+    # (the row lock on PostgreSQL; the IMMEDIATE transaction's write lock on SQLite).
+    journal = Journal.objects.select_for_update().get(pk=entry.journal_id)
+    entry.number = number_allocate(
+        company_id=entry.company_id, code=journal.sequence_code, on=entry.date, prefix=journal.code
+    )
+    last = (
+        JournalEntry.objects.filter(journal=journal, chain_position__isnull=False)
+        .order_by("-chain_position")
+        .values("chain_position", "hash")
+        .first()
+    )
+    entry.chain_position = int(last["chain_position"] or 0) + 1 if last else 1
+    entry.previous_hash = last["hash"] if last else chain.GENESIS
+    line_values = list(JournalLine.objects.filter(entry=entry).values(*chain.LINE_FIELDS))
+    entry.hash = chain.entry_hash(
+        {name: getattr(entry, name) for name in chain.ENTRY_FIELDS}, line_values, entry.previous_hash
+    )
+    # Lines first: once the entry is posted the database refuses any change to its lines.
+    JournalLine.objects.filter(entry=entry).update(state=EntryState.POSTED, date=entry.date)
+    entry.state = EntryState.POSTED
+    entry.posted_at = timezone.now()
+    entry.posted_by = actor
+    entry.version += 1
+    entry.save(
+        update_fields=[
+            "number",
+            "chain_position",
+            "previous_hash",
+            "hash",
+            "state",
+            "posted_at",
+            "posted_by",
+            "version",
+        ]
+    )
+    audit.record(
+        actor=actor,
+        obj=entry,
+        action="finance.entry_post",
+        changes={"state": ["draft", "posted"], "number": entry.number, "hash": entry.hash},
+    )
+    publish(
+        EntryPosted(
+            company_id=entry.company_id,
+            entry_id=entry.pk,
+            journal_id=entry.journal_id,
+            number=entry.number,
+            date=entry.date.isoformat(),
+            actor_id=actor.pk,
+        )
+    )
+    return entry
+
+
+@transaction.atomic
+def entry_post(*, actor: User, entry_id: int, version: int | None = None) -> JournalEntry:
+    """Post a draft: it must balance exactly (Σ debit = Σ credit), use active accounts of the
+    company and be dated in an open period after the lock date. Allocates the journal's
+    gapless number for the fiscal year and chains the entry's SHA-256 to the journal's
+    previous posted entry. Locks the entry and its journal. Publishes EntryPosted."""
+    entry = _locked_entry(actor, entry_id)
+    require_version(entry, version)
+    return _post(actor, entry)
+
+
+@transaction.atomic
+def entry_reverse(
+    *, actor: User, entry_id: int, date: dt.date | None = None, narration: str = ""
+) -> JournalEntry:
+    """Reverse a posted entry with a posted entry of swapped debits and credits in the same
+    journal, dated `date` (default: the original's date), linked by `reversal_of`. An entry
+    is reversed at most once. Publishes EntryPosted and EntryReversed."""
+    original = _locked_entry(actor, entry_id)
+    if original.state != EntryState.POSTED:
+        raise EntryStateError(_("Only a posted entry can be reversed; delete or change the draft instead."))
+    if JournalEntry.objects.filter(reversal_of=original).exists():
+        raise EntryStateError(_("Entry %s has been reversed already.") % original.number)
+    on = date or original.date
+    _header_clean(on, "", narration)
+    reversal = JournalEntry.objects.create(
+        company_id=original.company_id,
+        journal_id=original.journal_id,
+        date=on,
+        reference=original.reference,
+        narration=narration.strip() or _("Reversal of %s") % original.number,
+        reversal_of=original,
+        created_by=actor,
+    )
+    _lines_save(
+        reversal,
+        [
+            JournalLine(
+                company_id=line.company_id,
+                account_id=line.account_id,
+                party_id=line.party_id,
+                label=line.label,
+                debit=line.credit,
+                credit=line.debit,
+                currency=line.currency,
+                amount_currency=-line.amount_currency,
+                rate=line.rate,
+                due_date=line.due_date,
+            )
+            for line in original.lines.order_by("id")
+        ],
+    )
+    _post(actor, reversal)
+    audit.record(
+        actor=actor, obj=original, action="finance.entry_reverse", changes={"reversal": reversal.number}
+    )
+    publish(
+        EntryReversed(
+            company_id=original.company_id,
+            entry_id=original.pk,
+            reversal_id=reversal.pk,
+            number=original.number,
+            reversal_number=reversal.number,
+            actor_id=actor.pk,
+        )
+    )
+    return reversal
+
+
+def journal_for(*, company_id: int, kind: str) -> Journal:
+    """The company's first journal of `kind` (sales, purchase, bank, cash, general)."""
+    journal = Journal.objects.filter(company_id=company_id, kind=kind).order_by("pk").first()
+    if journal is None:
+        raise NotFoundError(_("No %s journal; install a chart of accounts first.") % kind)
+    return journal
