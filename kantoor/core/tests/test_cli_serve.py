@@ -111,3 +111,25 @@ def test_serve_collects_static_files_first_when_templates_need_the_manifest(
         (("collectstatic",), {"interactive": False, "verbosity": 0}),
         (("runserver", "127.0.0.1:8000"), {"use_reloader": False}),
     ]
+
+
+def test_serve_collects_only_in_the_process_that_serves(
+    db: Any, commands: list[Any], settings: Any, monkeypatch: Any
+) -> None:
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    }
+    monkeypatch.delenv("RUN_MAIN", raising=False)
+
+    call_command("serve", stdout=io.StringIO())  # the reloader's parent: it serves nothing
+
+    assert commands == [(("runserver", "127.0.0.1:8000"), {"use_reloader": True})]
+    monkeypatch.setenv("RUN_MAIN", "true")  # the reloader's child, which serves
+
+    call_command("serve", stdout=io.StringIO())
+
+    assert commands[1:] == [
+        (("collectstatic",), {"interactive": False, "verbosity": 0}),
+        (("runserver", "127.0.0.1:8000"), {"use_reloader": True}),
+    ]

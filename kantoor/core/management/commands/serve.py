@@ -105,7 +105,10 @@ class Command(BaseCommand):
             )
             self._exec(argv, gunicorn_environment())
             return
-        if self._uses_manifest_storage():
+        # The reloader's parent process serves nothing; only the process that serves (the
+        # reloader's child, RUN_MAIN, or the only one with --noreload) collects.
+        serving = options["noreload"] or os.environ.get("RUN_MAIN") == "true"
+        if self._uses_manifest_storage() and serving:
             # The templates name hashed files from the manifest, which only collectstatic writes.
             self._collect_static()
         self.stdout.write(
