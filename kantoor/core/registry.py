@@ -1,9 +1,10 @@
 """Registries that let apps contribute to the shell without the shell importing them:
-navigation entries, global-search providers and role dashboards' widgets."""
+navigation entries, global-search providers, role dashboards' widgets and steps of
+`kantoor init`."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -34,13 +35,31 @@ class SearchHit:
 
 SearchProvider = Callable[[Any, str, int], list[SearchHit]]
 
+
+@dataclass(frozen=True)
+class InitStep:
+    """A step an app adds to `kantoor init`: `arguments(parser)` adds its options; `run(company,
+    admin, options)` runs inside init's transaction after the company and its administrator
+    are created, and returns a line to print."""
+
+    name: str
+    arguments: Callable[[Any], None]
+    run: Callable[[Any, Any, Mapping[str, Any]], str]
+    order: int = 100
+
+
 navigation: list[NavItem] = []
+init_steps: dict[str, InitStep] = {}
 search_providers: dict[str, SearchProvider] = {}
 
 
 def nav_register(item: NavItem) -> None:
     if item not in navigation:
         navigation.append(item)
+
+
+def init_step_register(step: InitStep) -> None:
+    init_steps[step.name] = step
 
 
 def search_register(key: str, provider: SearchProvider) -> None:

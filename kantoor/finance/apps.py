@@ -8,9 +8,13 @@ class FinanceConfig(AppConfig):
     verbose_name = _("Finance")
 
     def ready(self) -> None:
-        from kantoor.core import personal_data, policy
+        from kantoor.core import personal_data, policy, registry
         from kantoor.core.models import Role
-        from kantoor.finance import models
+        from kantoor.finance import models, setup
+
+        registry.init_step_register(
+            registry.InitStep(name="finance", arguments=setup.init_arguments, run=setup.init_run, order=10)
+        )
 
         # Only finance (and administrators, who may do everything) writes the ledger;
         # management reads it.

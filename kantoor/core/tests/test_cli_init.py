@@ -70,6 +70,8 @@ def test_init_with_flags_creates_the_company_and_its_administrator(db: Any) -> N
     assert sorted(AuditEntry.objects.values_list("model", "action")) == [
         ("core.company", "create"),
         ("core.user", "create"),
+        ("finance.financesettings", "finance.chart_install"),  # an app's init step (registry)
+        ("finance.fiscalyear", "finance.fiscal_year_create"),
     ]
     assert "Created the company “Molen & Co B.V.” and its administrator “anna”." in output
 

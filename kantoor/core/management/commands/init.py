@@ -18,6 +18,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from kantoor.core import registry
 from kantoor.core.errors import DomainError
 from kantoor.core.models import Company, Role, Scope
 from kantoor.core.services import company_create, user_create
@@ -78,6 +79,8 @@ class Command(BaseCommand):
             help=_("Create another company even though one exists already."),
         )
         parser.add_argument("--skip-migrate", action="store_true", help=_("Do not run the migrations first."))
+        for step in _init_steps():
+            step.arguments(parser)
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["admin_password"] is None and os.environ.get(PASSWORD_ENV):
@@ -118,6 +121,7 @@ class Command(BaseCommand):
                     language=answers["language"],
                     roles={Role.ADMIN: Scope.COMPANY},
                 )
+                done = [step.run(company, admin, options) for step in _init_steps()]
         except DomainError as exc:
             raise CommandError(_describe(exc)) from exc
         self.stdout.write(
@@ -126,6 +130,9 @@ class Command(BaseCommand):
                 % {"company": company.name, "user": admin.username}
             )
         )
+        for line in done:
+            if line:
+                self.stdout.write(line)
         self.stdout.write(_("Start Kantoor with `kantoor serve` and sign in at http://127.0.0.1:8000."))
 
     def _answers(self, options: dict[str, Any]) -> dict[str, str]:
@@ -154,6 +161,11 @@ class Command(BaseCommand):
         if errors:
             raise CommandError("\n".join(errors))
         return answers
+
+
+def _init_steps() -> list[registry.InitStep]:
+    """The steps apps added to init (e.g. finance's chart of accounts), in order."""
+    return sorted(registry.init_steps.values(), key=lambda step: (step.order, step.name))
 
 
 def _prompt(
