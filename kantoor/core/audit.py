@@ -63,7 +63,7 @@ def record(
     """Append one audit row for `obj`; call inside the service's transaction."""
     if company_id is None:
         company_id = getattr(obj, "company_id", None)
-    values = {
+    values: dict[str, Any] = {
         "company": company_id,
         "actor": actor.pk if actor is not None and actor.is_authenticated else None,
         "action": action,

@@ -7,7 +7,6 @@ registers itself under "<app label>.<ClassName>" so the outbox can rebuild it fr
 from __future__ import annotations
 
 import dataclasses
-import functools
 import uuid
 from typing import Any, ClassVar, Self
 
@@ -39,9 +38,15 @@ class Event:
         return cls(**{k: v for k, v in payload.items() if k in names})
 
 
-@functools.cache
+_FIELD_NAMES: dict[type[Event], frozenset[str]] = {}
+
+
 def _field_names(cls: type[Event]) -> frozenset[str]:
-    return frozenset(f.name for f in dataclasses.fields(cls))
+    # A dict rather than functools.cache: mypy cannot see that a frozen dataclass's class is hashable.
+    names = _FIELD_NAMES.get(cls)
+    if names is None:
+        names = _FIELD_NAMES[cls] = frozenset(f.name for f in dataclasses.fields(cls))
+    return names
 
 
 def event_type(name: str) -> type[Event]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, cast
 
 from django.db import DEFAULT_DB_ALIAS, connections, models
 from django.db.backends.base.base import BaseDatabaseWrapper
@@ -89,8 +89,9 @@ def update_where_null(model: type[models.Model], *, pk: int, field: str, value: 
     claim: the UPDATE also takes the row lock until the transaction ends)."""
     connection = _connection()
     opts, quote = model._meta, connection.ops.quote_name
-    column, pk_column = quote(opts.get_field(field).column), quote(opts.pk.column)
+    target = cast("models.Field[Any, Any]", opts.get_field(field))
+    column, pk_column = quote(target.column), quote(opts.pk.column)
     sql = f"UPDATE {quote(opts.db_table)} SET {column} = %s WHERE {pk_column} = %s AND {column} IS NULL"  # noqa: S608 - names only
     with connection.cursor() as cursor:
-        cursor.execute(sql, [opts.get_field(field).get_db_prep_save(value, connection), pk])
+        cursor.execute(sql, [target.get_db_prep_save(value, connection), pk])
         return int(cursor.rowcount)
