@@ -419,6 +419,20 @@ def entry_create(
     return entry
 
 
+def _line_in_again(line: JournalLine, base: str) -> LineIn:
+    foreign = line.currency != base
+    return LineIn(
+        account_id=line.account_id,
+        debit=0 if foreign else line.debit,
+        credit=0 if foreign else line.credit,
+        label=line.label,
+        party_id=line.party_id,
+        currency=line.currency,
+        amount_currency=line.amount_currency if foreign else None,
+        due_date=line.due_date,
+    )
+
+
 def _locked_entry(actor: User, entry_id: int) -> JournalEntry:
     entry = JournalEntry.objects.select_for_update().filter(pk=entry_id).first()
     if entry is None:
@@ -452,6 +466,13 @@ def entry_update(
     before = audit.snapshot(entry, ["date", "reference", "narration"])
     new_date = date if date is not None else entry.date
     _header_clean(new_date, reference or "", narration or "")
+    if (
+        lines is None
+        and new_date != entry.date
+        and entry.lines.exclude(currency=entry.company.base_currency).exists()
+    ):
+        # Another date may mean another exchange rate: convert the foreign lines again.
+        lines = [_line_in_again(line, entry.company.base_currency) for line in entry.lines.order_by("id")]
     cleaned = _lines_clean(entry.company, new_date, lines) if lines is not None else None
     entry.date = new_date
     if reference is not None:

@@ -249,6 +249,29 @@ def test_a_foreign_currency_line_is_converted_at_the_rate_of_the_date(accountant
     )
 
 
+def test_redating_a_draft_converts_its_foreign_lines_at_the_new_rate(accountant, admin_user, acct, journal):
+    exchange_rate_set(actor=admin_user, currency="USD", valid_from=dt.date(YEAR, 1, 1), rate=Decimal("1.25"))
+    exchange_rate_set(actor=admin_user, currency="USD", valid_from=dt.date(YEAR, 6, 1), rate=Decimal("1.10"))
+    entry = services.entry_create(
+        actor=accountant,
+        journal_id=journal("BNK").pk,
+        date=dt.date(YEAR, 3, 1),
+        lines=[
+            {"account_id": acct("1000").pk, "currency": "USD", "amount_currency": "110.00"},
+            {"account_id": acct("1100").pk, "currency": "USD", "amount_currency": "-110.00"},
+        ],
+    )
+    assert list(entry.lines.values_list("debit", "credit")) == [
+        (Decimal("88.00"), Decimal("0.00")),
+        (Decimal("0.00"), Decimal("88.00")),
+    ]
+    services.entry_update(actor=accountant, entry_id=entry.pk, version=1, date=dt.date(YEAR, 6, 2))
+    assert list(entry.lines.values_list("debit", "credit", "rate", "date")) == [
+        (Decimal("100.00"), Decimal("0.00"), Decimal("1.1000000000"), dt.date(YEAR, 6, 2)),
+        (Decimal("0.00"), Decimal("100.00"), Decimal("1.1000000000"), dt.date(YEAR, 6, 2)),
+    ]
+
+
 def test_the_trial_balance_sums_per_account_in_sql(accountant, posted, acct):
     posted("100.10", debit="6100", credit="1000")
     posted("0.20", debit="6100", credit="1000")
