@@ -69,7 +69,7 @@ DEMO_ENTRIES = (
         (("4300", "186.00", "0"), ("1500", "39.06", "0"), ("1600", "0", "225.06")),
     ),
     DemoEntry(
-        "VK-DEMO-0001",
+        "SALES-0113",
         "VK",
         12,
         "Levering tulpenbollen Bloemenhandel Visser",

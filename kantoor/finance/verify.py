@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import connection
+from django.utils.translation import gettext as _
 
 from kantoor.core.models import Company, NumberSequence
 from kantoor.finance import chain
@@ -30,8 +31,8 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
-        where = f"entry {self.entry}: " if self.entry else ""
-        return f"[company {self.company_id}] {self.kind}: {where}{self.message}"
+        where = _("entry %s: ") % self.entry if self.entry else ""
+        return f"[{_('company')} {self.company_id}] {self.kind}: {where}{self.message}"
 
 
 def ledger_verify(*, company_id: int | None = None) -> list[Problem]:
@@ -56,27 +57,31 @@ def _company_verify(company: Company) -> list[Problem]:
         for entry, lines in _chained_entries(journal):
             label = entry["number"] or f"#{entry['id']}"
             if entry["state"] != EntryState.POSTED:
-                add("chain", label, f"is in the chain of journal {journal.code} but not posted")
+                add("chain", label, _("is in the chain of journal %s but not posted") % journal.code)
             if entry["chain_position"] != expected_position:
                 add(
                     "chain",
                     label,
-                    f"position {entry['chain_position']} in journal {journal.code}, "
-                    f"expected {expected_position}",
+                    _("position %(position)s in journal %(journal)s, expected %(expected)s")
+                    % {
+                        "position": entry["chain_position"],
+                        "journal": journal.code,
+                        "expected": expected_position,
+                    },
                 )
             if entry["previous_hash"] != expected_previous:
-                add("chain", label, "its previous hash does not match the entry before it in the chain")
+                add("chain", label, _("its previous hash does not match the entry before it in the chain"))
             if chain.entry_hash(entry, lines, entry["previous_hash"]) != entry["hash"]:
-                add("hash", label, "its content does not match its hash: altered after posting")
+                add("hash", label, _("its content does not match its hash: altered after posting"))
             expected_previous, expected_position = entry["hash"], entry["chain_position"] + 1
             match = _NUMBER.match(entry["number"])
             if match is None:
-                add("numbering", label, "the number does not follow the sequence's pattern")
+                add("numbering", label, _("the number does not follow the sequence's pattern"))
             else:
                 numbers[int(match["year"])].append(int(match["n"]))
         unchained = JournalEntry.objects.filter(journal=journal, state=EntryState.POSTED, chain_position=None)
         for number in unchained.values_list("number", flat=True):
-            add("chain", number, f"is posted but missing from the chain of journal {journal.code}")
+            add("chain", number, _("is posted but missing from the chain of journal %s") % journal.code)
         allocated = dict(
             NumberSequence.objects.filter(company=company, code=journal.sequence_code).values_list(
                 "year", "next_number"
@@ -85,29 +90,45 @@ def _company_verify(company: Company) -> list[Problem]:
         for year in sorted(set(numbers) | set(allocated)):
             used = sorted(numbers.get(year, []))
             issued = allocated.get(year, 1) - 1
+            where = {"journal": journal.code, "year": year}
             duplicates = sorted({n for n in used if used.count(n) > 1})
             missing = sorted(set(range(1, issued + 1)) - set(used))
             beyond = sorted(n for n in set(used) if n > issued)
             if duplicates:
-                add("numbering", "", f"journal {journal.code} {year}: numbers used twice: {_few(duplicates)}")
+                add(
+                    "numbering",
+                    "",
+                    _("journal %(journal)s %(year)s: numbers used twice: %(numbers)s")
+                    % {**where, "numbers": _few(duplicates)},
+                )
             if missing:
-                add("numbering", "", f"journal {journal.code} {year}: missing numbers: {_few(missing)}")
+                add(
+                    "numbering",
+                    "",
+                    _("journal %(journal)s %(year)s: missing numbers: %(numbers)s")
+                    % {**where, "numbers": _few(missing)},
+                )
             if beyond:
-                add("numbering", "", f"journal {journal.code} {year}: numbers never issued: {_few(beyond)}")
+                add(
+                    "numbering",
+                    "",
+                    _("journal %(journal)s %(year)s: numbers never issued: %(numbers)s")
+                    % {**where, "numbers": _few(beyond)},
+                )
 
     for number, difference in _unbalanced(company):
-        add("balance", number, f"debits and credits differ by {difference}")
+        add("balance", number, _("debits and credits differ by %s") % difference)
     for number in _lines_out_of_step(company):
-        add("line", number, "a line's date, journal, state or company differs from its entry's")
+        add("line", number, _("a line's date, journal, state or company differs from its entry's"))
     total = _trial_balance_total(company)
     if total != 0:
-        add("trial-balance", "", f"posted debits and credits differ by {total}")
+        add("trial-balance", "", _("posted debits and credits differ by %s") % total)
     return problems
 
 
 def _few(numbers: list[int]) -> str:
     shown = ", ".join(str(n) for n in numbers[:20])
-    return shown + (f" … ({len(numbers)} in all)" if len(numbers) > 20 else "")
+    return shown + (_(" … (%d in all)") % len(numbers) if len(numbers) > 20 else "")
 
 
 def _chained_entries(journal: Journal) -> Iterator[tuple[dict[str, Any], list[dict[str, Any]]]]:
