@@ -16,6 +16,9 @@ from typing import Any
 
 GENESIS = ""  # the previous hash of a journal's first posted entry
 
+# A line's party is not hashed: a party merge re-points posted lines to the surviving party
+# (audited by the merge); everything that makes up the amounts, accounts and dates is.
+
 ENTRY_FIELDS = (
     "id",
     "company_id",
@@ -30,7 +33,6 @@ ENTRY_FIELDS = (
 LINE_FIELDS = (
     "id",
     "account_id",
-    "party_id",
     "label",
     "debit",
     "credit",

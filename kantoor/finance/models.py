@@ -242,7 +242,10 @@ class JournalLine(models.Model):
     entry = models.ForeignKey(JournalEntry, on_delete=models.CASCADE, related_name="lines")
     company = models.ForeignKey(Company, on_delete=models.PROTECT, related_name="+")
     account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="lines")
-    party = models.ForeignKey(Party, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    # A named reverse relation: party merges re-point only the relations they can see.
+    party = models.ForeignKey(
+        Party, on_delete=models.PROTECT, null=True, blank=True, related_name="journal_lines"
+    )
     label = models.CharField(_("label"), max_length=200, blank=True, default="")
     debit = models.DecimalField(_("debit"), max_digits=18, decimal_places=2, default=0)
     credit = models.DecimalField(_("credit"), max_digits=18, decimal_places=2, default=0)

@@ -1,7 +1,7 @@
 """The database's own guard of the ledger (installed by migration 0002), per vendor:
 
 - posted entries and their lines cannot be updated or deleted — also not through a queryset
-  `.update()`, the admin or raw SQL;
+  `.update()`, the admin or raw SQL — except a line's party, which a party merge re-points;
 - entries are inserted as drafts and lines are never added to a posted entry;
 - an entry becomes posted only when it has two or more lines whose debits and credits
   balance (ROUND: SQLite stores decimals as floating point), and only into an open period
@@ -23,6 +23,13 @@ _LOCKED = (
     "AND s.lock_date IS NOT NULL AND NEW.date <= s.lock_date) "
     "OR NOT EXISTS (SELECT 1 FROM finance_period p WHERE p.company_id = NEW.company_id "
     "AND p.start_date <= NEW.date AND p.end_date >= NEW.date AND NOT p.is_closed)"
+)
+# Every column of a line but `party_id`: a party merge re-points posted lines to the party
+# that absorbed the other (the ledger keeps its amounts, accounts and dates; the merge is
+# audited). `UPDATE OF` fires only when one of these columns is set.
+_GUARDED_LINE_COLUMNS = (
+    "id, entry_id, company_id, account_id, label, debit, credit, currency, amount_currency, rate, "
+    "due_date, date, journal_id, state"
 )
 _ENTRY_POSTED = "(SELECT state FROM finance_journalentry WHERE id = {row}.entry_id) = 'posted'"
 
@@ -55,7 +62,7 @@ SQLITE_CREATE = [
     "CREATE TRIGGER finance_entry_post_open BEFORE UPDATE OF state ON finance_journalentry "
     f"WHEN NEW.state = 'posted' AND OLD.state <> 'posted' AND ({_LOCKED}) "
     + _abort("finance: the date is in a closed period or on or before the lock date"),
-    "CREATE TRIGGER finance_line_no_update BEFORE UPDATE ON finance_journalline "
+    f"CREATE TRIGGER finance_line_no_update BEFORE UPDATE OF {_GUARDED_LINE_COLUMNS} ON finance_journalline "
     f"WHEN OLD.state = 'posted' OR {_ENTRY_POSTED.format(row='OLD')} "
     + _abort("finance: the lines of a posted journal entry are immutable"),
     "CREATE TRIGGER finance_line_no_delete BEFORE DELETE ON finance_journalline "
@@ -115,12 +122,15 @@ END
 $$""",
     "CREATE TRIGGER finance_entry_guard BEFORE INSERT OR UPDATE OR DELETE ON finance_journalentry "
     "FOR EACH ROW EXECUTE FUNCTION finance_entry_guard()",
-    "CREATE TRIGGER finance_line_guard BEFORE INSERT OR UPDATE OR DELETE ON finance_journalline "
+    "CREATE TRIGGER finance_line_guard BEFORE INSERT OR DELETE ON finance_journalline "
     "FOR EACH ROW EXECUTE FUNCTION finance_line_guard()",
+    f"CREATE TRIGGER finance_line_update_guard BEFORE UPDATE OF {_GUARDED_LINE_COLUMNS} "
+    "ON finance_journalline FOR EACH ROW EXECUTE FUNCTION finance_line_guard()",
 ]
 POSTGRESQL_DROP = [
     "DROP TRIGGER IF EXISTS finance_entry_guard ON finance_journalentry",
     "DROP TRIGGER IF EXISTS finance_line_guard ON finance_journalline",
+    "DROP TRIGGER IF EXISTS finance_line_update_guard ON finance_journalline",
     "DROP FUNCTION IF EXISTS finance_entry_guard()",
     "DROP FUNCTION IF EXISTS finance_line_guard()",
 ]

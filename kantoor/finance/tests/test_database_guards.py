@@ -108,3 +108,39 @@ def test_drafts_stay_editable_at_the_database_level(draft):
     entry = draft("10.00")
     assert JournalEntry.objects.filter(pk=entry.pk).update(narration="still a draft") == 1
     assert JournalLine.objects.filter(entry=entry).update(label="fine") == 2
+
+
+def test_a_party_merge_repoints_posted_lines_and_the_ledger_still_verifies(
+    accountant, admin_user, acct, journal
+):
+    from kantoor.finance.verify import ledger_verify
+    from kantoor.parties.services import party_create, party_merge
+
+    # given a customer entered twice, with a posted receivable on the duplicate
+    original = party_create(actor=admin_user, kind="organisation", name="Bloemenhandel Visser")
+    duplicate = party_create(
+        actor=admin_user,
+        kind="organisation",
+        name="Bloemenhandel Visser B.V.",
+        confirmed_duplicate_ids=[original.pk],
+    )
+    entry = services.entry_create(
+        actor=accountant,
+        journal_id=journal("SAL").pk,
+        date=dt.date(YEAR, 3, 1),
+        lines=[
+            line(acct("1100"), debit="121.00", party_id=duplicate.pk),
+            line(acct("4000"), credit="121.00"),
+        ],
+    )
+    services.entry_post(actor=accountant, entry_id=entry.pk)
+    # when the duplicate is merged into the original
+    party_merge(actor=admin_user, source_id=duplicate.pk, target_id=original.pk)
+    # then the receivable belongs to the original, and nothing else of the entry changed
+    assert list(entry.lines.values_list("party_id", "debit")) == [
+        (original.pk, Decimal("121.00")),
+        (None, Decimal("0.00")),
+    ]
+    assert ledger_verify() == []
+    # but a party's change may not carry any other column along
+    refused(lambda: JournalLine.objects.filter(entry=entry).update(party=duplicate, label="moved"))
