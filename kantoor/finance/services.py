@@ -515,13 +515,17 @@ def _require_open(company_id: int, on: dt.date) -> None:
             % {"date": on.isoformat(), "lock": lock_date.isoformat()},
             field_errors={"date": [_("On or before the lock date.")]},
         )
-    period = Period.objects.filter(company_id=company_id, start_date__lte=on, end_date__gte=on).first()
+    period = (
+        Period.objects.select_related("fiscal_year")
+        .filter(company_id=company_id, start_date__lte=on, end_date__gte=on)
+        .first()
+    )
     if period is None:
         raise PeriodLockedError(
             _("No fiscal year contains %s; create it first.") % on.isoformat(),
             field_errors={"date": [_("No fiscal year contains this date.")]},
         )
-    if period.is_closed:
+    if period.is_closed or period.fiscal_year.is_closed:
         raise PeriodLockedError(
             _("Period %(period)s is closed.") % {"period": period},
             field_errors={"date": [_("This period is closed.")]},

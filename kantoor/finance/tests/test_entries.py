@@ -12,7 +12,7 @@ from kantoor.core.models import AuditEntry, NumberSequence, OutboxEvent
 from kantoor.core.services import exchange_rate_set
 from kantoor.finance import chain, selectors, services
 from kantoor.finance.errors import EntryInvalidError, EntryStateError, EntryUnbalancedError, PeriodLockedError
-from kantoor.finance.models import EntryState, JournalEntry, JournalLine, Period
+from kantoor.finance.models import EntryState, FiscalYear, JournalEntry, JournalLine, Period
 from kantoor.finance.tests.conftest import YEAR, line
 
 pytestmark = pytest.mark.django_db
@@ -138,11 +138,14 @@ def test_an_archived_account_cannot_be_posted_to(accountant, draft, acct):
     assert refused.value.field_errors == {"lines[0].account_id": ["Account 6100 is archived."]}
 
 
-@pytest.mark.parametrize("how", ["closed period", "lock date", "no fiscal year"])
+@pytest.mark.parametrize("how", ["closed period", "closed year", "lock date", "no fiscal year"])
 def test_posting_into_a_locked_date_is_refused(accountant, draft, how):
     on = dt.date(YEAR, 3, 15)
     if how == "closed period":
         services.period_close(actor=accountant, period_id=Period.objects.get(number=3).pk)
+    elif how == "closed year":
+        # Closing a fiscal year is not built yet; the flag is honoured already.
+        FiscalYear.objects.update(is_closed=True)
     elif how == "lock date":
         services.lock_date_set(actor=accountant, lock_date=on)
     else:
