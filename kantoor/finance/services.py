@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -504,30 +504,48 @@ def entry_delete(*, actor: User, entry_id: int, version: int | None = None) -> N
     entry.delete()
 
 
+def _read_shared(sql: str, params: list[Any]) -> tuple[Any, ...] | None:
+    """One row, read FOR SHARE on PostgreSQL: a concurrent `lock_date_set` or `period_close`
+    (which lock the row FOR UPDATE) waits for this posting to commit, and a posting that
+    comes after them sees their change. SQLite's IMMEDIATE transactions serialise all writes."""
+    suffix = " FOR SHARE" if connection.vendor == "postgresql" else ""
+    with connection.cursor() as cursor:
+        cursor.execute(sql + suffix, params)
+        row: tuple[Any, ...] | None = cursor.fetchone()
+        return row
+
+
+def _as_date(value: Any) -> dt.date:
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
+
+
 def _require_open(company_id: int, on: dt.date) -> None:
-    """Refuse a date on or before the lock date or outside an open period."""
-    lock_date = (
-        FinanceSettings.objects.filter(company_id=company_id).values_list("lock_date", flat=True).first()
+    """Refuse a date on or before the lock date or outside an open period (and fiscal year)."""
+    settings = _read_shared(
+        "SELECT lock_date FROM finance_financesettings WHERE company_id = %s", [company_id]
     )
+    lock_date = _as_date(settings[0]) if settings and settings[0] is not None else None
     if lock_date is not None and on <= lock_date:
         raise PeriodLockedError(
             _("%(date)s is on or before the lock date %(lock)s.")
             % {"date": on.isoformat(), "lock": lock_date.isoformat()},
             field_errors={"date": [_("On or before the lock date.")]},
         )
-    period = (
-        Period.objects.select_related("fiscal_year")
-        .filter(company_id=company_id, start_date__lte=on, end_date__gte=on)
-        .first()
+    period = _read_shared(
+        "SELECT y.year, p.number, p.is_closed, y.is_closed FROM finance_period p "
+        "JOIN finance_fiscalyear y ON y.id = p.fiscal_year_id "
+        "WHERE p.company_id = %s AND p.start_date <= %s AND p.end_date >= %s",
+        [company_id, on.isoformat(), on.isoformat()],
     )
     if period is None:
         raise PeriodLockedError(
             _("No fiscal year contains %s; create it first.") % on.isoformat(),
             field_errors={"date": [_("No fiscal year contains this date.")]},
         )
-    if period.is_closed or period.fiscal_year.is_closed:
+    year, number, period_closed, year_closed = period
+    if period_closed or year_closed:
         raise PeriodLockedError(
-            _("Period %(period)s is closed.") % {"period": period},
+            _("Period %(period)s is closed.") % {"period": f"{year}-{number:02d}"},
             field_errors={"date": [_("This period is closed.")]},
         )
 
