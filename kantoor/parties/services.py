@@ -13,7 +13,7 @@ from typing import Any, cast
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.db.models import ForeignKey, ManyToManyRel, ManyToOneRel, Model, OneToOneRel
+from django.db.models import ForeignKey, ForeignObjectRel, ManyToManyRel, ManyToOneRel, Model, OneToOneRel
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -531,10 +531,19 @@ _MERGED_BY_HAND = {"roles", "tags", "contact_points", "timeline", "merged_from"}
 
 
 def _repoint(source: Party, target: Party) -> dict[str, int]:
-    """Point every foreign key to `source`, in any app, at `target`."""
+    """Point every foreign key to `source`, in any app, at `target` — also those declared
+    with related_name="+", which Django's `related_objects` leaves out."""
     moved: dict[str, int] = {}
-    for relation in Party._meta.related_objects:
-        if relation.get_accessor_name() in _MERGED_BY_HAND:
+    relations = [
+        f
+        for f in Party._meta.get_fields(include_hidden=True)
+        if f.auto_created
+        and not f.concrete
+        # The hidden rows of Party's own many-to-many fields (tags) are merged by hand.
+        and getattr(getattr(f.related_model, "_meta", None), "auto_created", None) is not Party
+    ]
+    for relation in relations:
+        if not isinstance(relation, ForeignObjectRel) or relation.get_accessor_name() in _MERGED_BY_HAND:
             continue
         model = cast("type[Model]", relation.related_model)  # a reverse relation always has its model
         if isinstance(relation, ManyToManyRel):
