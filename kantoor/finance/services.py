@@ -11,16 +11,18 @@ unbalanced entry cannot become posted.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, cast
 
-from django.db import connection, transaction
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections, models, transaction
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from kantoor.core import audit, policy
+from kantoor.core import audit, fastsql, policy
 from kantoor.core.errors import DomainError, NotFoundError
 from kantoor.core.models import Company, User
 from kantoor.core.money import currency_exponent, exchange_rate_on, quantize
@@ -73,6 +75,144 @@ class LineIn:
 
 def _as_line(item: LineIn | Mapping[str, Any]) -> LineIn:
     return item if isinstance(item, LineIn) else LineIn(**dict(item))
+
+
+# ----------------------------------------------------------------------------- the hot path
+# Creating and posting an entry is the ledger's hot path (every invoice, bill and payment
+# takes it): its fixed lookups and writes are plain SQL on the connection wrapper rather than
+# ORM queries, whose compilation costs several times the database work on SQLite (see
+# core.fastsql). Values are still prepared by their model fields, as the ORM prepares them.
+
+
+def _db() -> BaseDatabaseWrapper:
+    # The wrapper itself, not the `connection` proxy (a context-local lookup per access).
+    return connections[DEFAULT_DB_ALIAS]
+
+
+def _rows(sql: str, params: Sequence[Any], *, lock: str = "") -> list[tuple[Any, ...]]:
+    """The rows of one SELECT; `lock` ("FOR UPDATE", "FOR SHARE") is applied on PostgreSQL
+    only (SQLite's IMMEDIATE transactions serialise all writes)."""
+    db = _db()
+    if lock and db.vendor == "postgresql":
+        sql = f"{sql} {lock}"
+    with db.cursor() as cursor:
+        cursor.execute(sql, params)
+        return list(cursor.fetchall())
+
+
+def _pk(model: type[models.Model], value: Any) -> Any:
+    """`value` prepared as the primary key of `model`, as the ORM prepares a `pk=` filter
+    (a value that is no key raises the same error); None when no row can have it."""
+    field, db = model._meta.pk, _db()
+    prepared = field.get_db_prep_value(value, db)
+    if prepared is None:
+        return None
+    low, high = db.ops.integer_field_range(field.get_internal_type())
+    # Out of the column's range: the ORM's filter matches nothing (and sends no query).
+    if (low is not None and prepared < low) or (high is not None and prepared > high):
+        return None
+    return prepared
+
+
+def _rows_in(sql: str, company_id: int, model: type[models.Model], ids: set[Any]) -> list[tuple[Any, ...]]:
+    """The rows of `sql` (company id, then `{ids}`) for the primary keys `ids` of `model`,
+    each prepared as the ORM prepares a `pk__in` filter (None dropped)."""
+    field, db = model._meta.pk, _db()
+    prepared = [field.get_db_prep_value(value, db) for value in ids if value is not None]
+    if not prepared:
+        return []
+    return _rows(sql.format(ids=", ".join(["%s"] * len(prepared))), [company_id, *prepared])
+
+
+def _field(model: type[models.Model], name: str) -> models.Field[Any, Any]:
+    return cast("models.Field[Any, Any]", model._meta.get_field(name))
+
+
+@functools.cache
+def _update_statement(
+    model: type[models.Model], names: tuple[str, ...], vendor: str
+) -> tuple[str, list[Any]]:
+    # `vendor` is part of the cache key: quoting differs per backend.
+    opts, quote = model._meta, _db().ops.quote_name
+    fields = [_field(model, name) for name in names]
+    assignments = ", ".join(f"{quote(f.column)} = %s" for f in fields)
+    pk_column = quote(opts.pk.column)
+    return f"UPDATE {quote(opts.db_table)} SET {assignments} WHERE {pk_column} = %s", fields  # noqa: S608 - names only
+
+
+def _save_fields(obj: models.Model, names: Sequence[str]) -> None:
+    """`obj.save(update_fields=names)` without the ORM's compilation: one UPDATE of those
+    columns by primary key, each value prepared by its field."""
+    db = _db()
+    sql, fields = _update_statement(type(obj), tuple(names), db.vendor)
+    params = [f.get_db_prep_save(getattr(obj, f.attname), db) for f in fields]
+    with db.cursor() as cursor:
+        cursor.execute(sql, [*params, obj.pk])
+        if cursor.rowcount != 1:
+            raise DatabaseError("Save with update_fields did not affect any rows.")
+
+
+def _converters(fields: tuple[Any, ...], db: BaseDatabaseWrapper) -> list[tuple[int, list[Any], Any]]:
+    """What the ORM's compiler applies to a column of each field (`SQLCompiler.get_converters`):
+    the backend's converters (dates and decimals on SQLite…), then the field's own. Kept on
+    the connection wrapper (one per thread), whose operations the converters belong to."""
+    cache: dict[tuple[Any, ...], list[tuple[int, list[Any], Any]]] = db.__dict__.setdefault(
+        "_kantoor_finance_converters", {}
+    )
+    converters = cache.get(fields)
+    if converters is None:
+        converters = []
+        for i, field in enumerate(fields):
+            column = field.get_col(field.model._meta.db_table)
+            functions = db.ops.get_db_converters(column) + column.get_db_converters(db)
+            if functions:
+                converters.append((i, functions, column))
+        cache[fields] = converters
+    return converters
+
+
+def _select(sql: str, params: Sequence[Any], fields: tuple[Any, ...], *, lock: str = "") -> list[list[Any]]:
+    """The rows of a SELECT of the columns of `fields`, each value converted exactly as the
+    ORM converts it (so amounts are the same Decimals the ORM and `ledger verify` read)."""
+    db = _db()
+    converters = _converters(fields, db)
+    rows = [list(row) for row in _rows(sql, params, lock=lock)]
+    for row in rows:
+        for i, functions, column in converters:
+            value = row[i]
+            for function in functions:
+                value = function(value, column, db)
+            row[i] = value
+    return rows
+
+
+@functools.cache
+def _entry_select(vendor: str) -> tuple[str, tuple[Any, ...], list[str]]:
+    opts, quote = JournalEntry._meta, _db().ops.quote_name
+    fields = tuple(opts.concrete_fields)
+    columns = ", ".join(quote(f.column) for f in fields)
+    sql = f"SELECT {columns} FROM {quote(opts.db_table)} WHERE {quote(opts.pk.column)} = %s"  # noqa: S608 - names only
+    return sql, fields, [f.attname for f in fields]
+
+
+_LINE_ACCOUNT_FIELDS = ("company", "is_active", "code")
+
+
+@functools.cache
+def _line_read(vendor: str) -> tuple[str, tuple[Any, ...]]:
+    """The hashed fields of an entry's lines (chain.LINE_FIELDS) with their account's
+    company, active flag and code, in id order."""
+    quote = _db().ops.quote_name
+    line_fields = [_field(JournalLine, name) for name in chain.LINE_FIELDS]
+    account_fields = [_field(Account, name) for name in _LINE_ACCOUNT_FIELDS]
+    columns = ", ".join(
+        [f"l.{quote(f.column)}" for f in line_fields] + [f"a.{quote(f.column)}" for f in account_fields]
+    )
+    sql = (
+        f"SELECT {columns} FROM finance_journalline l JOIN finance_account a ON a.id = l.account_id "  # noqa: S608 - names only
+        "WHERE l.entry_id = %s ORDER BY l.id"
+    )
+    return sql, (*line_fields, *account_fields)
 
 
 # ----------------------------------------------------------------------------- chart
@@ -264,9 +404,10 @@ def _amount(value: Any, places: int) -> Decimal:
 
 
 def _lines_clean(
-    company: Company, on: dt.date, items: Sequence[LineIn | Mapping[str, Any]]
+    company_id: int, base: str, on: dt.date, items: Sequence[LineIn | Mapping[str, Any]]
 ) -> list[JournalLine]:
-    """Check every line at once (so one error lists every faulty field); unsaved lines."""
+    """Check every line at once (so one error lists every faulty field); unsaved lines.
+    `base` is the company's currency."""
     errors: dict[str, list[str]] = {}
     lines = []
     raw = []
@@ -277,11 +418,25 @@ def _lines_clean(
             errors.setdefault(f"lines[{i}]", []).append(_("Unknown line fields."))
     if errors:
         raise EntryInvalidError(_("Please correct the marked lines."), field_errors=errors)
-    account_ids = {line.account_id for line in raw}
-    accounts = {a.pk: a for a in Account.objects.filter(company=company, pk__in=account_ids)}
-    party_ids = {line.party_id for line in raw if line.party_id is not None}
-    parties = set(Party.objects.filter(company=company, pk__in=party_ids).values_list("pk", flat=True))
-    base = company.base_currency
+    # One query for all accounts of the entry and one for its parties (when it names any).
+    accounts = {
+        pk: (code, bool(active))
+        for pk, code, active in _rows_in(
+            "SELECT id, code, is_active FROM finance_account WHERE company_id = %s AND id IN ({ids})",
+            company_id,
+            Account,
+            {line.account_id for line in raw},
+        )
+    }
+    parties = {
+        pk
+        for (pk,) in _rows_in(
+            f"SELECT id FROM {Party._meta.db_table} WHERE company_id = %s AND id IN ({{ids}})",  # noqa: S608 - names only
+            company_id,
+            Party,
+            {line.party_id for line in raw if line.party_id is not None},
+        )
+    }
     base_places = currency_exponent(base)
     for i, line in enumerate(raw):
 
@@ -291,8 +446,8 @@ def _lines_clean(
         account = accounts.get(line.account_id)
         if account is None:
             fail("account_id", _("Unknown account."))
-        elif not account.is_active:
-            fail("account_id", _("Account %s is archived.") % account.code)
+        elif not account[1]:
+            fail("account_id", _("Account %s is archived.") % account[0])
         if line.party_id is not None and line.party_id not in parties:
             fail("party_id", _("Unknown party."))
         for field, message in text_errors(JournalLine, {"label": line.label}).items():
@@ -312,7 +467,7 @@ def _lines_clean(
         amount_currency: Decimal | None = None
         if currency != base:
             try:
-                rate = exchange_rate_on(company_id=company.pk, currency=currency, on=on)
+                rate = exchange_rate_on(company_id=company_id, currency=currency, on=on)
             except DomainError as exc:
                 fail("currency", exc.message)
             if line.amount_currency is None:
@@ -348,7 +503,7 @@ def _lines_clean(
             fail("due_date", _("Not a date."))
         lines.append(
             JournalLine(
-                company=company,
+                company_id=company_id,
                 account_id=line.account_id,
                 party_id=line.party_id,
                 label=line.label.strip(),
@@ -379,7 +534,7 @@ def _lines_save(entry: JournalEntry, lines: list[JournalLine]) -> None:
         line.date = entry.date
         line.journal_id = entry.journal_id
         line.state = EntryState.DRAFT
-    JournalLine.objects.bulk_create(lines)
+    fastsql.insert_objects(lines)  # one INSERT for all lines (their pk stays unset)
 
 
 @transaction.atomic
@@ -395,26 +550,32 @@ def entry_create(
     """Create a draft entry (no number yet; drafts need not balance)."""
     policy.require(actor, POST)
     company_id = policy.actor_company_id(actor)
-    journal = Journal.objects.filter(pk=journal_id, company_id=company_id).first()
-    if journal is None:
+    # The journal (of the actor's company) and the company's currency in one query.
+    found = _rows(
+        "SELECT j.id, j.code, c.base_currency FROM finance_journal j "
+        "JOIN core_company c ON c.id = j.company_id WHERE j.id = %s AND j.company_id = %s",
+        [_pk(Journal, journal_id), company_id],
+    )
+    if not found:
         raise EntryInvalidError.for_field("journal_id", _("Unknown journal."))
+    journal_pk, journal_code, base_currency = found[0]
     _header_clean(date, reference, narration)
-    company = Company.objects.get(pk=company_id)
-    cleaned = _lines_clean(company, date, lines)
-    entry = JournalEntry.objects.create(
+    cleaned = _lines_clean(company_id, base_currency, date, lines)
+    entry = JournalEntry(
         company_id=company_id,
-        journal=journal,
+        journal_id=journal_pk,
         date=date,
         reference=reference.strip(),
         narration=narration.strip(),
         created_by=actor,
     )
+    fastsql.insert_instance(entry)
     _lines_save(entry, cleaned)
     audit.record(
         actor=actor,
         obj=entry,
         action="finance.entry_create",
-        changes={"journal": journal.code, "date": date, "lines": len(cleaned)},
+        changes={"journal": journal_code, "date": date, "lines": len(cleaned)},
     )
     return entry
 
@@ -434,9 +595,14 @@ def _line_in_again(line: JournalLine, base: str) -> LineIn:
 
 
 def _locked_entry(actor: User, entry_id: int) -> JournalEntry:
-    entry = JournalEntry.objects.select_for_update().filter(pk=entry_id).first()
-    if entry is None:
+    """The entry, locked FOR UPDATE (PostgreSQL; SQLite's IMMEDIATE transaction holds the
+    write lock), read as the ORM reads it."""
+    pk = _pk(JournalEntry, entry_id)
+    sql, fields, attnames = _entry_select(_db().vendor)
+    rows = _select(sql, [pk], fields, lock="FOR UPDATE") if pk is not None else []
+    if not rows:
         raise NotFoundError(_("Not found."))
+    entry = JournalEntry.from_db(DEFAULT_DB_ALIAS, attnames, rows[0])
     policy.require(actor, POST, entry, visible_with=VIEW)
     return entry
 
@@ -473,7 +639,11 @@ def entry_update(
     ):
         # Another date may mean another exchange rate: convert the foreign lines again.
         lines = [_line_in_again(line, entry.company.base_currency) for line in entry.lines.order_by("id")]
-    cleaned = _lines_clean(entry.company, new_date, lines) if lines is not None else None
+    cleaned = (
+        _lines_clean(entry.company_id, entry.company.base_currency, new_date, lines)
+        if lines is not None
+        else None
+    )
     entry.date = new_date
     if reference is not None:
         entry.reference = reference.strip()
@@ -508,11 +678,8 @@ def _read_shared(sql: str, params: list[Any]) -> tuple[Any, ...] | None:
     """One row, read FOR SHARE on PostgreSQL: a concurrent `lock_date_set` or `period_close`
     (which lock the row FOR UPDATE) waits for this posting to commit, and a posting that
     comes after them sees their change. SQLite's IMMEDIATE transactions serialise all writes."""
-    suffix = " FOR SHARE" if connection.vendor == "postgresql" else ""
-    with connection.cursor() as cursor:
-        cursor.execute(sql + suffix, params)
-        row: tuple[Any, ...] | None = cursor.fetchone()
-        return row
+    rows = _rows(sql, params, lock="FOR SHARE")
+    return rows[0] if rows else None
 
 
 def _as_date(value: Any) -> dt.date:
@@ -554,21 +721,25 @@ def _post(actor: User, entry: JournalEntry) -> JournalEntry:
     """Number, chain and post a locked draft; the caller holds the transaction."""
     _require_draft(entry)
     _require_open(entry.company_id, entry.date)
-    lines = list(entry.lines.select_related("account").order_by("id"))
+    # The lines as they are stored (the entry's lock keeps them): one read, with their
+    # accounts, serves the checks and the hash.
+    sql, fields = _line_read(_db().vendor)
+    names = (*chain.LINE_FIELDS, "account__company_id", "account__is_active", "account__code")
+    lines = [dict(zip(names, row, strict=True)) for row in _select(sql, [entry.pk], fields)]
     errors: dict[str, list[str]] = {}
     for i, line in enumerate(lines):
-        if line.account.company_id != entry.company_id:
+        if line["account__company_id"] != entry.company_id:
             errors.setdefault(f"lines[{i}].account_id", []).append(_("Unknown account."))
-        elif not line.account.is_active:
+        elif not line["account__is_active"]:
             errors.setdefault(f"lines[{i}].account_id", []).append(
-                _("Account %s is archived.") % line.account.code
+                _("Account %s is archived.") % line["account__code"]
             )
     if errors:
         raise EntryInvalidError(_("Please correct the marked lines."), field_errors=errors)
     if len(lines) < 2:
         raise EntryUnbalancedError(_("An entry needs at least two lines."))
-    debit = sum((line.debit for line in lines), Decimal(0))
-    credit = sum((line.credit for line in lines), Decimal(0))
+    debit = sum((line["debit"] for line in lines), Decimal(0))
+    credit = sum((line["credit"] for line in lines), Decimal(0))
     if debit != credit:
         raise EntryUnbalancedError(
             _("Debits (%(debit)s) and credits (%(credit)s) differ by %(difference)s.")
@@ -577,39 +748,40 @@ def _post(actor: User, entry: JournalEntry) -> JournalEntry:
         )
     # The journal row is the chain's lock: its entries are numbered and chained one at a time
     # (the row lock on PostgreSQL; the IMMEDIATE transaction's write lock on SQLite).
-    journal = Journal.objects.select_for_update().get(pk=entry.journal_id)
+    ((journal_code, sequence_code),) = _rows(
+        "SELECT code, sequence_code FROM finance_journal WHERE id = %s", [entry.journal_id], lock="FOR UPDATE"
+    )
     entry.number = number_allocate(
-        company_id=entry.company_id, code=journal.sequence_code, on=entry.date, prefix=journal.code
+        company_id=entry.company_id, code=sequence_code, on=entry.date, prefix=journal_code
     )
-    last = (
-        JournalEntry.objects.filter(journal=journal, chain_position__isnull=False)
-        .order_by("-chain_position")
-        .values("chain_position", "hash")
-        .first()
+    last = _rows(
+        "SELECT chain_position, hash FROM finance_journalentry "
+        "WHERE journal_id = %s AND chain_position IS NOT NULL ORDER BY chain_position DESC LIMIT 1",
+        [entry.journal_id],
     )
-    entry.chain_position = int(last["chain_position"] or 0) + 1 if last else 1
-    entry.previous_hash = last["hash"] if last else chain.GENESIS
-    line_values = list(JournalLine.objects.filter(entry=entry).values(*chain.LINE_FIELDS))
+    entry.chain_position = int(last[0][0] or 0) + 1 if last else 1
+    entry.previous_hash = last[0][1] if last else chain.GENESIS
     entry.hash = chain.entry_hash(
-        {name: getattr(entry, name) for name in chain.ENTRY_FIELDS}, line_values, entry.previous_hash
+        {name: getattr(entry, name) for name in chain.ENTRY_FIELDS}, lines, entry.previous_hash
     )
     # Lines first: once the entry is posted the database refuses any change to its lines.
-    JournalLine.objects.filter(entry=entry).update(state=EntryState.POSTED, date=entry.date)
+    db = _db()
+    with db.cursor() as cursor:
+        cursor.execute(
+            "UPDATE finance_journalline SET state = %s, date = %s WHERE entry_id = %s",
+            [
+                str(EntryState.POSTED.value),
+                _field(JournalLine, "date").get_db_prep_save(entry.date, db),
+                entry.pk,
+            ],
+        )
     entry.state = EntryState.POSTED
     entry.posted_at = timezone.now()
     entry.posted_by = actor
     entry.version += 1
-    entry.save(
-        update_fields=[
-            "number",
-            "chain_position",
-            "previous_hash",
-            "hash",
-            "state",
-            "posted_at",
-            "posted_by",
-            "version",
-        ]
+    _save_fields(
+        entry,
+        ["number", "chain_position", "previous_hash", "hash", "state", "posted_at", "posted_by", "version"],
     )
     audit.record(
         actor=actor,
