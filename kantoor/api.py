@@ -20,6 +20,7 @@ from kantoor.core import idempotency, problems
 from kantoor.core.api import router as core_router
 from kantoor.core.auth import SessionAuth, TokenAuth
 from kantoor.core.schemas import Problem
+from kantoor.finance.api import router as finance_router
 from kantoor.parties.api import router as parties_router
 
 _PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
@@ -72,7 +73,8 @@ api = KantoorAPI(
     # Bundled Swagger UI (ninja's static files, no CDN); no online validator badge either.
     docs=Swagger(settings={"validatorUrl": None}),
     description=(
-        "One API for the whole company: parties, users, teams and audit now; every app adds its router.\n\n"
+        "One API for the whole company: parties, users, teams, audit and the ledger now; "
+        "every app adds its router.\n\n"
         "**Authentication**: a personal API token (`Authorization: Bearer knt_…`, made at `POST /tokens` "
         "from a signed-in session), or the web session with its CSRF token on writes.\n\n"
         "**Errors** are RFC 9457 `application/problem+json`; invalid input lists each field in `errors`.\n\n"
@@ -87,3 +89,4 @@ problems.install(api)
 idempotency.install(api)
 api.add_router("", core_router)
 api.add_router("", parties_router)
+api.add_router("", finance_router)

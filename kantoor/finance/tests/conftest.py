@@ -1,5 +1,6 @@
 """Fixtures of the finance tests: a company with the generic chart, the current fiscal
-year and an accountant; `post` builds posted entries through the services."""
+year and an accountant; `post` builds posted entries through the services. The API
+fixtures come from core's api_support."""
 
 from __future__ import annotations
 
@@ -10,8 +11,11 @@ from typing import Any
 
 import pytest
 
+from kantoor.core.tests.api_support import anonymous_api, api_as
 from kantoor.finance import services
 from kantoor.finance.models import Account, Journal, JournalEntry
+
+__all__ = ["anonymous_api", "api_as"]
 
 YEAR = 2026
 
