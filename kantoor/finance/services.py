@@ -396,7 +396,9 @@ def _amount(value: Any, places: int) -> Decimal:
         raise ValueError(_("Not a number.")) from exc
     if not amount.is_finite():
         raise ValueError(_("Not a number."))
-    if abs(amount) >= Decimal(10) ** 16:
+    # 14 digits before the point: the narrowest amount column (amount in currency,
+    # numeric(20, 6)) must hold the line too, or PostgreSQL refuses it with an error.
+    if abs(amount) >= Decimal(10) ** 14:
         raise ValueError(_("Too large."))
     if amount != amount.quantize(Decimal(1).scaleb(-places)):
         raise ValueError(_("At most %d decimals.") % places)

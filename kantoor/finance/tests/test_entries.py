@@ -109,6 +109,8 @@ def test_an_unbalanced_entry_is_refused_and_nothing_changes(accountant, acct, jo
         ({"debit": "1.005"}, "lines[0].debit", "At most 2 decimals."),
         ({"debit": 1.5}, "lines[0].debit", "Give amounts as decimals, not floating point numbers."),
         ({"debit": "abc"}, "lines[0].debit", "Not a number."),
+        # 14 digits before the point: the amount-in-currency column must hold it on PostgreSQL.
+        ({"debit": "100000000000000"}, "lines[0].debit", "Too large."),
         ({"debit": "5", "account_id": 0}, "lines[0].account_id", "Unknown account."),
         ({"debit": "5", "party_id": 0}, "lines[0].party_id", "Unknown party."),
         ({"debit": "5", "currency": "USD", "amount_currency": "6"}, "lines[0].currency", None),
