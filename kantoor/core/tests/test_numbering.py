@@ -3,21 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
 import sqlite3
-import subprocess
-import sys
 from pathlib import Path
-from urllib.parse import quote
 
 import pytest
-from django.db import connection, transaction
+from django.db import transaction
 
 from kantoor.core.models import AuditEntry, NumberSequence
 from kantoor.core.numbering import number_allocate
 from kantoor.core.services import company_create
+from kantoor.core.tests import processes
 
-ROOT = Path(__file__).resolve().parents[3]
 SPRING = dt.date(2026, 5, 4)
 
 
@@ -104,6 +100,7 @@ from django.db import transaction
 from kantoor.core.models import AuditEntry
 from kantoor.core.numbering import number_allocate
 from kantoor.core.services import company_create
+from kantoor.core.tests import processes
 
 if sys.argv[1] == "setup":
     print(company_create(name="Concurrent B.V.").pk)
@@ -131,47 +128,10 @@ print(f"done {committed} {rolled_back}", flush=True)
 """
 
 
-def _env(database_url: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("KANTOOR_")}
-    return {
-        **env,
-        "KANTOOR_DATABASE_URL": database_url,
-        "DJANGO_SETTINGS_MODULE": "kantoor.settings",
-        "KANTOOR_OUTBOX_INLINE": "false",
-    }
-
-
-def _run_workers(
-    env: dict[str, str], company_id: int, go: Path, *, workers: int, count: int
-) -> tuple[int, int]:
-    """Start the workers, let them all begin at once, and sum what they committed and rolled back."""
-    procs = [
-        subprocess.Popen(  # noqa: S603 - this interpreter with the test's own arguments
-            [sys.executable, "-c", WORKER, str(company_id), str(count), str(seed), str(go)],
-            env=env,
-            cwd=ROOT,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        for seed in range(workers)
-    ]
-    try:
-        for proc in procs:
-            assert proc.stdout is not None
-            assert proc.stdout.readline().strip() == "ready", proc.stderr.read() if proc.stderr else ""
-        go.touch()
-        committed = rolled_back = 0
-        for proc in procs:
-            out, err = proc.communicate(timeout=120)
-            assert proc.returncode == 0, err
-            _, done, failed = out.split()
-            committed, rolled_back = committed + int(done), rolled_back + int(failed)
-    finally:
-        for proc in procs:
-            if proc.poll() is None:
-                proc.kill()
-    return committed, rolled_back
+def _run_workers(env: dict[str, str], company_id: int, go: Path, *, count: int) -> tuple[int, int]:
+    """Four processes allocating `count` numbers each; (committed, rolled back)."""
+    arguments = [[str(company_id), str(count), str(seed), str(go)] for seed in range(4)]
+    return processes.run_workers(WORKER, arguments, env=env, go=go, timeout=120)
 
 
 def _expected(n: int) -> list[str]:
@@ -183,13 +143,9 @@ def _expected(n: int) -> list[str]:
 def test_parallel_processes_allocate_gapless_numbers_on_postgresql(tmp_path):
     # given a company committed to the test database, and four processes with their own connections
     company = company_create(name="Parallel B.V.")
-    db = connection.settings_dict
-    url = (
-        f"postgres://{quote(db['USER'], safe='')}:{quote(str(db['PASSWORD']), safe='')}"
-        f"@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-    )
+    url = processes.postgres_test_url()
     # when they allocate numbers at the same time, and about a third of their postings roll back
-    committed, rolled_back = _run_workers(_env(url), company.pk, tmp_path / "go", workers=4, count=30)
+    committed, rolled_back = _run_workers(processes.worker_env(url), company.pk, tmp_path / "go", count=30)
     # then the committed numbers are exactly 1..N: no gap, no duplicate
     assert committed + rolled_back == 120
     assert rolled_back > 0
@@ -201,26 +157,11 @@ def test_parallel_processes_allocate_gapless_numbers_on_postgresql(tmp_path):
 def test_parallel_processes_allocate_gapless_numbers_on_an_sqlite_file(tmp_path):
     # given a migrated SQLite file (WAL, IMMEDIATE transactions) and a company in it
     path = tmp_path / "kantoor.sqlite3"
-    env = _env(f"sqlite:///{path}")
-    subprocess.run(
-        [sys.executable, "-m", "kantoor", "migrate", "--skip-checks", "-v0"],
-        env=env,
-        cwd=ROOT,
-        check=True,
-        timeout=300,
-    )
-    setup = subprocess.run(  # noqa: S603 - this interpreter with the test's own script
-        [sys.executable, "-c", WORKER, "setup"],
-        env=env,
-        cwd=ROOT,
-        check=True,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    company_id = int(setup.stdout)
+    env = processes.worker_env(f"sqlite:///{path}")
+    processes.migrate(env)
+    company_id = int(processes.run_script(WORKER, "setup", env=env))
     # when four processes allocate numbers at the same time, some postings rolling back
-    committed, rolled_back = _run_workers(env, company_id, tmp_path / "go", workers=4, count=25)
+    committed, rolled_back = _run_workers(env, company_id, tmp_path / "go", count=25)
     # then the committed numbers are exactly 1..N
     assert committed + rolled_back == 100
     assert rolled_back > 0

@@ -3,19 +3,15 @@ gapless and unique and the hash chain stays intact, also when postings are refus
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from pathlib import Path
-from urllib.parse import quote
 
 import pytest
-from django.db import connection
 
+from kantoor.core.tests import processes
 from kantoor.finance.models import EntryState, JournalEntry
 from kantoor.finance.verify import ledger_verify
-
-ROOT = Path(__file__).resolve().parents[3]
 
 SETUP = r"""
 import django
@@ -72,63 +68,20 @@ print(f"done {posted} {refused}", flush=True)
 """
 
 
-def _env(url: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("KANTOOR_")}
-    return {
-        **env,
-        "KANTOOR_DATABASE_URL": url,
-        "DJANGO_SETTINGS_MODULE": "kantoor.settings",
-        "KANTOOR_OUTBOX_INLINE": "false",
-    }
-
-
-def _post_in_parallel(env: dict[str, str], go: Path, *, workers: int = 4, count: int = 20) -> tuple[int, int]:
-    """Start the workers, let them begin at once, and sum what they posted and had refused."""
-    procs = [
-        subprocess.Popen(  # noqa: S603 - this interpreter with the test's own script
-            [sys.executable, "-c", WORKER, "parallel-accountant", str(count), str(seed), str(go)],
-            env=env,
-            cwd=ROOT,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        for seed in range(workers)
-    ]
-    posted = refused = 0
-    try:
-        for proc in procs:
-            assert proc.stdout is not None
-            assert proc.stdout.readline().strip() == "ready", proc.stderr.read() if proc.stderr else ""
-        go.touch()
-        for proc in procs:
-            out, err = proc.communicate(timeout=180)
-            assert proc.returncode == 0, err
-            _, done, failed = out.split()
-            posted, refused = posted + int(done), refused + int(failed)
-    finally:
-        for proc in procs:
-            if proc.poll() is None:
-                proc.kill()
-    return posted, refused
+def _post_in_parallel(env: dict[str, str], go: Path, *, count: int = 20) -> tuple[int, int]:
+    """Four processes posting `count` entries each; (posted, refused)."""
+    arguments = [["parallel-accountant", str(count), str(seed), str(go)] for seed in range(4)]
+    return processes.run_workers(WORKER, arguments, env=env, go=go)
 
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_parallel_posting_keeps_numbers_gapless_and_the_chain_intact_on_postgresql(tmp_path):
     # given a company with a ledger, committed, and four processes with their own connections
-    setup = subprocess.run(  # noqa: S603 - this interpreter with the test's own script
-        [sys.executable, "-c", SETUP],
-        env=_env(_url()),
-        cwd=ROOT,
-        check=True,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    company_id = int(setup.stdout)
+    env = processes.worker_env(processes.postgres_test_url())
+    company_id = int(processes.run_script(SETUP, env=env))
     # when they all post at once, about a third of their entries unbalanced
-    posted, refused = _post_in_parallel(_env(_url()), tmp_path / "go")
+    posted, refused = _post_in_parallel(env, tmp_path / "go")
     # then the posted entries are numbered 1..N without gap or duplicate, and chained
     assert posted + refused == 80
     assert refused > 0
@@ -142,27 +95,11 @@ def test_parallel_posting_keeps_numbers_gapless_and_the_chain_intact_on_postgres
     assert ledger_verify(company_id=company_id) == []
 
 
-def _url() -> str:
-    db = connection.settings_dict
-    return (
-        f"postgres://{quote(db['USER'], safe='')}:{quote(str(db['PASSWORD']), safe='')}"
-        f"@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-    )
-
-
 def test_parallel_posting_keeps_numbers_gapless_and_the_chain_intact_on_an_sqlite_file(tmp_path):
     # given a migrated SQLite file (WAL, IMMEDIATE transactions) with a company and its ledger
-    env = _env(f"sqlite:///{tmp_path / 'kantoor.sqlite3'}")
-    subprocess.run(
-        [sys.executable, "-m", "kantoor", "migrate", "--skip-checks", "-v0"],
-        env=env,
-        cwd=ROOT,
-        check=True,
-        timeout=300,
-    )
-    subprocess.run(  # noqa: S603 - this interpreter with the test's own script
-        [sys.executable, "-c", SETUP], env=env, cwd=ROOT, check=True, capture_output=True, timeout=120
-    )
+    env = processes.worker_env(f"sqlite:///{tmp_path / 'kantoor.sqlite3'}")
+    processes.migrate(env)
+    processes.run_script(SETUP, env=env)
     # when four processes post at once, some entries unbalanced
     posted, refused = _post_in_parallel(env, tmp_path / "go", count=15)
     # then ledger verify (run in that database) finds gapless numbers and an intact chain
@@ -171,7 +108,7 @@ def test_parallel_posting_keeps_numbers_gapless_and_the_chain_intact_on_an_sqlit
     verify = subprocess.run(
         [sys.executable, "-m", "kantoor", "ledger", "verify"],
         env=env,
-        cwd=ROOT,
+        cwd=processes.ROOT,
         capture_output=True,
         text=True,
         timeout=120,
