@@ -1,6 +1,6 @@
 from django.urls import path
 
-from kantoor.web.views import auth, organisation, parties, shell
+from kantoor.web.views import auth, invoices, ledger, organisation, parties, payments, reports, shell
 
 app_name = "web"
 
@@ -29,3 +29,6 @@ urlpatterns = [
     path("settings/teams/new/", organisation.team_create, name="team-create"),
     path("settings/teams/<int:team_id>/", organisation.team_edit, name="team-edit"),
 ]
+
+# Finance's pages: each module keeps its own routes (under finance/).
+urlpatterns += ledger.urlpatterns + reports.urlpatterns + invoices.urlpatterns + payments.urlpatterns

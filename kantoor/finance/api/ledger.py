@@ -32,7 +32,7 @@ from kantoor.finance.schemas import (
     TrialBalanceOut,
 )
 
-router = Router(tags=["finance"])
+router = Router()
 
 # Newest first; the index (company, state, date) serves the date range and the order.
 ENTRY_ORDER = ["-date", "-id"]

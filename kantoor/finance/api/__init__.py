@@ -1,0 +1,11 @@
+"""Finance's endpoints at /api/v1/ (tag finance), one module per area; each endpoint is one
+service or selector call."""
+
+from __future__ import annotations
+
+from ninja import Router
+
+from kantoor.finance.api import ledger
+
+router = Router(tags=["finance"])
+router.add_router("", ledger.router)

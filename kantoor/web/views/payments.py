@@ -1,0 +1,7 @@
+"""Pages of finance: payments."""
+
+from __future__ import annotations
+
+from django.urls import URLPattern
+
+urlpatterns: list[URLPattern] = []
