@@ -35,3 +35,13 @@ class FiscalYearInvalidError(InvalidInputError):
 class ChartInvalidError(ConflictError):
     code = "chart-invalid"
     title = _("The chart of accounts cannot be installed")
+
+
+class FiscalYearStateError(StateError):
+    code = "fiscal-year-state"
+    title = _("The fiscal year is not in a state that allows this")
+
+
+class FiscalYearCloseError(ConflictError):
+    code = "fiscal-year-close"
+    title = _("The fiscal year cannot be closed yet")
