@@ -107,6 +107,16 @@ def _fields(model: type[Model]) -> ScopeFields:
     return getattr(model, "policy_scope", ScopeFields())
 
 
+def _value(obj: Model, path: str) -> Any:
+    """The value at a field path of `obj` ("owner_id", or "party__owner_id" through a relation)."""
+    value: Any = obj
+    for name in path.split("__"):
+        value = getattr(value, name, None)
+        if value is None:
+            return None
+    return value
+
+
 def filter_queryset(actor: Actor, action: str, queryset: QuerySet[M]) -> QuerySet[M]:
     """Only the rows the actor may `action` (an empty queryset when none)."""
     scope = scope_for(actor, action)
@@ -142,16 +152,16 @@ def allows(actor: Actor, action: str, obj: Model | None = None) -> bool:
     if obj is None:
         return True
     fields = _fields(type(obj))
-    if getattr(obj, f"{fields.company}_id") != actor.company_id:
+    if _value(obj, f"{fields.company}_id") != actor.company_id:
         return False
     if scope == Scope.COMPANY:
         return True
-    owner_id: Any = getattr(obj, f"{fields.owner}_id") if fields.owner else None
+    owner_id: Any = _value(obj, f"{fields.owner}_id") if fields.owner else None
     if owner_id is not None and owner_id == actor.pk:
         return True
     if scope == Scope.TEAM:
         teams = set(team_ids_of(actor))
-        if fields.team and getattr(obj, f"{fields.team}_id") in teams:
+        if fields.team and _value(obj, f"{fields.team}_id") in teams:
             return True
         if (
             owner_id is not None

@@ -44,7 +44,17 @@ class FinanceConfig(AppConfig):
         personal_data.register(
             models.Journal,
             personal=set(),
-            not_personal={"id", "company", "code", "name", "kind", "default_account", "sequence_code"},
+            not_personal={
+                "id",
+                "company",
+                "code",
+                "name",
+                "kind",
+                "default_account",
+                "sequence_code",
+                "bank_account",
+                "bank_bic",
+            },
         )
         personal_data.register(
             models.FiscalYear,
@@ -66,7 +76,9 @@ class FinanceConfig(AppConfig):
             },
         )
         personal_data.register(
-            models.FinanceSettings, personal=set(), not_personal={"id", "company", "lock_date", "version"}
+            models.FinanceSettings,
+            personal=set(),
+            not_personal={"id", "company", "lock_date", "tax_rounding", "version"},
         )
         # Free text may name people (a wage entry, an expense claim); it is kept for the
         # statutory retention period, never erased from a posted entry (the chain would break).
@@ -106,8 +118,141 @@ class FinanceConfig(AppConfig):
                 "amount_currency",
                 "rate",
                 "due_date",
+                "tax_tag",
                 "date",
                 "journal",
                 "state",
+            },
+        )
+        personal_data.register(
+            models.Tax,
+            personal=set(),
+            not_personal={
+                "id",
+                "company",
+                "code",
+                "name",
+                "scope",
+                "treatment",
+                "rate",
+                "account",
+                "reverse_account",
+                "base_tag",
+                "tax_tag",
+                "reverse_tag",
+                "is_active",
+            },
+        )
+        personal_data.register(
+            models.PaymentTerm, personal=set(), not_personal={"id", "company", "name", "is_active"}
+        )
+        personal_data.register(
+            models.PaymentTermLine,
+            personal=set(),
+            not_personal={"id", "term", "sequence", "percent", "days", "end_of_month"},
+        )
+        # An invoice to a person names them through its party; its free texts may too. Kept
+        # for the statutory retention period like the entry it is posted as.
+        personal_data.register(
+            models.Invoice,
+            personal={"reference", "narration"},
+            not_personal={
+                "id",
+                "company",
+                "kind",
+                "party",
+                "state",
+                "payment_state",
+                "number",
+                "date",
+                "due_date",
+                "payment_term",
+                "journal",
+                "currency",
+                "rate",
+                "credit_note_of",
+                "entry",
+                "amount_untaxed",
+                "amount_tax",
+                "amount_total",
+                "amount_residual",
+                "version",
+                "created_by",
+                "created_at",
+                "posted_at",
+                "posted_by",
+                "sent_at",
+            },
+        )
+        personal_data.register(
+            models.InvoiceLine,
+            personal={"description"},
+            not_personal={
+                "id",
+                "invoice",
+                "company",
+                "sequence",
+                "product_code",
+                "quantity",
+                "unit_price",
+                "discount",
+                "account",
+                "tax",
+                "amount_untaxed",
+                "amount_tax",
+            },
+        )
+        personal_data.register(
+            models.OpenItem,
+            personal=set(),
+            not_personal={
+                "line",
+                "company",
+                "entry",
+                "account",
+                "party",
+                "date",
+                "due_date",
+                "currency",
+                "amount",
+                "residual",
+                "amount_currency",
+                "residual_currency",
+            },
+        )
+        personal_data.register(
+            models.Payment,
+            personal={"reference"},
+            not_personal={
+                "id",
+                "company",
+                "kind",
+                "party",
+                "journal",
+                "date",
+                "amount",
+                "currency",
+                "status",
+                "entry",
+                "reversal",
+                "version",
+                "created_by",
+                "created_at",
+            },
+        )
+        personal_data.register(
+            models.Match,
+            personal=set(),
+            not_personal={
+                "id",
+                "company",
+                "debit_item",
+                "credit_item",
+                "amount",
+                "amount_currency",
+                "date",
+                "payment",
+                "created_by",
+                "created_at",
             },
         )

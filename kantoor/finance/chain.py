@@ -40,6 +40,7 @@ LINE_FIELDS = (
     "amount_currency",
     "rate",
     "due_date",
+    "tax_tag",
 )
 _PLACES = {"debit": 2, "credit": 2, "amount_currency": 6, "rate": 10}
 

@@ -49,6 +49,7 @@ from kantoor.finance.models import (
     Journal,
     JournalEntry,
     JournalLine,
+    OpenItem,
     Period,
 )
 from kantoor.parties.models import Party
@@ -71,6 +72,7 @@ class LineIn:
     currency: str = ""
     amount_currency: Decimal | int | str | None = None
     due_date: dt.date | None = None
+    tax_tag: str = ""
 
 
 def _as_line(item: LineIn | Mapping[str, Any]) -> LineIn:
@@ -195,7 +197,9 @@ def _entry_select(vendor: str) -> tuple[str, tuple[Any, ...], list[str]]:
     return sql, fields, [f.attname for f in fields]
 
 
-_LINE_ACCOUNT_FIELDS = ("company", "is_active", "code")
+_LINE_ACCOUNT_FIELDS = ("company", "is_active", "code", "is_reconcilable")
+# Read with the hashed fields at posting: what an open item needs besides them.
+_LINE_EXTRA_FIELDS = ("party",)
 
 
 @functools.cache
@@ -203,7 +207,7 @@ def _line_read(vendor: str) -> tuple[str, tuple[Any, ...]]:
     """The hashed fields of an entry's lines (chain.LINE_FIELDS) with their account's
     company, active flag and code, in id order."""
     quote = _db().ops.quote_name
-    line_fields = [_field(JournalLine, name) for name in chain.LINE_FIELDS]
+    line_fields = [_field(JournalLine, name) for name in (*chain.LINE_FIELDS, *_LINE_EXTRA_FIELDS)]
     account_fields = [_field(Account, name) for name in _LINE_ACCOUNT_FIELDS]
     columns = ", ".join(
         [f"l.{quote(f.column)}" for f in line_fields] + [f"a.{quote(f.column)}" for f in account_fields]
@@ -452,7 +456,9 @@ def _lines_clean(
             fail("account_id", _("Account %s is archived.") % account[0])
         if line.party_id is not None and line.party_id not in parties:
             fail("party_id", _("Unknown party."))
-        for field, message in text_errors(JournalLine, {"label": line.label}).items():
+        for field, message in text_errors(
+            JournalLine, {"label": line.label, "tax_tag": line.tax_tag}
+        ).items():
             errors.setdefault(f"lines[{i}].{field}", []).extend(message)
         amounts: dict[str, Decimal] = {}
         for field in ("debit", "credit"):
@@ -515,6 +521,7 @@ def _lines_clean(
                 amount_currency=amount_currency if amount_currency is not None else debit - credit,
                 rate=rate,
                 due_date=line.due_date,
+                tax_tag=line.tax_tag,
             )
         )
     if errors:
@@ -593,6 +600,7 @@ def _line_in_again(line: JournalLine, base: str) -> LineIn:
         currency=line.currency,
         amount_currency=line.amount_currency if foreign else None,
         due_date=line.due_date,
+        tax_tag=line.tax_tag,
     )
 
 
@@ -726,7 +734,14 @@ def _post(actor: User, entry: JournalEntry) -> JournalEntry:
     # The lines as they are stored (the entry's lock keeps them): one read, with their
     # accounts, serves the checks and the hash.
     sql, fields = _line_read(_db().vendor)
-    names = (*chain.LINE_FIELDS, "account__company_id", "account__is_active", "account__code")
+    names = (
+        *chain.LINE_FIELDS,
+        "party_id",
+        "account__company_id",
+        "account__is_active",
+        "account__code",
+        "account__is_reconcilable",
+    )
     lines = [dict(zip(names, row, strict=True)) for row in _select(sql, [entry.pk], fields)]
     errors: dict[str, list[str]] = {}
     for i, line in enumerate(lines):
@@ -777,6 +792,28 @@ def _post(actor: User, entry: JournalEntry) -> JournalEntry:
                 entry.pk,
             ],
         )
+    # What reconciliation will settle: an open item per line on a reconcilable account.
+    fastsql.insert_many(
+        OpenItem,
+        [
+            {
+                "line": line["id"],
+                "company": entry.company_id,
+                "entry": entry.pk,
+                "account": line["account_id"],
+                "party": line["party_id"],
+                "date": entry.date,
+                "due_date": line["due_date"] or entry.date,
+                "currency": line["currency"],
+                "amount": line["debit"] - line["credit"],
+                "residual": line["debit"] - line["credit"],
+                "amount_currency": line["amount_currency"],
+                "residual_currency": line["amount_currency"],
+            }
+            for line in lines
+            if line["account__is_reconcilable"]
+        ],
+    )
     entry.state = EntryState.POSTED
     entry.posted_at = timezone.now()
     entry.posted_by = actor
@@ -852,6 +889,7 @@ def entry_reverse(
                 amount_currency=-line.amount_currency,
                 rate=line.rate,
                 due_date=line.due_date,
+                tax_tag=line.tax_tag,
             )
             for line in original.lines.order_by("id")
         ],

@@ -27,10 +27,13 @@ _LOCKED = (
 # Every column of a line but `party_id`: a party merge re-points posted lines to the party
 # that absorbed the other (the ledger keeps its amounts, accounts and dates; the merge is
 # audited). `UPDATE OF` fires only when one of these columns is set.
-_GUARDED_LINE_COLUMNS = (
+# Migrations 0002 and 0003 install the guard as it was before lines had a VAT box (a trigger
+# naming a column that does not exist yet is refused by PostgreSQL); 0006 adds `tax_tag`.
+GUARDED_LINE_COLUMNS_V1 = (
     "id, entry_id, company_id, account_id, label, debit, credit, currency, amount_currency, rate, "
     "due_date, date, journal_id, state"
 )
+_GUARDED_LINE_COLUMNS = GUARDED_LINE_COLUMNS_V1 + ", tax_tag"
 _ENTRY_POSTED = "(SELECT state FROM finance_journalentry WHERE id = {row}.entry_id) = 'posted'"
 
 SQLITE_NAMES = [
@@ -136,8 +139,11 @@ POSTGRESQL_DROP = [
 ]
 
 
-def create_statements(vendor: str) -> list[str]:
-    return POSTGRESQL_CREATE if vendor == "postgresql" else SQLITE_CREATE
+def create_statements(vendor: str, *, guarded_columns: str = _GUARDED_LINE_COLUMNS) -> list[str]:
+    """The statements that install the guard; `guarded_columns` are the line columns no
+    posted line may change (an older migration installs the list of its time)."""
+    statements = POSTGRESQL_CREATE if vendor == "postgresql" else SQLITE_CREATE
+    return [statement.replace(_GUARDED_LINE_COLUMNS, guarded_columns) for statement in statements]
 
 
 def drop_statements(vendor: str) -> list[str]:

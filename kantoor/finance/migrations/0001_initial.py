@@ -7,206 +7,475 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('core', '0001_initial'),
-        ('parties', '0003_timeline_actor'),
+        ("core", "0001_initial"),
+        ("parties", "0003_timeline_actor"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Account',
+            name="Account",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=20, verbose_name='code')),
-                ('name', models.CharField(max_length=200, verbose_name='name')),
-                ('account_type', models.CharField(choices=[('asset', 'Asset'), ('liability', 'Liability'), ('equity', 'Equity'), ('income', 'Income'), ('expense', 'Expense')], max_length=10, verbose_name='type')),
-                ('role', models.CharField(blank=True, choices=[('', 'None'), ('receivable', 'Receivable'), ('payable', 'Payable'), ('bank', 'Bank'), ('cash', 'Cash'), ('vat_payable', 'VAT payable'), ('vat_receivable', 'VAT receivable'), ('vat_settlement', 'VAT settlement'), ('stock', 'Stock'), ('fixed_asset', 'Fixed asset'), ('retained_earnings', 'Retained earnings'), ('current_year_earnings', 'Current year earnings'), ('share_capital', 'Share capital'), ('revenue', 'Revenue'), ('cost_of_sales', 'Cost of sales'), ('expense', 'Expense'), ('wages', 'Wages'), ('depreciation', 'Depreciation'), ('exchange_difference', 'Exchange difference'), ('rounding', 'Rounding'), ('suspense', 'Suspense')], default='', max_length=30, verbose_name='role')),
-                ('reference_code', models.CharField(blank=True, default='', max_length=40, verbose_name='reference code')),
-                ('is_reconcilable', models.BooleanField(default=False, verbose_name='reconcilable')),
-                ('is_active', models.BooleanField(default=True, verbose_name='active')),
-                ('currency', models.CharField(blank=True, default='', max_length=3, verbose_name='currency')),
-                ('company', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='core.company')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.CharField(max_length=20, verbose_name="code")),
+                ("name", models.CharField(max_length=200, verbose_name="name")),
+                (
+                    "account_type",
+                    models.CharField(
+                        choices=[
+                            ("asset", "Asset"),
+                            ("liability", "Liability"),
+                            ("equity", "Equity"),
+                            ("income", "Income"),
+                            ("expense", "Expense"),
+                        ],
+                        max_length=10,
+                        verbose_name="type",
+                    ),
+                ),
+                (
+                    "role",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("", "None"),
+                            ("receivable", "Receivable"),
+                            ("payable", "Payable"),
+                            ("bank", "Bank"),
+                            ("cash", "Cash"),
+                            ("vat_payable", "VAT payable"),
+                            ("vat_receivable", "VAT receivable"),
+                            ("vat_settlement", "VAT settlement"),
+                            ("stock", "Stock"),
+                            ("fixed_asset", "Fixed asset"),
+                            ("retained_earnings", "Retained earnings"),
+                            ("current_year_earnings", "Current year earnings"),
+                            ("share_capital", "Share capital"),
+                            ("revenue", "Revenue"),
+                            ("cost_of_sales", "Cost of sales"),
+                            ("expense", "Expense"),
+                            ("wages", "Wages"),
+                            ("depreciation", "Depreciation"),
+                            ("exchange_difference", "Exchange difference"),
+                            ("rounding", "Rounding"),
+                            ("suspense", "Suspense"),
+                        ],
+                        default="",
+                        max_length=30,
+                        verbose_name="role",
+                    ),
+                ),
+                (
+                    "reference_code",
+                    models.CharField(blank=True, default="", max_length=40, verbose_name="reference code"),
+                ),
+                ("is_reconcilable", models.BooleanField(default=False, verbose_name="reconcilable")),
+                ("is_active", models.BooleanField(default=True, verbose_name="active")),
+                ("currency", models.CharField(blank=True, default="", max_length=3, verbose_name="currency")),
+                (
+                    "company",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="core.company"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'account',
-                'verbose_name_plural': 'accounts',
-                'ordering': ('code',),
+                "verbose_name": "account",
+                "verbose_name_plural": "accounts",
+                "ordering": ("code",),
             },
         ),
         migrations.CreateModel(
-            name='FinanceSettings',
+            name="FinanceSettings",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('lock_date', models.DateField(blank=True, null=True, verbose_name='lock date')),
-                ('version', models.PositiveIntegerField(default=1)),
-                ('company', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='core.company')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("lock_date", models.DateField(blank=True, null=True, verbose_name="lock date")),
+                ("version", models.PositiveIntegerField(default=1)),
+                (
+                    "company",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="core.company"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'finance settings',
-                'verbose_name_plural': 'finance settings',
+                "verbose_name": "finance settings",
+                "verbose_name_plural": "finance settings",
             },
         ),
         migrations.CreateModel(
-            name='FiscalYear',
+            name="FiscalYear",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('year', models.PositiveIntegerField(verbose_name='year')),
-                ('start_date', models.DateField(verbose_name='start')),
-                ('end_date', models.DateField(verbose_name='end')),
-                ('is_closed', models.BooleanField(default=False, verbose_name='closed')),
-                ('company', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='core.company')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("year", models.PositiveIntegerField(verbose_name="year")),
+                ("start_date", models.DateField(verbose_name="start")),
+                ("end_date", models.DateField(verbose_name="end")),
+                ("is_closed", models.BooleanField(default=False, verbose_name="closed")),
+                (
+                    "company",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="core.company"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'fiscal year',
-                'verbose_name_plural': 'fiscal years',
-                'ordering': ('start_date',),
+                "verbose_name": "fiscal year",
+                "verbose_name_plural": "fiscal years",
+                "ordering": ("start_date",),
             },
         ),
         migrations.CreateModel(
-            name='Journal',
+            name="Journal",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=10, verbose_name='code')),
-                ('name', models.CharField(max_length=120, verbose_name='name')),
-                ('kind', models.CharField(choices=[('sales', 'Sales'), ('purchase', 'Purchase'), ('bank', 'Bank'), ('cash', 'Cash'), ('general', 'General')], max_length=10, verbose_name='kind')),
-                ('sequence_code', models.CharField(max_length=40, verbose_name='numbering sequence')),
-                ('company', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='core.company')),
-                ('default_account', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='finance.account')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.CharField(max_length=10, verbose_name="code")),
+                ("name", models.CharField(max_length=120, verbose_name="name")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("sales", "Sales"),
+                            ("purchase", "Purchase"),
+                            ("bank", "Bank"),
+                            ("cash", "Cash"),
+                            ("general", "General"),
+                        ],
+                        max_length=10,
+                        verbose_name="kind",
+                    ),
+                ),
+                ("sequence_code", models.CharField(max_length=40, verbose_name="numbering sequence")),
+                (
+                    "company",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="core.company"
+                    ),
+                ),
+                (
+                    "default_account",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="finance.account",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'journal',
-                'verbose_name_plural': 'journals',
-                'ordering': ('code',),
+                "verbose_name": "journal",
+                "verbose_name_plural": "journals",
+                "ordering": ("code",),
             },
         ),
         migrations.CreateModel(
-            name='JournalEntry',
+            name="JournalEntry",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.CharField(blank=True, default='', max_length=40, verbose_name='number')),
-                ('date', models.DateField(verbose_name='date')),
-                ('reference', models.CharField(blank=True, default='', max_length=120, verbose_name='reference')),
-                ('narration', models.TextField(blank=True, default='', verbose_name='narration')),
-                ('state', models.CharField(choices=[('draft', 'Draft'), ('posted', 'Posted')], default='draft', max_length=10, verbose_name='state')),
-                ('posted_at', models.DateTimeField(blank=True, null=True, verbose_name='posted at')),
-                ('version', models.PositiveIntegerField(default=1)),
-                ('chain_position', models.PositiveBigIntegerField(blank=True, null=True)),
-                ('previous_hash', models.CharField(blank=True, default='', max_length=64)),
-                ('hash', models.CharField(blank=True, default='', max_length=64)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('company', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='core.company')),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('journal', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='entries', to='finance.journal')),
-                ('posted_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('reversal_of', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='reversed_by', to='finance.journalentry')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("number", models.CharField(blank=True, default="", max_length=40, verbose_name="number")),
+                ("date", models.DateField(verbose_name="date")),
+                (
+                    "reference",
+                    models.CharField(blank=True, default="", max_length=120, verbose_name="reference"),
+                ),
+                ("narration", models.TextField(blank=True, default="", verbose_name="narration")),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[("draft", "Draft"), ("posted", "Posted")],
+                        default="draft",
+                        max_length=10,
+                        verbose_name="state",
+                    ),
+                ),
+                ("posted_at", models.DateTimeField(blank=True, null=True, verbose_name="posted at")),
+                ("version", models.PositiveIntegerField(default=1)),
+                ("chain_position", models.PositiveBigIntegerField(blank=True, null=True)),
+                ("previous_hash", models.CharField(blank=True, default="", max_length=64)),
+                ("hash", models.CharField(blank=True, default="", max_length=64)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "company",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="core.company"
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "journal",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="entries",
+                        to="finance.journal",
+                    ),
+                ),
+                (
+                    "posted_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "reversal_of",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="reversed_by",
+                        to="finance.journalentry",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'journal entry',
-                'verbose_name_plural': 'journal entries',
-                'ordering': ('date', 'id'),
+                "verbose_name": "journal entry",
+                "verbose_name_plural": "journal entries",
+                "ordering": ("date", "id"),
             },
         ),
         migrations.CreateModel(
-            name='JournalLine',
+            name="JournalLine",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('label', models.CharField(blank=True, default='', max_length=200, verbose_name='label')),
-                ('debit', models.DecimalField(decimal_places=2, default=0, max_digits=18, verbose_name='debit')),
-                ('credit', models.DecimalField(decimal_places=2, default=0, max_digits=18, verbose_name='credit')),
-                ('currency', models.CharField(max_length=3, verbose_name='currency')),
-                ('amount_currency', models.DecimalField(decimal_places=6, max_digits=20, verbose_name='amount in currency')),
-                ('rate', models.DecimalField(decimal_places=10, default=1, max_digits=20, verbose_name='rate')),
-                ('due_date', models.DateField(blank=True, null=True, verbose_name='due date')),
-                ('date', models.DateField(verbose_name='date')),
-                ('state', models.CharField(choices=[('draft', 'Draft'), ('posted', 'Posted')], default='draft', max_length=10)),
-                ('account', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='lines', to='finance.account')),
-                ('company', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='core.company')),
-                ('entry', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='lines', to='finance.journalentry')),
-                ('journal', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='finance.journal')),
-                ('party', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='parties.party')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("label", models.CharField(blank=True, default="", max_length=200, verbose_name="label")),
+                (
+                    "debit",
+                    models.DecimalField(decimal_places=2, default=0, max_digits=18, verbose_name="debit"),
+                ),
+                (
+                    "credit",
+                    models.DecimalField(decimal_places=2, default=0, max_digits=18, verbose_name="credit"),
+                ),
+                ("currency", models.CharField(max_length=3, verbose_name="currency")),
+                (
+                    "amount_currency",
+                    models.DecimalField(decimal_places=6, max_digits=20, verbose_name="amount in currency"),
+                ),
+                (
+                    "rate",
+                    models.DecimalField(decimal_places=10, default=1, max_digits=20, verbose_name="rate"),
+                ),
+                ("due_date", models.DateField(blank=True, null=True, verbose_name="due date")),
+                ("date", models.DateField(verbose_name="date")),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[("draft", "Draft"), ("posted", "Posted")], default="draft", max_length=10
+                    ),
+                ),
+                (
+                    "account",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="lines",
+                        to="finance.account",
+                    ),
+                ),
+                (
+                    "company",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="core.company"
+                    ),
+                ),
+                (
+                    "entry",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="lines",
+                        to="finance.journalentry",
+                    ),
+                ),
+                (
+                    "journal",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="finance.journal"
+                    ),
+                ),
+                (
+                    "party",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="parties.party",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'journal line',
-                'verbose_name_plural': 'journal lines',
-                'ordering': ('id',),
+                "verbose_name": "journal line",
+                "verbose_name_plural": "journal lines",
+                "ordering": ("id",),
             },
         ),
         migrations.CreateModel(
-            name='Period',
+            name="Period",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.PositiveSmallIntegerField(verbose_name='number')),
-                ('start_date', models.DateField(verbose_name='start')),
-                ('end_date', models.DateField(verbose_name='end')),
-                ('is_closed', models.BooleanField(default=False, verbose_name='closed')),
-                ('version', models.PositiveIntegerField(default=1)),
-                ('company', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='core.company')),
-                ('fiscal_year', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='periods', to='finance.fiscalyear')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("number", models.PositiveSmallIntegerField(verbose_name="number")),
+                ("start_date", models.DateField(verbose_name="start")),
+                ("end_date", models.DateField(verbose_name="end")),
+                ("is_closed", models.BooleanField(default=False, verbose_name="closed")),
+                ("version", models.PositiveIntegerField(default=1)),
+                (
+                    "company",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="core.company"
+                    ),
+                ),
+                (
+                    "fiscal_year",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="periods",
+                        to="finance.fiscalyear",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'period',
-                'verbose_name_plural': 'periods',
-                'ordering': ('start_date',),
+                "verbose_name": "period",
+                "verbose_name_plural": "periods",
+                "ordering": ("start_date",),
             },
         ),
         migrations.AddConstraint(
-            model_name='account',
-            constraint=models.UniqueConstraint(fields=('company', 'code'), name='account_code_unique'),
+            model_name="account",
+            constraint=models.UniqueConstraint(fields=("company", "code"), name="account_code_unique"),
         ),
         migrations.AddConstraint(
-            model_name='account',
-            constraint=models.CheckConstraint(condition=models.Q(('account_type__in', ['asset', 'liability', 'equity', 'income', 'expense'])), name='account_type_valid'),
+            model_name="account",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("account_type__in", ["asset", "liability", "equity", "income", "expense"])
+                ),
+                name="account_type_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='fiscalyear',
-            constraint=models.UniqueConstraint(fields=('company', 'year'), name='fiscal_year_unique'),
+            model_name="fiscalyear",
+            constraint=models.UniqueConstraint(fields=("company", "year"), name="fiscal_year_unique"),
         ),
         migrations.AddConstraint(
-            model_name='fiscalyear',
-            constraint=models.CheckConstraint(condition=models.Q(('end_date__gt', models.F('start_date'))), name='fiscal_year_order'),
+            model_name="fiscalyear",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("end_date__gt", models.F("start_date"))), name="fiscal_year_order"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='journal',
-            constraint=models.UniqueConstraint(fields=('company', 'code'), name='journal_code_unique'),
+            model_name="journal",
+            constraint=models.UniqueConstraint(fields=("company", "code"), name="journal_code_unique"),
         ),
         migrations.AddIndex(
-            model_name='journalentry',
-            index=models.Index(fields=['company', 'state', 'date'], name='entry_company_state_date'),
+            model_name="journalentry",
+            index=models.Index(fields=["company", "state", "date"], name="entry_company_state_date"),
         ),
         migrations.AddConstraint(
-            model_name='journalentry',
-            constraint=models.UniqueConstraint(condition=models.Q(('number', ''), _negated=True), fields=('company', 'number'), name='entry_number_unique'),
+            model_name="journalentry",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("number", ""), _negated=True),
+                fields=("company", "number"),
+                name="entry_number_unique",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='journalentry',
-            constraint=models.UniqueConstraint(condition=models.Q(('chain_position__isnull', False)), fields=('journal', 'chain_position'), name='entry_chain_position_unique'),
+            model_name="journalentry",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("chain_position__isnull", False)),
+                fields=("journal", "chain_position"),
+                name="entry_chain_position_unique",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='journalentry',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('chain_position__isnull', True), ('number', ''), ('state', 'draft')), models.Q(('chain_position__isnull', False), ('state', 'posted'), models.Q(('number', ''), _negated=True), models.Q(('hash', ''), _negated=True)), _connector='OR'), name='entry_posted_has_number_and_hash'),
+            model_name="journalentry",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("chain_position__isnull", True), ("number", ""), ("state", "draft")),
+                    models.Q(
+                        ("chain_position__isnull", False),
+                        ("state", "posted"),
+                        models.Q(("number", ""), _negated=True),
+                        models.Q(("hash", ""), _negated=True),
+                    ),
+                    _connector="OR",
+                ),
+                name="entry_posted_has_number_and_hash",
+            ),
         ),
         migrations.AddIndex(
-            model_name='journalline',
-            index=models.Index(fields=['company', 'state', 'account', 'date'], name='line_account_date'),
+            model_name="journalline",
+            index=models.Index(fields=["company", "state", "account", "date"], name="line_account_date"),
         ),
         migrations.AddIndex(
-            model_name='journalline',
-            index=models.Index(fields=['company', 'state', 'party', 'date'], name='line_party_date'),
+            model_name="journalline",
+            index=models.Index(fields=["company", "state", "party", "date"], name="line_party_date"),
         ),
         migrations.AddConstraint(
-            model_name='journalline',
-            constraint=models.CheckConstraint(condition=models.Q(('credit__gte', 0), ('debit__gte', 0), models.Q(('debit', 0), ('credit', 0), _connector='OR')), name='line_debit_or_credit'),
+            model_name="journalline",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("credit__gte", 0),
+                    ("debit__gte", 0),
+                    models.Q(("debit", 0), ("credit", 0), _connector="OR"),
+                ),
+                name="line_debit_or_credit",
+            ),
         ),
         migrations.AddIndex(
-            model_name='period',
-            index=models.Index(fields=['company', 'start_date'], name='period_company_start'),
+            model_name="period",
+            index=models.Index(fields=["company", "start_date"], name="period_company_start"),
         ),
         migrations.AddConstraint(
-            model_name='period',
-            constraint=models.UniqueConstraint(fields=('fiscal_year', 'number'), name='period_number_unique'),
+            model_name="period",
+            constraint=models.UniqueConstraint(fields=("fiscal_year", "number"), name="period_number_unique"),
         ),
     ]

@@ -7,7 +7,9 @@ from kantoor.finance import triggers
 
 
 def create(apps, schema_editor):
-    for statement in triggers.create_statements(schema_editor.connection.vendor):
+    for statement in triggers.create_statements(
+        schema_editor.connection.vendor, guarded_columns=triggers.GUARDED_LINE_COLUMNS_V1
+    ):
         schema_editor.execute(statement)
 
 

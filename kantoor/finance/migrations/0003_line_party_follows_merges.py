@@ -8,7 +8,10 @@ from kantoor.finance import triggers
 
 def recreate(apps, schema_editor):
     vendor = schema_editor.connection.vendor
-    for statement in [*triggers.drop_statements(vendor), *triggers.create_statements(vendor)]:
+    for statement in [
+        *triggers.drop_statements(vendor),
+        *triggers.create_statements(vendor, guarded_columns=triggers.GUARDED_LINE_COLUMNS_V1),
+    ]:
         schema_editor.execute(statement)
 
 

@@ -5,16 +5,21 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('finance', '0003_line_party_follows_merges'),
-        ('parties', '0003_timeline_actor'),
+        ("finance", "0003_line_party_follows_merges"),
+        ("parties", "0003_timeline_actor"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='journalline',
-            name='party',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='journal_lines', to='parties.party'),
+            model_name="journalline",
+            name="party",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="journal_lines",
+                to="parties.party",
+            ),
         ),
     ]

@@ -1,0 +1,25 @@
+"""A posted line's VAT box is as immutable as its amounts: recreate the ledger's triggers
+with `tax_tag` among the guarded columns."""
+
+from django.db import migrations
+
+from kantoor.finance import triggers
+
+
+def recreate(apps, schema_editor):
+    vendor = schema_editor.connection.vendor
+    for statement in [*triggers.drop_statements(vendor), *triggers.create_statements(vendor)]:
+        schema_editor.execute(statement)
+
+
+def recreate_v1(apps, schema_editor):
+    vendor = schema_editor.connection.vendor
+    statements = triggers.create_statements(vendor, guarded_columns=triggers.GUARDED_LINE_COLUMNS_V1)
+    for statement in [*triggers.drop_statements(vendor), *statements]:
+        schema_editor.execute(statement)
+
+
+class Migration(migrations.Migration):
+    dependencies = [("finance", "0005_invoices_taxes_payments")]
+
+    operations = [migrations.RunPython(recreate, recreate_v1)]
