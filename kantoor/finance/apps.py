@@ -25,6 +25,22 @@ class FinanceConfig(AppConfig):
             }
         )
 
+        # The ledger's pages (kantoor.web.views.ledger), for whoever may read the ledger.
+        for order, label, url_name in (
+            (10, _("Journal entries"), "web:entry-list"),
+            (11, _("Chart of accounts"), "web:account-list"),
+            (12, _("Fiscal years"), "web:fiscal-year-list"),
+        ):
+            registry.nav_register(
+                registry.NavItem(
+                    section=registry.BACK_OFFICE,
+                    label=label,
+                    url_name=url_name,
+                    permission="finance.view_ledger",
+                    order=order,
+                )
+            )
+
         personal_data.register(
             models.Account,
             personal=set(),
