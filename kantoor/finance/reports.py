@@ -25,13 +25,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from kantoor.core import policy
-from kantoor.core.errors import InvalidInputError
+from kantoor.core.errors import InvalidInputError, NotFoundError
 from kantoor.core.models import Company
 from kantoor.core.money import quantize
 from kantoor.finance.models import Account, AccountType, EntryState, FiscalYear, JournalLine
 from kantoor.finance.selectors import VIEW
 
-ZERO = Decimal(0)
+ZERO = Decimal("0.00")  # company-currency amounts have two decimals
 LEDGER_PAGE_SIZE = 100
 LEDGER_PAGE_MAX = 1000
 # Exports of the general ledger read lines in pages too; beyond this many lines the caller
@@ -476,8 +476,11 @@ def ledger_lines_for_actor(
     limit: int = LEDGER_PAGE_SIZE,
 ) -> LedgerLinesPage:
     policy.require(actor, VIEW)
+    company_id = policy.actor_company_id(actor)
+    if not Account.objects.filter(company_id=company_id, pk=account_id).exists():
+        raise NotFoundError()
     return ledger_lines(
-        company_id=policy.actor_company_id(actor),
+        company_id=company_id,
         account_id=account_id,
         date_from=date_from,
         date_to=date_to,

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from ninja import Router
 
-from kantoor.finance.api import ledger
+from kantoor.finance.api import ledger, reports
 
 router = Router(tags=["finance"])
 router.add_router("", ledger.router)
+router.add_router("", reports.router)
