@@ -26,9 +26,16 @@ from django.utils.translation import gettext_lazy
 
 from kantoor.core import policy
 from kantoor.core.errors import InvalidInputError, NotFoundError
-from kantoor.core.models import Company
+from kantoor.core.models import AuditEntry, Company
 from kantoor.core.money import quantize
-from kantoor.finance.models import Account, AccountType, EntryState, FiscalYear, JournalLine
+from kantoor.finance.models import (
+    Account,
+    AccountType,
+    EntryState,
+    FiscalYear,
+    JournalEntry,
+    JournalLine,
+)
 from kantoor.finance.selectors import VIEW
 
 ZERO = Decimal("0.00")  # company-currency amounts have two decimals
@@ -136,6 +143,28 @@ def _sum(field: str, condition: Q | None = None) -> Any:
 
 def _posted_lines(company_id: int) -> Any:
     return JournalLine.objects.filter(company_id=company_id, state=EntryState.POSTED)
+
+
+CLOSING_ACTION = "finance.fiscal_year_close"
+
+
+def closing_entries(company_id: int) -> dict[int, dt.date]:
+    """The entries that closed a fiscal year (its result moved to retained earnings), with
+    their dates. The profit and loss leaves them out, or a closed year would show no result.
+    They are known by the audit row of each closing (one per year, so this stays small).
+    TODO(lead): a marker on the entry (or `FiscalYear.closing_entry`) would say it directly."""
+    numbers = [
+        changes.get("closing_entry")
+        for changes in AuditEntry.objects.filter(company_id=company_id, action=CLOSING_ACTION).values_list(
+            "changes", flat=True
+        )
+        if isinstance(changes, dict)
+    ]
+    wanted = [n for n in numbers if isinstance(n, str) and n]
+    if not wanted:
+        return {}
+    rows = JournalEntry.objects.filter(company_id=company_id, number__in=wanted, state=EntryState.POSTED)
+    return dict(rows.values_list("pk", "date"))
 
 
 def _amount(value: Any, currency: str) -> Decimal:
@@ -613,9 +642,14 @@ def profit_and_loss(
     length beside it."""
     period = range_check(date_from, date_to)
     currency = _currency(company_id)
-    current = _balances(company_id, currency, PROFIT_AND_LOSS_TYPES, _within(period))
+    not_closing = ~Q(entry_id__in=list(closing_entries(company_id)))
+    current = _balances(company_id, currency, PROFIT_AND_LOSS_TYPES, _within(period) & not_closing)
     earlier = previous_range(period) if compare else None
-    previous = _balances(company_id, currency, PROFIT_AND_LOSS_TYPES, _within(earlier)) if earlier else None
+    previous = (
+        _balances(company_id, currency, PROFIT_AND_LOSS_TYPES, _within(earlier) & not_closing)
+        if earlier
+        else None
+    )
     accounts = _accounts(company_id, set(current) | set(previous or {}))
     income = _section(AccountType.INCOME, _("Income"), accounts, current, previous)
     expense = _section(AccountType.EXPENSE, _("Expenses"), accounts, current, previous)
@@ -693,9 +727,14 @@ def _balance_sheet_figures(
     income and expense accounts) of the fiscal year up to `at` and of the years before."""
     start = fiscal_year_start(company_id, at)
     result_types = [str(t) for t in PROFIT_AND_LOSS_TYPES]
+    # The closing of the current year (dated on its last day) is left out, so that a balance
+    # sheet on that day shows the year's result rather than retained earnings that already
+    # hold it; closings of earlier years count (their results are in retained earnings).
+    this_years_closing = [pk for pk, day in closing_entries(company_id).items() if day >= start]
     rows = (
         _posted_lines(company_id)
         .filter(date__lte=at)
+        .exclude(entry_id__in=this_years_closing)
         .values("account_id", "account__account_type")
         .annotate(
             total_debit=_sum("debit"),

@@ -378,3 +378,36 @@ def test_invariants_on_random_balanced_ledgers(entries: Any, at: dt.date, span: 
         before = reports.balance_sheet(company_id=company.pk, at=date_from - dt.timedelta(days=1))
         after = reports.balance_sheet(company_id=company.pk, at=at)
         assert after.equity.total - before.equity.total == result
+
+
+def test_a_closed_year_keeps_its_result_in_the_reports(sample: Any, accountant: Any) -> None:
+    from kantoor.finance import closing
+    from kantoor.finance.models import FiscalYear
+
+    year = FiscalYear.objects.get(company=accountant.company, year=2025)
+    closing.fiscal_year_close(actor=accountant, fiscal_year_id=year.pk)
+    assert list(reports.closing_entries(accountant.company_id).values()) == [dt.date(2025, 12, 31)]
+    # the profit and loss of 2025 leaves the closing entry out
+    pnl = reports.profit_and_loss_for_actor(
+        accountant, date_from=dt.date(2025, 1, 1), date_to=dt.date(2025, 12, 31)
+    )
+    assert pnl.result == D("500.00")
+    # on the year's last day the result shows as the year's, not yet as retained earnings
+    at_year_end = reports.balance_sheet_for_actor(accountant, at=dt.date(2025, 12, 31))
+    assert [(r.account.name, r.amount) for r in at_year_end.equity.rows] == [
+        ("Share capital", D("10000.00")),
+        ("Current year result", D("500.00")),
+    ]
+    # in the next year it is in retained earnings, and no earlier result is left open
+    later = reports.balance_sheet_for_actor(accountant, at=dt.date(2026, 3, 31))
+    assert [(r.account.name, r.amount) for r in later.equity.rows] == [
+        ("Share capital", D("10000.00")),
+        ("Retained earnings", D("500.00")),
+        ("Current year result", D("1149.51")),
+    ]
+    assert later.assets.total == later.liabilities_and_equity == D("12379.50")
+    # the trial balance shows the ledger as it is, closing entry included
+    trial = reports.trial_balance_for_actor(
+        accountant, date_from=dt.date(2025, 1, 1), date_to=dt.date(2025, 12, 31)
+    )
+    assert _by_code(trial.rows)["4000"].current.closing == 0
