@@ -18,10 +18,21 @@ class FinanceConfig(AppConfig):
 
         # Only finance (and administrators, who may do everything) writes the ledger;
         # management reads it.
+        # Sales and service read the invoices and balances of the customers in their scope
+        # (own, team or company, per role assignment); only finance writes and pays them.
         policy.register_grants(
             {
-                Role.FINANCE: {"finance.view_ledger", "finance.post_entry", "finance.manage_ledger"},
-                Role.MANAGEMENT: {"finance.view_ledger"},
+                Role.FINANCE: {
+                    "finance.view_ledger",
+                    "finance.post_entry",
+                    "finance.manage_ledger",
+                    "finance.view_invoice",
+                    "finance.manage_invoice",
+                    "finance.manage_payment",
+                },
+                Role.MANAGEMENT: {"finance.view_ledger", "finance.view_invoice"},
+                Role.SALES: {"finance.view_invoice"},
+                Role.SERVICE: {"finance.view_invoice"},
             }
         )
 

@@ -27,12 +27,125 @@ class JournalSpec(NamedTuple):
     default_role: str = ""
 
 
+class TaxSpec(NamedTuple):
+    """A tax of the template: the accounts by role; the VAT-return boxes (see vat.py) of its
+    base, its tax and, for reverse charge, the self-assessed tax."""
+
+    code: str
+    name: str
+    name_nl: str
+    scope: str
+    treatment: str
+    rate: str
+    account_role: str = ""
+    reverse_role: str = ""
+    base_tag: str = ""
+    tax_tag: str = ""
+    reverse_tag: str = ""
+
+
+class TermSpec(NamedTuple):
+    """A payment term: its name and instalments as (percent, days, end of month)."""
+
+    name: str
+    name_nl: str
+    instalments: tuple[tuple[str, int, bool], ...]
+
+
+S, P = "sale", "purchase"
+_PAY, _REC = "vat_payable", "vat_receivable"
+
+# Dutch VAT (omzetbelasting) as a Dutch business charges and deducts it; the boxes are those
+# of the Dutch VAT return. Reverse charge (verlegd, EU acquisitions, imported services) books
+# the tax both as payable (reported in 2a / 4a / 4b) and as deductible (5b).
+DUTCH_TAXES = (
+    TaxSpec("V21", "VAT 21%", "Btw 21%", S, "standard", "21", _PAY, "", "1a-base", "1a-tax"),
+    TaxSpec("V9", "VAT 9%", "Btw 9%", S, "reduced", "9", _PAY, "", "1b-base", "1b-tax"),
+    TaxSpec("V0", "VAT 0%", "Btw 0%", S, "zero", "0", "", "", "1e-base"),
+    TaxSpec("VVRIJ", "VAT exempt", "Vrijgesteld van btw", S, "exempt", "0"),
+    TaxSpec(
+        "VVERL", "VAT reverse charged", "Btw verlegd", S, "domestic_reverse_charge", "0", "", "", "1e-base"
+    ),
+    TaxSpec(
+        "VEUG", "Intra-EU supply of goods", "Levering binnen de EU", S, "eu_goods", "0", "", "", "3b-base"
+    ),
+    TaxSpec("VEUD", "Intra-EU services", "Diensten binnen de EU", S, "eu_services", "0", "", "", "3b-base"),
+    TaxSpec("VEXP", "Export outside the EU", "Uitvoer buiten de EU", S, "export", "0", "", "", "3a-base"),
+    TaxSpec("I21", "Input VAT 21%", "Voorbelasting 21%", P, "standard", "21", _REC, "", "", "5b-tax"),
+    TaxSpec("I9", "Input VAT 9%", "Voorbelasting 9%", P, "reduced", "9", _REC, "", "", "5b-tax"),
+    TaxSpec("I0", "Purchase 0% / exempt", "Inkoop 0% / vrijgesteld", P, "zero", "0"),
+    TaxSpec(
+        "IVERL",
+        "Reverse charge 21%",
+        "Verlegde btw 21%",
+        P,
+        "domestic_reverse_charge",
+        "21",
+        _REC,
+        _PAY,
+        "2a-base",
+        "5b-tax",
+        "2a-tax",
+    ),
+    TaxSpec(
+        "IEUG",
+        "EU acquisition of goods 21%",
+        "Verwerving binnen de EU 21%",
+        P,
+        "eu_goods",
+        "21",
+        _REC,
+        _PAY,
+        "4b-base",
+        "5b-tax",
+        "4b-tax",
+    ),
+    TaxSpec(
+        "IEUD",
+        "EU services 21%",
+        "Diensten uit de EU 21%",
+        P,
+        "eu_services",
+        "21",
+        _REC,
+        _PAY,
+        "4b-base",
+        "5b-tax",
+        "4b-tax",
+    ),
+    TaxSpec(
+        "IIMP",
+        "Services from outside the EU 21%",
+        "Diensten van buiten de EU 21%",
+        P,
+        "import",
+        "21",
+        _REC,
+        _PAY,
+        "4a-base",
+        "5b-tax",
+        "4a-tax",
+    ),
+)
+
+PAYMENT_TERMS = (
+    TermSpec("Immediate", "Direct", (("100", 0, False),)),
+    TermSpec("14 days", "14 dagen", (("100", 14, False),)),
+    TermSpec("30 days", "30 dagen", (("100", 30, False),)),
+    TermSpec("30 days end of month", "30 dagen einde maand", (("100", 30, True),)),
+    TermSpec("50% now, 50% in 30 days", "50% direct, 50% na 30 dagen", (("50", 0, False), ("50", 30, False))),
+)
+
+
 @dataclass(frozen=True)
 class ChartTemplate:
     key: str
     name: str
     accounts: tuple[AccountSpec, ...]
     journals: tuple[JournalSpec, ...]
+    taxes: tuple[TaxSpec, ...] = DUTCH_TAXES
+    terms: tuple[TermSpec, ...] = PAYMENT_TERMS
+    language: str = "en"
 
 
 A, L, EQ, I, X = "asset", "liability", "equity", "income", "expense"  # noqa: E741 - table shorthand
@@ -184,6 +297,7 @@ NL = ChartTemplate(
         JournalSpec("KAS", "Kas", "cash", "cash"),
         JournalSpec("MEM", "Memoriaal", "general", ""),
     ),
+    language="nl",
 )
 
 TEMPLATES = {template.key: template for template in (GENERIC, NL)}

@@ -45,3 +45,23 @@ class FiscalYearStateError(StateError):
 class FiscalYearCloseError(ConflictError):
     code = "fiscal-year-close"
     title = _("The fiscal year cannot be closed yet")
+
+
+class InvoiceInvalidError(InvalidInputError):
+    code = "invoice-invalid"
+    title = _("The invoice is not valid")
+
+
+class InvoiceStateError(StateError):
+    code = "invoice-state"
+    title = _("The invoice is not in a state that allows this")
+
+
+class PaymentInvalidError(InvalidInputError):
+    code = "payment-invalid"
+    title = _("The payment is not valid")
+
+
+class PaymentStateError(StateError):
+    code = "payment-state"
+    title = _("The payment is not in a state that allows this")

@@ -50,7 +50,10 @@ from kantoor.finance.models import (
     JournalEntry,
     JournalLine,
     OpenItem,
+    PaymentTerm,
+    PaymentTermLine,
     Period,
+    Tax,
 )
 from kantoor.parties.models import Party
 
@@ -254,12 +257,42 @@ def chart_install(*, actor: User, template: str) -> list[Account]:
         )
         for spec in chart.journals
     )
+    taxes = Tax.objects.bulk_create(
+        Tax(
+            company_id=company_id,
+            code=spec.code,
+            name=spec.name_nl if chart.language == "nl" else spec.name,
+            scope=spec.scope,
+            treatment=spec.treatment,
+            rate=Decimal(spec.rate),
+            account=first_by_role.get(spec.account_role) if spec.account_role else None,
+            reverse_account=first_by_role.get(spec.reverse_role) if spec.reverse_role else None,
+            base_tag=spec.base_tag,
+            tax_tag=spec.tax_tag,
+            reverse_tag=spec.reverse_tag,
+        )
+        for spec in chart.taxes
+    )
+    for spec in chart.terms:
+        term = PaymentTerm.objects.create(
+            company_id=company_id, name=spec.name_nl if chart.language == "nl" else spec.name
+        )
+        PaymentTermLine.objects.bulk_create(
+            PaymentTermLine(term=term, sequence=n, percent=Decimal(percent), days=days, end_of_month=eom)
+            for n, (percent, days, eom) in enumerate(spec.instalments, start=1)
+        )
     settings, _created = FinanceSettings.objects.get_or_create(company_id=company_id)
     audit.record(
         actor=actor,
         obj=settings,
         action="finance.chart_install",
-        changes={"template": chart.key, "accounts": len(accounts), "journals": len(chart.journals)},
+        changes={
+            "template": chart.key,
+            "accounts": len(accounts),
+            "journals": len(chart.journals),
+            "taxes": len(taxes),
+            "payment_terms": len(chart.terms),
+        },
     )
     return accounts
 
@@ -849,6 +882,24 @@ def entry_post(*, actor: User, entry_id: int, version: int | None = None) -> Jou
     previous posted entry. Locks the entry and its journal. Publishes EntryPosted."""
     entry = _locked_entry(actor, entry_id)
     require_version(entry, version)
+    return _post(actor, entry)
+
+
+@transaction.atomic
+def entry_record(
+    *,
+    actor: User,
+    journal_id: int,
+    date: dt.date,
+    lines: Sequence[LineIn | Mapping[str, Any]],
+    reference: str = "",
+    narration: str = "",
+) -> JournalEntry:
+    """Create and post an entry at once: what invoices, bills and payments book (the entry
+    written here is posted without being read back)."""
+    entry = entry_create(
+        actor=actor, journal_id=journal_id, date=date, lines=lines, reference=reference, narration=narration
+    )
     return _post(actor, entry)
 
 

@@ -1,0 +1,760 @@
+"""Customer invoices and credit notes, supplier bills and refunds: drafts, posting (number and
+journal entry), credit notes from an invoice and the request to send one by e-mail.
+
+A draft's totals are computed here from its lines (taxes.py) and stored; posting books them
+as one balanced entry through the ledger's services (receivable or payable per instalment,
+revenue or expense per line with its VAT box, VAT per tax) and makes the document
+immutable. Payments (payments.py) then move its amount due and payment state.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, fields
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from kantoor.core import audit, policy
+from kantoor.core.errors import DomainError, NotFoundError
+from kantoor.core.models import Company, User
+from kantoor.core.money import currency_validate, exchange_rate_on, quantize
+from kantoor.core.numbering import number_allocate
+from kantoor.core.outbox import publish
+from kantoor.core.services import require_version
+from kantoor.core.validation import text_errors
+from kantoor.finance import payments, services
+from kantoor.finance.errors import InvoiceInvalidError, InvoiceStateError
+from kantoor.finance.events import CreditNoteIssued, InvoicePosted, InvoiceSendRequested
+from kantoor.finance.models import (
+    REFUND_KINDS,
+    SALES_KINDS,
+    Account,
+    AccountRole,
+    FinanceSettings,
+    Invoice,
+    InvoiceKind,
+    InvoiceLine,
+    InvoiceState,
+    JournalKind,
+    PaymentState,
+    PaymentTerm,
+    Tax,
+    TaxRounding,
+    TaxScope,
+)
+from kantoor.finance.taxes import TaxRate, document_amounts, instalments, line_untaxed
+from kantoor.parties.models import Party
+
+VIEW = "finance.view_invoice"
+MANAGE = "finance.manage_invoice"
+
+NUMBER_PREFIX = {
+    InvoiceKind.CUSTOMER_INVOICE: "INV",
+    InvoiceKind.CUSTOMER_CREDIT_NOTE: "CN",
+    InvoiceKind.SUPPLIER_BILL: "BILL",
+    InvoiceKind.SUPPLIER_REFUND: "REF",
+}
+
+
+@dataclass(frozen=True)
+class InvoiceLineIn:
+    """A line as given. Without an account the journal's default (revenue or expense) is used."""
+
+    description: str
+    quantity: Decimal | int | str = 1
+    unit_price: Decimal | int | str = 0
+    discount: Decimal | int | str = 0
+    account_id: int | None = None
+    tax_id: int | None = None
+    product_code: str = ""
+
+
+_LINE_FIELDS = {f.name for f in fields(InvoiceLineIn)}
+
+
+def _decimal(value: Any, places: int, *, low: Decimal | None = None, high: Decimal | None = None) -> Decimal:
+    if isinstance(value, float | bool):
+        raise ValueError(_("Give amounts as decimals, not floating point numbers."))
+    try:
+        number = Decimal(str(value).strip() if isinstance(value, str) else value)
+    except (InvalidOperation, TypeError) as exc:
+        raise ValueError(_("Not a number.")) from exc
+    if not number.is_finite():
+        raise ValueError(_("Not a number."))
+    if abs(number) >= Decimal(10) ** 12:
+        raise ValueError(_("Too large."))
+    if number != number.quantize(Decimal(1).scaleb(-places)):
+        raise ValueError(_("At most %d decimals.") % places)
+    if low is not None and number < low:
+        raise ValueError(_("At least %s.") % low)
+    if high is not None and number > high:
+        raise ValueError(_("At most %s.") % high)
+    return number
+
+
+def _scope_of(kind: str) -> str:
+    return TaxScope.SALE if kind in SALES_KINDS else TaxScope.PURCHASE
+
+
+def _journal_kind(kind: str) -> str:
+    return JournalKind.SALES if kind in SALES_KINDS else JournalKind.PURCHASE
+
+
+@dataclass
+class _Draft:
+    """A checked draft: its header values, lines and computed amounts, not yet saved."""
+
+    values: dict[str, Any]
+    lines: list[InvoiceLine]
+    untaxed: Decimal
+    tax: Decimal
+    total: Decimal
+
+
+def _clean(
+    *,
+    company_id: int,
+    kind: str,
+    party_id: Any,
+    date: Any,
+    lines: Sequence[InvoiceLineIn | Mapping[str, Any]],
+    due_date: dt.date | None,
+    payment_term_id: int | None,
+    currency: str,
+    reference: str,
+    narration: str,
+) -> _Draft:
+    """Check everything at once (so one error names every faulty field) and compute the
+    amounts; raises InvoiceInvalidError."""
+    errors: dict[str, list[str]] = {}
+
+    def fail(field: str, message: str) -> None:
+        errors.setdefault(field, []).append(message)
+
+    if kind not in InvoiceKind.values:
+        raise InvoiceInvalidError.for_field("kind", _("Choose one of %s.") % ", ".join(InvoiceKind.values))
+    company = Company.objects.only("base_currency").get(pk=company_id)
+    for field, messages in text_errors(Invoice, {"reference": reference, "narration": narration}).items():
+        errors.setdefault(field, []).extend(messages)
+    if not isinstance(date, dt.date) or isinstance(date, dt.datetime):
+        fail("date", _("Not a date."))
+        date = None
+    if due_date is not None and (not isinstance(due_date, dt.date) or (date and due_date < date)):
+        fail("due_date", _("The due date cannot lie before the invoice date."))
+    party = (
+        Party.objects.filter(pk=party_id, company_id=company_id).only("is_archived", "merged_into").first()
+    )
+    if party is None:
+        fail("party_id", _("Unknown party."))
+    elif party.is_archived or party.merged_into_id is not None:
+        fail("party_id", _("This party is archived."))
+    term_lines: list[tuple[Decimal, int, bool]] = []
+    if payment_term_id is not None:
+        term = PaymentTerm.objects.filter(pk=payment_term_id, company_id=company_id, is_active=True).first()
+        if term is None:
+            fail("payment_term_id", _("Unknown payment term."))
+        else:
+            term_lines = [(line.percent, line.days, line.end_of_month) for line in term.lines.all()]
+    code = (currency or company.base_currency).strip().upper()
+    rate = Decimal(1)
+    try:
+        code = currency_validate(code)
+        if date is not None:
+            rate = exchange_rate_on(company_id=company_id, currency=code, on=date)
+    except DomainError as exc:
+        fail("currency", exc.message)
+    journal = services.journal_for(company_id=company_id, kind=_journal_kind(kind))
+    given: list[InvoiceLineIn] = []
+    for i, item in enumerate(lines):
+        if isinstance(item, InvoiceLineIn):
+            given.append(item)
+        elif isinstance(item, Mapping) and set(item) <= _LINE_FIELDS and "description" in item:
+            given.append(InvoiceLineIn(**dict(item)))
+        else:
+            fail(f"lines[{i}]", _("Unknown line fields."))
+    if not given and not errors:
+        fail("lines", _("An invoice needs at least one line."))
+    accounts = {
+        a.pk: a
+        for a in Account.objects.filter(
+            company_id=company_id, pk__in=[line.account_id for line in given if line.account_id is not None]
+        )
+    }
+    taxes = {
+        t.pk: t
+        for t in Tax.objects.filter(
+            company_id=company_id, pk__in=[line.tax_id for line in given if line.tax_id is not None]
+        )
+    }
+    scope = _scope_of(kind)
+    cleaned: list[InvoiceLine] = []
+    for i, line in enumerate(given):
+        prefix = f"lines[{i}]"
+        description = (line.description or "").strip()
+        if not description:
+            fail(f"{prefix}.description", _("Describe what is invoiced."))
+        for field, messages in text_errors(
+            InvoiceLine, {"description": description, "product_code": line.product_code}
+        ).items():
+            errors.setdefault(f"{prefix}.{field}", []).extend(messages)
+        numbers: dict[str, Decimal] = {}
+        for name, places, low, high in (
+            ("quantity", 4, None, None),
+            ("unit_price", 6, None, None),
+            ("discount", 4, Decimal(0), Decimal(100)),
+        ):
+            try:
+                numbers[name] = _decimal(getattr(line, name), places, low=low, high=high)
+            except ValueError as exc:
+                fail(f"{prefix}.{name}", str(exc))
+        account_id = line.account_id if line.account_id is not None else journal.default_account_id
+        account = accounts.get(line.account_id) if line.account_id is not None else None
+        if line.account_id is not None and (account is None or not account.is_active):
+            fail(f"{prefix}.account_id", _("Unknown account."))
+        elif account_id is None:
+            fail(f"{prefix}.account_id", _("Choose an account."))
+        tax = taxes.get(line.tax_id) if line.tax_id is not None else None
+        if line.tax_id is not None and (tax is None or not tax.is_active):
+            fail(f"{prefix}.tax_id", _("Unknown tax."))
+        elif tax is not None and tax.scope != scope:
+            fail(f"{prefix}.tax_id", _("Tax %s is not for this kind of document.") % tax.code)
+        cleaned.append(
+            InvoiceLine(
+                company_id=company_id,
+                sequence=i + 1,
+                product_code=line.product_code.strip(),
+                description=description,
+                quantity=numbers.get("quantity", Decimal(0)),
+                unit_price=numbers.get("unit_price", Decimal(0)),
+                discount=numbers.get("discount", Decimal(0)),
+                account_id=account_id or 0,
+                tax_id=line.tax_id,
+            )
+        )
+    if errors:
+        raise InvoiceInvalidError(_("Please correct the marked fields."), field_errors=errors)
+    rounding = (
+        FinanceSettings.objects.filter(company_id=company_id).values_list("tax_rounding", flat=True).first()
+        or TaxRounding.PER_LINE
+    )
+    for row in cleaned:
+        row.amount_untaxed = line_untaxed(row.quantity, row.unit_price, row.discount, code)
+    rates = {pk: TaxRate(rate=tax.rate, is_reverse=tax.is_reverse_charge) for pk, tax in taxes.items()}
+    amounts = document_amounts(
+        [(row.amount_untaxed, row.tax_id) for row in cleaned], rates, rounding=rounding, currency=code
+    )
+    for row, tax_amount in zip(cleaned, amounts.line_tax, strict=True):
+        row.amount_tax = tax_amount
+    if amounts.total < 0:
+        raise InvoiceInvalidError(
+            _("The total is negative (%s): book it as a credit note or refund instead.") % amounts.total,
+            field_errors={"lines": [_("The total cannot be negative.")]},
+        )
+    if abs(amounts.total) >= Decimal(10) ** 12:
+        raise InvoiceInvalidError(_("The total is too large."), field_errors={"lines": [_("Too large.")]})
+    assert date is not None  # noqa: S101 - refused above otherwise
+    assert party is not None  # noqa: S101 - refused above otherwise
+    if due_date is None:
+        due_date = instalments(amounts.total, date, term_lines, code)[-1][0]
+    return _Draft(
+        values={
+            "company_id": company_id,
+            "kind": kind,
+            "party_id": party.pk,
+            "date": date,
+            "due_date": due_date,
+            "payment_term_id": payment_term_id,
+            "journal_id": journal.pk,
+            "currency": code,
+            "rate": rate,
+            "reference": reference.strip(),
+            "narration": narration.strip(),
+        },
+        lines=cleaned,
+        untaxed=amounts.untaxed,
+        tax=amounts.tax,
+        total=amounts.total,
+    )
+
+
+def _lines_save(invoice: Invoice, draft: _Draft) -> None:
+    for line in draft.lines:
+        line.invoice = invoice
+    InvoiceLine.objects.bulk_create(draft.lines)
+
+
+@transaction.atomic
+def invoice_create(
+    *,
+    actor: User,
+    kind: str,
+    party_id: int,
+    date: dt.date,
+    lines: Sequence[InvoiceLineIn | Mapping[str, Any]],
+    due_date: dt.date | None = None,
+    payment_term_id: int | None = None,
+    currency: str = "",
+    reference: str = "",
+    narration: str = "",
+    credit_note_of_id: int | None = None,
+) -> Invoice:
+    """Create a draft invoice, credit note, bill or refund with its lines and totals (no
+    number yet). The due date follows from the payment term unless given."""
+    policy.require(actor, MANAGE)
+    company_id = policy.actor_company_id(actor)
+    draft = _clean(
+        company_id=company_id,
+        kind=kind,
+        party_id=party_id,
+        date=date,
+        lines=lines,
+        due_date=due_date,
+        payment_term_id=payment_term_id,
+        currency=currency,
+        reference=reference,
+        narration=narration,
+    )
+    invoice = Invoice.objects.create(
+        **draft.values,
+        amount_untaxed=draft.untaxed,
+        amount_tax=draft.tax,
+        amount_total=draft.total,
+        amount_residual=draft.total,
+        credit_note_of_id=credit_note_of_id,
+        created_by=actor,
+    )
+    _lines_save(invoice, draft)
+    audit.record(
+        actor=actor,
+        obj=invoice,
+        action="finance.invoice_create",
+        changes={"kind": kind, "party": invoice.party_id, "total": draft.total, "lines": len(draft.lines)},
+    )
+    return invoice
+
+
+def _locked(actor: User, invoice_id: int, action: str = MANAGE) -> Invoice:
+    invoice = Invoice.objects.select_for_update().select_related("party").filter(pk=invoice_id).first()
+    if invoice is None:
+        raise NotFoundError(_("Not found."))
+    policy.require(actor, action, invoice, visible_with=VIEW)
+    return invoice
+
+
+def _require_draft(invoice: Invoice) -> None:
+    if invoice.state != InvoiceState.DRAFT:
+        raise InvoiceStateError(
+            _("%s is posted and cannot change; issue a credit note instead.") % invoice.number
+        )
+
+
+@transaction.atomic
+def invoice_update(
+    *,
+    actor: User,
+    invoice_id: int,
+    version: int,
+    party_id: int | None = None,
+    date: dt.date | None = None,
+    lines: Sequence[InvoiceLineIn | Mapping[str, Any]] | None = None,
+    due_date: dt.date | None = None,
+    payment_term_id: int | None = None,
+    currency: str | None = None,
+    reference: str | None = None,
+    narration: str | None = None,
+) -> Invoice:
+    """Change a draft; `lines`, when given, replace all its lines. A stale `version` is a 409.
+    The due date is computed again from the payment term unless given."""
+    invoice = _locked(actor, invoice_id)
+    require_version(invoice, version)
+    _require_draft(invoice)
+    current = [
+        InvoiceLineIn(
+            description=line.description,
+            quantity=line.quantity,
+            unit_price=line.unit_price,
+            discount=line.discount,
+            account_id=line.account_id,
+            tax_id=line.tax_id,
+            product_code=line.product_code,
+        )
+        for line in invoice.lines.all()
+    ]
+    draft = _clean(
+        company_id=invoice.company_id,
+        kind=invoice.kind,
+        party_id=party_id if party_id is not None else invoice.party_id,
+        date=date if date is not None else invoice.date,
+        lines=lines if lines is not None else current,
+        due_date=due_date,
+        payment_term_id=payment_term_id if payment_term_id is not None else invoice.payment_term_id,
+        currency=currency if currency is not None else invoice.currency,
+        reference=reference if reference is not None else invoice.reference,
+        narration=narration if narration is not None else invoice.narration,
+    )
+    names = ["party_id", "date", "due_date", "payment_term_id", "currency", "reference", "narration"]
+    before = audit.snapshot(invoice, [*names, "amount_total"])
+    for name, value in draft.values.items():
+        setattr(invoice, name, value)
+    invoice.amount_untaxed, invoice.amount_tax = draft.untaxed, draft.tax
+    invoice.amount_total = invoice.amount_residual = draft.total
+    invoice.version += 1
+    invoice.save()
+    invoice.lines.all().delete()
+    _lines_save(invoice, draft)
+    changes: dict[str, Any] = audit.diff(before, audit.snapshot(invoice, [*names, "amount_total"]))
+    if lines is not None:
+        changes["lines"] = len(draft.lines)
+    audit.record(actor=actor, obj=invoice, action="finance.invoice_update", changes=changes)
+    return invoice
+
+
+@transaction.atomic
+def invoice_delete(*, actor: User, invoice_id: int, version: int | None = None) -> None:
+    """Delete a draft (drafts hold no number, so no gap appears)."""
+    invoice = _locked(actor, invoice_id)
+    require_version(invoice, version)
+    _require_draft(invoice)
+    audit.record(
+        actor=actor, obj=invoice, action="finance.invoice_delete", changes={"total": invoice.amount_total}
+    )
+    invoice.lines.all().delete()
+    invoice.delete()
+
+
+def _role_account(company_id: int, role: str) -> int:
+    account_id = (
+        Account.objects.filter(company_id=company_id, role=role, is_active=True)
+        .order_by("code")
+        .values_list("pk", flat=True)
+        .first()
+    )
+    if account_id is None:
+        raise InvoiceInvalidError(_("The chart of accounts has no active %s account.") % role)
+    return account_id
+
+
+def _entry_lines(invoice: Invoice, lines: list[InvoiceLine]) -> list[services.LineIn]:
+    """The journal lines of a posted invoice: the party's receivable or payable per
+    instalment, each invoice line on its account with its VAT box, each tax on its account
+    (reverse charge: also the self-assessed tax). Foreign amounts are converted here, the
+    rounding difference on the last instalment, so that the entry balances exactly."""
+    company_id = invoice.company_id
+    base = invoice.company.base_currency
+    foreign = invoice.currency != base
+    # The party's side: receivable debit on an invoice, credit on a credit note; payable credit
+    # on a bill, debit on a refund. Everything else goes the other way.
+    party_debit = invoice.kind in (InvoiceKind.CUSTOMER_INVOICE, InvoiceKind.SUPPLIER_REFUND)
+    taxes = {t.pk: t for t in Tax.objects.filter(pk__in={line.tax_id for line in lines if line.tax_id})}
+    result: list[services.LineIn] = []
+
+    def book(account_id: int, amount: Decimal, *, on_party_side: bool, **extra: Any) -> Decimal:
+        """Append a line of `amount` (invoice currency, > 0); returns its company amount."""
+        converted = quantize(amount / invoice.rate, base) if foreign else amount
+        debit = on_party_side == party_debit
+        result.append(
+            services.LineIn(
+                account_id=account_id,
+                debit=converted if debit else 0,
+                credit=0 if debit else converted,
+                currency=invoice.currency,
+                amount_currency=(amount if debit else -amount) if foreign else None,
+                **extra,
+            )
+        )
+        return converted if debit else -converted
+
+    balance = Decimal(0)  # debit − credit in company currency of the lines booked so far
+    for line in lines:
+        if line.amount_untaxed:
+            tag = taxes[line.tax_id].base_tag if line.tax_id else ""
+            amount = line.amount_untaxed
+            balance += book(
+                line.account_id,
+                abs(amount),
+                on_party_side=amount < 0,
+                label=line.description[:200],
+                tax_tag=tag,
+            )
+    rates = {pk: TaxRate(rate=t.rate, is_reverse=t.is_reverse_charge) for pk, t in taxes.items()}
+    rounding = (
+        FinanceSettings.objects.filter(company_id=company_id).values_list("tax_rounding", flat=True).first()
+    )
+    amounts = document_amounts(
+        [(line.amount_untaxed, line.tax_id) for line in lines],
+        rates,
+        rounding=rounding or TaxRounding.PER_LINE,
+        currency=invoice.currency,
+    )
+    for tax_id, amount in amounts.tax_totals.items():
+        tax = taxes[tax_id]
+        if not amount:
+            continue
+        if tax.account_id is None:
+            raise InvoiceInvalidError(_("Tax %s has no account to book to.") % tax.code)
+        balance += book(
+            tax.account_id, abs(amount), on_party_side=amount < 0, label=tax.name, tax_tag=tax.tax_tag
+        )
+        if tax.reverse_account_id is not None:
+            balance += book(
+                tax.reverse_account_id,
+                abs(amount),
+                on_party_side=amount > 0,
+                label=tax.name,
+                tax_tag=tax.reverse_tag,
+            )
+    party_account = _role_account(
+        company_id, AccountRole.RECEIVABLE if invoice.kind in SALES_KINDS else AccountRole.PAYABLE
+    )
+    term = (
+        [(t.percent, t.days, t.end_of_month) for t in invoice.payment_term.lines.all()]
+        if invoice.payment_term is not None
+        else []
+    )
+    parts = instalments(invoice.amount_total, invoice.date, term, invoice.currency)
+    if not invoice.payment_term_id and invoice.due_date:
+        parts = [(invoice.due_date, invoice.amount_total)]
+    parts = [(due, amount) for due, amount in parts if amount]
+    for index, (due, amount) in enumerate(parts):
+        last = index == len(parts) - 1
+        line_balance = book(
+            party_account,
+            amount,
+            on_party_side=True,
+            party_id=invoice.party_id,
+            due_date=due,
+            label=invoice.number,
+        )
+        balance += line_balance
+        if last and balance and foreign:
+            # The conversion's rounding difference goes on the last instalment (a cent or so).
+            booked = result[-1]
+            correction = -balance
+            debit, credit = Decimal(booked.debit), Decimal(booked.credit)
+            result[-1] = services.LineIn(
+                **{
+                    **booked.__dict__,
+                    "debit": debit + correction if debit else 0,
+                    "credit": credit - correction if credit else 0,
+                }
+            )
+    return result
+
+
+@transaction.atomic
+def invoice_post(*, actor: User, invoice_id: int, version: int | None = None) -> Invoice:
+    """Post a draft: allocate its gapless number (per kind and fiscal year), book its journal
+    entry and make it immutable. A credit note made from an invoice is matched with what is
+    still due on that invoice. Publishes InvoicePosted (and CreditNoteIssued)."""
+    invoice = _locked(actor, invoice_id)
+    require_version(invoice, version)
+    _require_draft(invoice)
+    if invoice.amount_total <= 0:
+        raise InvoiceInvalidError(
+            _("The total must be more than zero; a negative total is booked as a credit note."),
+            field_errors={"lines": [_("Nothing to invoice.")]},
+        )
+    lines = list(invoice.lines.all())
+    invoice.number = number_allocate(
+        company_id=invoice.company_id,
+        code=f"invoice-{invoice.kind}",
+        on=invoice.date,
+        prefix=NUMBER_PREFIX[InvoiceKind(invoice.kind)],
+    )
+    reference = invoice.number if not invoice.reference else f"{invoice.number} {invoice.reference}"[:120]
+    invoice.entry = services.entry_record(
+        actor=actor,
+        journal_id=invoice.journal_id,
+        date=invoice.date,
+        lines=_entry_lines(invoice, lines),
+        reference=reference,
+        narration=invoice.party.name,
+    )
+    invoice.state = InvoiceState.POSTED
+    invoice.payment_state = PaymentState.NOT_PAID
+    invoice.amount_residual = invoice.amount_total
+    invoice.posted_at = timezone.now()
+    invoice.posted_by = actor
+    invoice.version += 1
+    invoice.save(
+        update_fields=[
+            "number",
+            "entry",
+            "state",
+            "payment_state",
+            "amount_residual",
+            "posted_at",
+            "posted_by",
+            "version",
+        ]
+    )
+    audit.record(
+        actor=actor,
+        obj=invoice,
+        action="finance.invoice_post",
+        changes={"state": ["draft", "posted"], "number": invoice.number, "entry": invoice.entry.number},
+    )
+    publish(
+        InvoicePosted(
+            company_id=invoice.company_id,
+            invoice_id=invoice.pk,
+            party_id=invoice.party_id,
+            kind=invoice.kind,
+            number=invoice.number,
+            date=invoice.date.isoformat(),
+            due_date=(invoice.due_date or invoice.date).isoformat(),
+            currency=invoice.currency,
+            amount_total=str(invoice.amount_total),
+            actor_id=actor.pk,
+        )
+    )
+    if invoice.kind == InvoiceKind.CUSTOMER_CREDIT_NOTE:
+        publish(
+            CreditNoteIssued(
+                company_id=invoice.company_id,
+                invoice_id=invoice.pk,
+                party_id=invoice.party_id,
+                number=invoice.number,
+                currency=invoice.currency,
+                amount_total=str(invoice.amount_total),
+                original_id=invoice.credit_note_of_id,
+                actor_id=actor.pk,
+            )
+        )
+    if invoice.credit_note_of_id is not None:
+        payments.documents_match(actor=actor, invoice_ids=[invoice.pk, invoice.credit_note_of_id])
+        invoice.refresh_from_db()
+    return invoice
+
+
+@transaction.atomic
+def credit_note_create(
+    *,
+    actor: User,
+    invoice_id: int,
+    date: dt.date | None = None,
+    lines: Sequence[Mapping[str, Any]] | None = None,
+    reason: str = "",
+) -> Invoice:
+    """A draft credit note (or supplier refund) for a posted invoice (or bill): all of it,
+    or `lines` as [{"line_id": …, "quantity": …}] — part of some lines. Posting it settles
+    what it credits against what is still due on the invoice."""
+    original = _locked(actor, invoice_id)
+    if original.state != InvoiceState.POSTED:
+        raise InvoiceStateError(_("Only a posted invoice can be credited; change the draft instead."))
+    if original.is_refund:
+        raise InvoiceStateError(_("A credit note cannot be credited."))
+    by_id = {line.pk: line for line in original.lines.all()}
+    chosen: list[InvoiceLineIn] = []
+    errors: dict[str, list[str]] = {}
+    for i, item in enumerate(lines if lines is not None else [{"line_id": pk} for pk in by_id]):
+        line = by_id.get(int(item.get("line_id") or 0)) if isinstance(item, Mapping) else None
+        if line is None:
+            errors.setdefault(f"lines[{i}].line_id", []).append(_("Not a line of %s.") % original.number)
+            continue
+        quantity = item.get("quantity", line.quantity)
+        try:
+            quantity = _decimal(quantity, 4, low=Decimal(0))
+        except ValueError as exc:
+            errors.setdefault(f"lines[{i}].quantity", []).append(str(exc))
+            continue
+        if abs(quantity) > abs(line.quantity):
+            errors.setdefault(f"lines[{i}].quantity", []).append(
+                _("At most the invoiced quantity (%s).") % line.quantity.normalize()
+            )
+            continue
+        chosen.append(
+            InvoiceLineIn(
+                description=line.description,
+                quantity=quantity,
+                unit_price=line.unit_price,
+                discount=line.discount,
+                account_id=line.account_id,
+                tax_id=line.tax_id,
+                product_code=line.product_code,
+            )
+        )
+    if errors:
+        raise InvoiceInvalidError(_("Please correct the marked lines."), field_errors=errors)
+    kind = (
+        InvoiceKind.CUSTOMER_CREDIT_NOTE
+        if original.kind == InvoiceKind.CUSTOMER_INVOICE
+        else InvoiceKind.SUPPLIER_REFUND
+    )
+    note = invoice_create(
+        actor=actor,
+        kind=kind,
+        party_id=original.party_id,
+        date=date or timezone.localdate(),
+        lines=chosen,
+        currency=original.currency,
+        reference=original.number,
+        narration=reason or _("Credit note for %s") % original.number,
+        credit_note_of_id=original.pk,
+    )
+    if note.amount_total > original.amount_total:
+        raise InvoiceInvalidError(_("A credit note cannot exceed the invoice it credits."))
+    return note
+
+
+@transaction.atomic
+def invoice_send(*, actor: User, invoice_id: int, to: Sequence[str] | None = None) -> Invoice:
+    """Ask for a posted invoice to be e-mailed as a PDF (to `to`, or the party's invoice
+    e-mail addresses). The e-mail leaves after commit, from a handler, which records `sent_at`."""
+    invoice = _locked(actor, invoice_id)
+    if invoice.state != InvoiceState.POSTED:
+        raise InvoiceStateError(_("Post the invoice before sending it."))
+    recipients = [address.strip() for address in (to or []) if address.strip()]
+    if not recipients:
+        recipients = list(
+            invoice.party.contact_points.filter(kind="email")
+            .order_by("-is_primary", "pk")
+            .values_list("value", flat=True)[:1]
+        )
+    if not recipients:
+        raise InvoiceInvalidError.for_field("to", _("The party has no e-mail address; give one."))
+    bad = []
+    for address in recipients:
+        try:
+            validate_email(address)
+        except ValidationError:
+            bad.append(address)
+    if bad:
+        raise InvoiceInvalidError.for_field("to", _("Not an e-mail address: %s.") % ", ".join(bad))
+    audit.record(actor=actor, obj=invoice, action="finance.invoice_send", changes={"to": recipients})
+    publish(
+        InvoiceSendRequested(
+            company_id=invoice.company_id,
+            invoice_id=invoice.pk,
+            party_id=invoice.party_id,
+            to=tuple(recipients),
+            actor_id=actor.pk,
+        )
+    )
+    return invoice
+
+
+@transaction.atomic
+def invoice_mark_sent(*, invoice_id: int) -> None:
+    """Record that the invoice left by e-mail (called by the sending handler)."""
+    Invoice.objects.filter(pk=invoice_id).update(sent_at=timezone.now())
+
+
+__all__ = [
+    "REFUND_KINDS",
+    "InvoiceLineIn",
+    "credit_note_create",
+    "invoice_create",
+    "invoice_delete",
+    "invoice_mark_sent",
+    "invoice_post",
+    "invoice_send",
+    "invoice_update",
+]

@@ -1,0 +1,572 @@
+"""Payments and reconciliation: money received or sent through a bank or cash journal,
+matched with what is open on invoices and bills; matching and unmatching open items.
+
+A match settles part of an open debit item with an open credit item of the same account and
+party; both residuals move, in `OpenItem`. The posted lines are never touched, so undoing a
+match (unreconcile) leaves no trace in the ledger but the audit row. Matches obey the lock
+date like postings: none is made or undone on or before it, nor in a closed period.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping, Sequence
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.db import transaction
+from django.db.models import F, Q, Sum
+from django.utils.translation import gettext as _
+
+from kantoor.core import audit, policy
+from kantoor.core.errors import NotFoundError
+from kantoor.core.models import User
+from kantoor.core.outbox import publish
+from kantoor.core.services import require_version
+from kantoor.core.validation import text_errors
+from kantoor.finance import services
+from kantoor.finance.errors import PaymentInvalidError, PaymentStateError, PeriodLockedError
+from kantoor.finance.events import InvoicePaid, PaymentRegistered
+from kantoor.finance.models import (
+    Account,
+    AccountRole,
+    Invoice,
+    InvoiceKind,
+    InvoiceState,
+    Journal,
+    JournalKind,
+    Match,
+    OpenItem,
+    Payment,
+    PaymentKind,
+    PaymentState,
+    PaymentStatus,
+)
+from kantoor.parties.models import Party
+
+VIEW = "finance.view_invoice"
+MANAGE = "finance.manage_payment"
+
+# What a payment settles: money received pays customer invoices and supplier refunds, money
+# sent pays supplier bills and customer credit notes.
+PAYS = {
+    PaymentKind.INBOUND: (InvoiceKind.CUSTOMER_INVOICE, InvoiceKind.SUPPLIER_REFUND),
+    PaymentKind.OUTBOUND: (InvoiceKind.SUPPLIER_BILL, InvoiceKind.CUSTOMER_CREDIT_NOTE),
+}
+
+
+# ----------------------------------------------------------------------------- matching
+
+
+def _require_unlocked(company_id: int, on: dt.date) -> None:
+    """A match (or its removal) dated `on` must lie after the lock date in an open period."""
+    services._require_open(company_id, on)
+
+
+def _match(
+    actor: User,
+    debit: OpenItem,
+    credit: OpenItem,
+    amount: Decimal,
+    *,
+    payment: Payment | None = None,
+) -> Match:
+    """Settle `amount` (company currency, > 0) of both items; they are locked by the caller."""
+    on = max(debit.date, credit.date)
+    _require_unlocked(debit.company_id, on)
+    match = Match.objects.create(
+        company_id=debit.company_id,
+        debit_item=debit,
+        credit_item=credit,
+        amount=amount,
+        amount_currency=amount,
+        date=on,
+        payment=payment,
+        created_by=actor,
+    )
+    debit.residual -= amount
+    debit.residual_currency -= amount
+    credit.residual += amount
+    credit.residual_currency += amount
+    OpenItem.objects.filter(pk=debit.pk).update(
+        residual=F("residual") - amount, residual_currency=F("residual_currency") - amount
+    )
+    OpenItem.objects.filter(pk=credit.pk).update(
+        residual=F("residual") + amount, residual_currency=F("residual_currency") + amount
+    )
+    return match
+
+
+def _match_greedy(
+    actor: User,
+    debits: Sequence[OpenItem],
+    credits: Sequence[OpenItem],
+    *,
+    limit: Decimal | None = None,
+    payment: Payment | None = None,
+) -> Decimal:
+    """Match the items in order (oldest due first) until one side is exhausted or `limit`
+    is settled; returns the amount settled."""
+    settled = Decimal(0)
+    d = c = 0
+    while d < len(debits) and c < len(credits):
+        debit, credit = debits[d], credits[c]
+        amount = min(debit.residual, -credit.residual)
+        if limit is not None:
+            amount = min(amount, limit - settled)
+        if amount <= 0:
+            break
+        _match(actor, debit, credit, amount, payment=payment)
+        settled += amount
+        if debit.residual == 0:
+            d += 1
+        if credit.residual == 0:
+            c += 1
+    return settled
+
+
+def _open_items(entry_ids: Iterable[int], *, account_id: int | None = None) -> list[OpenItem]:
+    """The open items of entries (on one account when given), locked, oldest due first."""
+    items = OpenItem.objects.select_for_update().filter(entry_id__in=list(entry_ids)).exclude(residual=0)
+    if account_id is not None:
+        items = items.filter(account_id=account_id)
+    else:
+        items = items.filter(account__role__in=[AccountRole.RECEIVABLE, AccountRole.PAYABLE])
+    return list(items.order_by("due_date", "line_id"))
+
+
+def invoices_refresh(invoice_ids: Iterable[int], *, actor_id: int | None = None) -> list[Invoice]:
+    """Recompute the amount due and payment state of posted invoices from their open items;
+    publishes InvoicePaid for each that became paid. Returns those that changed."""
+    changed = []
+    for invoice in Invoice.objects.select_for_update().filter(
+        pk__in=list(invoice_ids), state=InvoiceState.POSTED
+    ):
+        open_sum = OpenItem.objects.filter(
+            entry_id=invoice.entry_id, account__role__in=[AccountRole.RECEIVABLE, AccountRole.PAYABLE]
+        ).aggregate(total=Sum("residual_currency"))["total"] or Decimal(0)
+        residual = abs(Decimal(str(open_sum))).quantize(Decimal("0.01"))
+        state = (
+            PaymentState.PAID
+            if residual == 0
+            else PaymentState.NOT_PAID
+            if residual >= invoice.amount_total
+            else PaymentState.PARTIAL
+        )
+        if (residual, state) == (invoice.amount_residual, invoice.payment_state):
+            continue
+        became_paid = state == PaymentState.PAID and invoice.payment_state != PaymentState.PAID
+        Invoice.objects.filter(pk=invoice.pk).update(
+            amount_residual=residual, payment_state=state, version=F("version") + 1
+        )
+        invoice.amount_residual, invoice.payment_state = residual, state
+        changed.append(invoice)
+        if became_paid:
+            publish(
+                InvoicePaid(
+                    company_id=invoice.company_id,
+                    invoice_id=invoice.pk,
+                    party_id=invoice.party_id,
+                    kind=invoice.kind,
+                    number=invoice.number,
+                    currency=invoice.currency,
+                    amount_total=str(invoice.amount_total),
+                    actor_id=actor_id,
+                )
+            )
+    return changed
+
+
+def _invoice_ids_of(entry_ids: Iterable[int]) -> list[int]:
+    return list(Invoice.objects.filter(entry_id__in=list(entry_ids)).values_list("pk", flat=True))
+
+
+@transaction.atomic
+def documents_match(*, actor: User, invoice_ids: Sequence[int]) -> Decimal:
+    """Match what is open on posted documents of one party with each other (a credit note
+    with the invoice it credits, a bill with a refund); returns the amount settled."""
+    policy.require(actor, MANAGE)
+    invoices = list(
+        policy.filter_queryset(
+            actor, VIEW, Invoice.objects.filter(pk__in=invoice_ids, state=InvoiceState.POSTED)
+        )
+    )
+    if len(invoices) != len(set(invoice_ids)):
+        raise NotFoundError(_("Not found."))
+    items = _open_items(invoice.entry_id for invoice in invoices if invoice.entry_id)
+    settled = Decimal(0)
+    for account_id, party_id in {(item.account_id, item.party_id) for item in items}:
+        group = [item for item in items if (item.account_id, item.party_id) == (account_id, party_id)]
+        settled += _match_greedy(
+            actor, [i for i in group if i.residual > 0], [i for i in group if i.residual < 0]
+        )
+    if settled:
+        invoices_refresh(invoice_ids, actor_id=actor.pk)
+        audit.record(
+            actor=actor,
+            obj=invoices[0],
+            action="finance.documents_match",
+            changes={"invoices": [invoice.number for invoice in invoices], "amount": settled},
+        )
+    return settled
+
+
+@transaction.atomic
+def items_reconcile(*, actor: User, item_ids: Sequence[int]) -> Decimal:
+    """Match open items by hand — an open credit (overpayment, credit note) with an invoice,
+    say. They must share the account and the party; returns the amount settled."""
+    policy.require(actor, MANAGE)
+    company_id = policy.actor_company_id(actor)
+    items = list(
+        OpenItem.objects.select_for_update()
+        .filter(pk__in=list(item_ids), company_id=company_id)
+        .order_by("due_date", "line_id")
+    )
+    if len(items) != len(set(item_ids)):
+        raise NotFoundError(_("Not found."))
+    if len({(item.account_id, item.party_id) for item in items}) != 1:
+        raise PaymentInvalidError(_("Only items of one account and one party can be matched."))
+    debits = [item for item in items if item.residual > 0]
+    credits = [item for item in items if item.residual < 0]
+    if not debits or not credits:
+        raise PaymentInvalidError(_("Choose at least one open debit and one open credit."))
+    settled = _match_greedy(actor, debits, credits)
+    invoices_refresh(_invoice_ids_of(item.entry_id for item in items), actor_id=actor.pk)
+    audit.record(
+        actor=actor,
+        obj=items[0],
+        action="finance.items_reconcile",
+        changes={"items": list(item_ids), "amount": settled},
+    )
+    return settled
+
+
+def _unmatch(actor: User, matches: Sequence[Match]) -> set[int]:
+    """Remove matches (locked by the caller), reopening their items; returns the entries
+    whose items changed."""
+    entries: set[int] = set()
+    for match in matches:
+        _require_unlocked(match.company_id, match.date)
+    for match in matches:
+        OpenItem.objects.filter(pk=match.debit_item_id).update(
+            residual=F("residual") + match.amount,
+            residual_currency=F("residual_currency") + match.amount_currency,
+        )
+        OpenItem.objects.filter(pk=match.credit_item_id).update(
+            residual=F("residual") - match.amount,
+            residual_currency=F("residual_currency") - match.amount_currency,
+        )
+        entries.update(
+            OpenItem.objects.filter(pk__in=[match.debit_item_id, match.credit_item_id]).values_list(
+                "entry_id", flat=True
+            )
+        )
+    Match.objects.filter(pk__in=[match.pk for match in matches]).delete()
+    return entries
+
+
+@transaction.atomic
+def unreconcile(*, actor: User, invoice_id: int | None = None, payment_id: int | None = None) -> int:
+    """Undo every match of an invoice's (or a payment's) open items; what they settled is
+    open again. Returns the number of matches removed."""
+    policy.require(actor, MANAGE)
+    if (invoice_id is None) == (payment_id is None):
+        raise PaymentInvalidError(_("Give an invoice or a payment."))
+    document: Invoice | Payment | None = (
+        policy.filter_queryset(actor, VIEW, Invoice.objects.all()).filter(pk=invoice_id).first()
+        if invoice_id is not None
+        else policy.filter_queryset(actor, VIEW, Payment.objects.all()).filter(pk=payment_id or 0).first()
+    )
+    if document is None or document.entry_id is None:
+        raise NotFoundError(_("Not found."))
+    matches = list(
+        Match.objects.select_for_update().filter(
+            Q(debit_item__entry_id=document.entry_id) | Q(credit_item__entry_id=document.entry_id)
+        )
+    )
+    entries = _unmatch(actor, matches)
+    invoices_refresh(_invoice_ids_of(entries), actor_id=actor.pk)
+    audit.record(
+        actor=actor,
+        obj=document,
+        action="finance.unreconcile",
+        changes={
+            "matches": [
+                {"debit": m.debit_item_id, "credit": m.credit_item_id, "amount": str(m.amount)}
+                for m in matches
+            ]
+        },
+    )
+    return len(matches)
+
+
+# ----------------------------------------------------------------------------- payments
+
+
+def _amount(value: Any, field: str) -> Decimal:
+    if isinstance(value, float | bool):
+        raise PaymentInvalidError.for_field(field, _("Give amounts as decimals, not floating point numbers."))
+    try:
+        amount = Decimal(str(value).strip() if isinstance(value, str) else value)
+    except (InvalidOperation, TypeError) as exc:
+        raise PaymentInvalidError.for_field(field, _("Not a number.")) from exc
+    if not amount.is_finite() or amount <= 0:
+        raise PaymentInvalidError.for_field(field, _("Give an amount above zero."))
+    if amount != amount.quantize(Decimal("0.01")):
+        raise PaymentInvalidError.for_field(field, _("At most %d decimals.") % 2)
+    if amount >= Decimal(10) ** 12:
+        raise PaymentInvalidError.for_field(field, _("Too large."))
+    return amount
+
+
+@transaction.atomic
+def payment_register(
+    *,
+    actor: User,
+    kind: str,
+    party_id: int,
+    journal_id: int,
+    date: dt.date,
+    amount: Decimal | str | int,
+    reference: str = "",
+    allocations: Sequence[Mapping[str, Any]] = (),
+) -> Payment:
+    """Book money received (`inbound`) or sent (`outbound`) through a bank or cash journal and
+    settle it against posted invoices: `allocations` as [{"invoice_id": …, "amount": …}]
+    (amount optional: as much as is due). What is not allocated stays open on the party as a
+    credit. Publishes PaymentRegistered (and InvoicePaid for each invoice paid in full)."""
+    policy.require(actor, MANAGE)
+    company_id = policy.actor_company_id(actor)
+    if kind not in PaymentKind.values:
+        raise PaymentInvalidError.for_field("kind", _("Choose one of %s.") % ", ".join(PaymentKind.values))
+    total = _amount(amount, "amount")
+    errors = text_errors(Payment, {"reference": reference})
+    if not isinstance(date, dt.date) or isinstance(date, dt.datetime):
+        errors.setdefault("date", []).append(_("Not a date."))
+    journal = Journal.objects.filter(
+        pk=journal_id, company_id=company_id, kind__in=[JournalKind.BANK, JournalKind.CASH]
+    ).first()
+    if journal is None or journal.default_account_id is None:
+        errors.setdefault("journal_id", []).append(_("Choose a bank or cash journal."))
+    party = Party.objects.filter(pk=party_id, company_id=company_id).first()
+    if party is None:
+        errors.setdefault("party_id", []).append(_("Unknown party."))
+    if errors:
+        raise PaymentInvalidError(_("Please correct the marked fields."), field_errors=errors)
+    assert journal is not None  # noqa: S101 - refused above otherwise
+    assert journal.default_account_id is not None  # noqa: S101 - refused above otherwise
+    assert party is not None  # noqa: S101 - refused above otherwise
+    base = journal.company.base_currency
+    wanted: list[tuple[Invoice, Decimal | None]] = []
+    invoices = {
+        invoice.pk: invoice
+        for invoice in Invoice.objects.select_for_update().filter(
+            company_id=company_id, pk__in=[a.get("invoice_id") for a in allocations if isinstance(a, Mapping)]
+        )
+    }
+    for i, allocation in enumerate(allocations):
+        field = f"allocations[{i}]"
+        invoice = (
+            invoices.get(int(allocation.get("invoice_id") or 0)) if isinstance(allocation, Mapping) else None
+        )
+        if invoice is None or not policy.allows(actor, VIEW, invoice):
+            errors.setdefault(f"{field}.invoice_id", []).append(_("Unknown invoice."))
+            continue
+        if invoice.party_id != party.pk:
+            errors.setdefault(f"{field}.invoice_id", []).append(_("%s is not this party's.") % invoice)
+        elif invoice.state != InvoiceState.POSTED:
+            errors.setdefault(f"{field}.invoice_id", []).append(
+                _("%s is a draft; post it before paying it.") % invoice
+            )
+        elif invoice.kind not in PAYS[PaymentKind(kind)]:
+            errors.setdefault(f"{field}.invoice_id", []).append(
+                _("A payment %(kind)s cannot settle %(number)s.")
+                % {"kind": PaymentKind(kind).label, "number": invoice}
+            )
+        elif invoice.currency != base:
+            errors.setdefault(f"{field}.invoice_id", []).append(
+                _("%s is in another currency; only payments in %s are supported yet.") % (invoice, base)
+            )
+        elif invoice.amount_residual == 0:
+            errors.setdefault(f"{field}.invoice_id", []).append(_("%s is paid already.") % invoice)
+        share: Decimal | None = None
+        if allocation.get("amount") not in (None, ""):
+            try:
+                share = _amount(allocation["amount"], f"{field}.amount")
+            except PaymentInvalidError as exc:
+                errors.setdefault(f"{field}.amount", []).append(exc.message)
+                continue
+            if share > invoice.amount_residual:
+                errors.setdefault(f"{field}.amount", []).append(
+                    _("More than is due on %(number)s (%(due)s).")
+                    % {"number": invoice, "due": invoice.amount_residual}
+                )
+        wanted.append((invoice, share))
+    if not errors:
+        planned = sum(
+            (share if share is not None else inv.amount_residual for inv, share in wanted), Decimal(0)
+        )
+        explicit = sum((share for _inv, share in wanted if share is not None), Decimal(0))
+        if explicit > total:
+            errors.setdefault("amount", []).append(_("The allocations (%s) exceed the payment.") % explicit)
+        del planned
+    if errors:
+        raise PaymentInvalidError(_("Please correct the marked fields."), field_errors=errors)
+    sales = any(
+        invoice.kind in (InvoiceKind.CUSTOMER_INVOICE, InvoiceKind.CUSTOMER_CREDIT_NOTE)
+        for invoice, _s in wanted
+    )
+    purchases = any(
+        invoice.kind in (InvoiceKind.SUPPLIER_BILL, InvoiceKind.SUPPLIER_REFUND) for invoice, _s in wanted
+    )
+    if sales and purchases:
+        raise PaymentInvalidError.for_field(
+            "allocations", _("Pay customer and supplier documents separately.")
+        )
+    role = (
+        AccountRole.PAYABLE
+        if purchases or (not sales and kind == PaymentKind.OUTBOUND)
+        else AccountRole.RECEIVABLE
+    )
+    party_account = (
+        Account.objects.filter(company_id=company_id, role=role, is_active=True)
+        .order_by("code")
+        .values_list("pk", flat=True)
+        .first()
+    )
+    if party_account is None:
+        raise PaymentInvalidError(_("The chart of accounts has no active %s account.") % role)
+    inbound = kind == PaymentKind.INBOUND
+    label = reference.strip() or party.name[:200]
+    entry = services.entry_record(
+        actor=actor,
+        journal_id=journal.pk,
+        date=date,
+        lines=[
+            services.LineIn(
+                account_id=journal.default_account_id,
+                debit=total if inbound else 0,
+                credit=0 if inbound else total,
+                label=label,
+            ),
+            services.LineIn(
+                account_id=party_account,
+                debit=0 if inbound else total,
+                credit=total if inbound else 0,
+                label=label,
+                party_id=party.pk,
+                due_date=date,
+            ),
+        ],
+        reference=reference.strip(),
+        narration=party.name,
+    )
+    payment = Payment.objects.create(
+        company_id=company_id,
+        kind=kind,
+        party=party,
+        journal=journal,
+        date=date,
+        amount=total,
+        currency=base,
+        reference=reference.strip(),
+        entry=entry,
+        created_by=actor,
+    )
+    own = OpenItem.objects.select_for_update().get(entry_id=entry.pk, account_id=party_account)
+    remaining = total
+    for invoice, share in wanted:
+        items = _open_items([invoice.entry_id or 0], account_id=party_account)
+        limit = min(share if share is not None else invoice.amount_residual, remaining)
+        if limit <= 0:
+            break
+        if inbound:
+            settled = _match_greedy(actor, items, [own], limit=limit, payment=payment)
+        else:
+            settled = _match_greedy(actor, [own], items, limit=limit, payment=payment)
+        remaining -= settled
+    invoice_ids = [invoice.pk for invoice, _s in wanted]
+    invoices_refresh(invoice_ids, actor_id=actor.pk)
+    audit.record(
+        actor=actor,
+        obj=payment,
+        action="finance.payment_register",
+        changes={
+            "kind": kind,
+            "amount": total,
+            "entry": entry.number,
+            "invoices": invoice_ids,
+            "open": remaining,
+        },
+    )
+    publish(
+        PaymentRegistered(
+            company_id=company_id,
+            payment_id=payment.pk,
+            party_id=party.pk,
+            kind=kind,
+            number=entry.number,
+            date=date.isoformat(),
+            currency=base,
+            amount=str(total),
+            invoice_ids=tuple(invoice_ids),
+            actor_id=actor.pk,
+        )
+    )
+    return payment
+
+
+@transaction.atomic
+def payment_cancel(
+    *, actor: User, payment_id: int, version: int | None = None, date: dt.date | None = None
+) -> Payment:
+    """Cancel a payment: undo its matches and reverse its entry (the reversal settles the
+    payment's own open item), so the invoices it paid are due again."""
+    payment = Payment.objects.select_for_update().filter(pk=payment_id).first()
+    if payment is None:
+        raise NotFoundError(_("Not found."))
+    policy.require(actor, MANAGE, payment, visible_with=VIEW)
+    require_version(payment, version)
+    if payment.status == PaymentStatus.CANCELLED:
+        raise PaymentStateError(_("This payment is cancelled already."))
+    matches = list(
+        Match.objects.select_for_update().filter(
+            Q(debit_item__entry_id=payment.entry_id) | Q(credit_item__entry_id=payment.entry_id)
+        )
+    )
+    entries = _unmatch(actor, matches)
+    reversal = services.entry_reverse(actor=actor, entry_id=payment.entry_id, date=date)
+    # The reversal settles the payment's own items (party and bank side alike).
+    items = list(
+        OpenItem.objects.select_for_update()
+        .filter(entry_id__in=[payment.entry_id, reversal.pk])
+        .exclude(residual=0)
+        .order_by("due_date", "line_id")
+    )
+    for account_id in {item.account_id for item in items}:
+        group = [item for item in items if item.account_id == account_id]
+        _match_greedy(actor, [i for i in group if i.residual > 0], [i for i in group if i.residual < 0])
+    invoices_refresh(_invoice_ids_of(entries), actor_id=actor.pk)
+    payment.status = PaymentStatus.CANCELLED
+    payment.reversal = reversal
+    payment.version += 1
+    payment.save(update_fields=["status", "reversal", "version"])
+    audit.record(
+        actor=actor,
+        obj=payment,
+        action="finance.payment_cancel",
+        changes={"status": ["posted", "cancelled"], "reversal": reversal.number, "matches": len(matches)},
+    )
+    return payment
+
+
+__all__ = [
+    "PAYS",
+    "PeriodLockedError",
+    "documents_match",
+    "invoices_refresh",
+    "items_reconcile",
+    "payment_cancel",
+    "payment_register",
+    "unreconcile",
+]
