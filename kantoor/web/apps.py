@@ -12,6 +12,15 @@ class WebConfig(AppConfig):
 
         registry.nav_register(
             registry.NavItem(
+                section=registry.BACK_OFFICE,
+                label=_("Reports"),
+                url_name="web:report-index",
+                permission="finance.view_ledger",
+                order=20,
+            )
+        )
+        registry.nav_register(
+            registry.NavItem(
                 section=registry.SETTINGS,
                 label=_("Users"),
                 url_name="web:user-list",
