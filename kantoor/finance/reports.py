@@ -444,7 +444,7 @@ def ledger_lines(
         day, line_id = _cursor_parse(cursor)
         earlier = Q(date__lt=day) | Q(date=day, id__lte=line_id)
         before |= Q(date__gte=period.date_from) & earlier
-        after = ~earlier
+        after = Q(date__gt=day) | Q(date=day, id__gt=line_id)  # positive, so the index serves it
     start = account_lines.filter(before).aggregate(total_debit=_sum("debit"), total_credit=_sum("credit"))
     balance = _amount(start["total_debit"], currency) - _amount(start["total_credit"], currency)
     rows = list(
