@@ -32,7 +32,7 @@ def _file(exported: ExportFile) -> HttpResponse:
 # ----------------------------------------------------------------------------- schemas
 
 
-class RangeFilters(QueryInput):
+class ReportRangeFilters(QueryInput):
     date_from: dt.date | None = Field(None, description="First day of the period (required).")
     date_to: dt.date | None = Field(None, description="Last day of the period (required).")
     compare: bool = Field(False, description="Add the previous period of the same length.")
@@ -62,7 +62,7 @@ class BalanceSheetFilters(QueryInput):
     format: ExportFormat | None = Field(None, description=FORMAT_DESCRIPTION)
 
 
-class PeriodOut(Schema):
+class ReportPeriodOut(Schema):
     date_from: dt.date
     date_to: dt.date
 
@@ -81,7 +81,7 @@ class TrialBalanceFiguresOut(Schema):
     closing: DecimalText = Field(description="Debit minus credit at the end of the period.")
 
 
-class TrialBalanceRowOut(Schema):
+class ReportTrialBalanceRowOut(Schema):
     account: AccountRefOut
     current: TrialBalanceFiguresOut
     previous: TrialBalanceFiguresOut | None
@@ -89,9 +89,9 @@ class TrialBalanceRowOut(Schema):
 
 class TrialBalanceReportOut(Schema):
     currency: str
-    period: PeriodOut
-    previous_period: PeriodOut | None
-    rows: list[TrialBalanceRowOut]
+    period: ReportPeriodOut
+    previous_period: ReportPeriodOut | None
+    rows: list[ReportTrialBalanceRowOut]
     total: TrialBalanceFiguresOut
     previous_total: TrialBalanceFiguresOut | None
 
@@ -107,7 +107,7 @@ class LedgerAccountOut(Schema):
 
 class GeneralLedgerReportOut(Schema):
     currency: str
-    period: PeriodOut
+    period: ReportPeriodOut
     accounts: list[LedgerAccountOut]
     total_debit: DecimalText
     total_credit: DecimalText
@@ -148,8 +148,8 @@ class ReportSectionOut(Schema):
 
 class ProfitAndLossReportOut(Schema):
     currency: str
-    period: PeriodOut
-    previous_period: PeriodOut | None
+    period: ReportPeriodOut
+    previous_period: ReportPeriodOut | None
     income: ReportSectionOut = Field(description="Income accounts, positive when earned.")
     expense: ReportSectionOut = Field(description="Expense accounts, positive when spent.")
     result: DecimalText = Field(description="Income minus expenses: a profit is positive.")
@@ -175,7 +175,7 @@ class BalanceSheetReportOut(Schema):
 
 
 @router.get("/reports/trial-balance", response=TrialBalanceReportOut)
-def get_report_trial_balance(request: HttpRequest, filters: Query[RangeFilters]) -> object:
+def get_report_trial_balance(request: HttpRequest, filters: Query[ReportRangeFilters]) -> object:
     """Per account: balance before the period, debits and credits within it, closing balance;
     with `compare`, the previous period of the same length beside it."""
     report = reports.trial_balance_for_actor(
@@ -220,7 +220,7 @@ def get_report_ledger_lines(
 
 
 @router.get("/reports/profit-and-loss", response=ProfitAndLossReportOut)
-def get_report_profit_and_loss(request: HttpRequest, filters: Query[RangeFilters]) -> object:
+def get_report_profit_and_loss(request: HttpRequest, filters: Query[ReportRangeFilters]) -> object:
     """Income and expenses of the period per account (both positive) and the result; with
     `compare`, the previous period of the same length beside it."""
     report = reports.profit_and_loss_for_actor(
