@@ -12,14 +12,13 @@ def recreate(apps, schema_editor):
         schema_editor.execute(statement)
 
 
-def recreate_v1(apps, schema_editor):
-    vendor = schema_editor.connection.vendor
-    statements = triggers.create_statements(vendor, guarded_columns=triggers.GUARDED_LINE_COLUMNS_V1)
-    for statement in [*triggers.drop_statements(vendor), *statements]:
+def drop(apps, schema_editor):
+    # Going back, 0005 installs the guard of its time again once its columns are gone.
+    for statement in triggers.drop_statements(schema_editor.connection.vendor):
         schema_editor.execute(statement)
 
 
 class Migration(migrations.Migration):
     dependencies = [("finance", "0005_invoices_taxes_payments")]
 
-    operations = [migrations.RunPython(recreate, recreate_v1)]
+    operations = [migrations.RunPython(recreate, drop)]
