@@ -73,15 +73,22 @@ def account_ids(company_id: int, kind: str) -> list[int]:
     return list(Account.objects.filter(company_id=company_id, role=_role(kind)).values_list("pk", flat=True))
 
 
+def _days_before(at: dt.date, days: int) -> dt.date:
+    try:
+        return at - dt.timedelta(days=days)
+    except OverflowError:  # before year 1: nothing is due that early
+        return dt.date.min
+
+
 def _bucket_conditions(at: dt.date, field: str) -> dict[str, Q]:
     """Per bucket, the condition on `field` (a due date) for its days past due at `at`."""
     conditions = {}
     for key, _label, low, high in BUCKETS:
         condition = Q()
         if high is not None:  # at most `high` days past due: due on or after at − high
-            condition &= Q(**{f"{field}__gte": at - dt.timedelta(days=high)})
+            condition &= Q(**{f"{field}__gte": _days_before(at, high)})
         if low is not None:  # at least `low` days past due: due on or before at − low
-            condition &= Q(**{f"{field}__lte": at - dt.timedelta(days=low)})
+            condition &= Q(**{f"{field}__lte": _days_before(at, low)})
         conditions[key] = condition
     return conditions
 

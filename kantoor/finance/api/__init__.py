@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from ninja import Router
 
-from kantoor.finance.api import ledger, reports
+from kantoor.finance.api import ledger, reports, vat_aging
 
 router = Router(tags=["finance"])
 router.add_router("", ledger.router)
 router.add_router("", reports.router)
+router.add_router("", vat_aging.router)
