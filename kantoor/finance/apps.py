@@ -86,7 +86,7 @@ class FinanceConfig(AppConfig):
         personal_data.register(
             models.FiscalYear,
             personal=set(),
-            not_personal={"id", "company", "year", "start_date", "end_date", "is_closed"},
+            not_personal={"id", "company", "year", "start_date", "end_date", "is_closed", "version"},
         )
         personal_data.register(
             models.Period,

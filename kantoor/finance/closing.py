@@ -141,10 +141,7 @@ def fiscal_year_close(*, actor: User, fiscal_year_id: int, version: int | None =
         raise NotFoundError(_("Not found."))
     # Who may not see the ledger learns nothing of the year (404), as for periods.
     policy.require(actor, MANAGE, year, visible_with=VIEW)
-    # TODO(lead): FiscalYear has no `version` column yet (a migration is the lead's); until
-    # it has one, the stale-write check only applies once the column exists.
-    if hasattr(year, "version"):
-        require_version(year, version)
+    require_version(year, version)
     if year.is_closed:
         raise FiscalYearStateError(_("Fiscal year %s is closed already.") % year.year)
     company_id = year.company_id
@@ -191,7 +188,8 @@ def fiscal_year_close(*, actor: User, fiscal_year_id: int, version: int | None =
         is_closed=True, version=F("version") + 1
     )
     year.is_closed = True
-    year.save(update_fields=["is_closed"])
+    year.version += 1
+    year.save(update_fields=["is_closed", "version"])
     audit.record(
         actor=actor,
         obj=year,

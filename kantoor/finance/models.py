@@ -123,6 +123,7 @@ class FiscalYear(models.Model):
     start_date = models.DateField(_("start"))
     end_date = models.DateField(_("end"))
     is_closed = models.BooleanField(_("closed"), default=False)
+    version = models.PositiveIntegerField(default=1)
 
     class Meta:
         verbose_name = _("fiscal year")
