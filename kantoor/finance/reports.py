@@ -713,6 +713,8 @@ def fiscal_year_start(company_id: int, day: dt.date) -> dt.date:
         return start
     company = Company.objects.get(pk=company_id)
     year = company.fiscal_year_of(day)
+    if year < dt.MINYEAR:  # a day before the first fiscal year the calendar can hold
+        return dt.date.min
     return dt.date(year, company.fiscal_year_start_month, company.fiscal_year_start_day)
 
 

@@ -271,6 +271,10 @@ def test_balance_sheet_needs_a_date(company: Any) -> None:
 
 def test_fiscal_year_start_without_a_fiscal_year_uses_the_company_setting(company: Any) -> None:
     assert reports.fiscal_year_start(company.pk, dt.date(2030, 7, 1)) == dt.date(2030, 1, 1)
+    april = company_create(name="April B.V.", fiscal_year_start_month=4)
+    assert reports.fiscal_year_start(april.pk, dt.date(2030, 3, 31)) == dt.date(2029, 4, 1)
+    assert reports.fiscal_year_start(april.pk, dt.date(1, 2, 1)) == dt.date.min
+    assert reports.balance_sheet(company_id=april.pk, at=dt.date(1, 2, 1)).assets.total == 0
 
 
 # ----------------------------------------------------------------------------- isolation, permissions
