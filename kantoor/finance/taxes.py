@@ -99,14 +99,20 @@ def instalments(
 ) -> list[tuple[dt.date, Decimal]]:
     """The due dates and amounts of `total` under a payment term given as (percent, days,
     end of month) instalments; the last instalment takes what the rounding left. Without
-    instalments the whole total is due on `on`."""
+    instalments the whole total is due on `on`.
+
+    Each instalment is the rounded running share less the rounded share before it, so the
+    roundings never add up to more than the total (which made the last one negative) and
+    every instalment lies between zero and the total."""
     parts = list(term)
     if not parts:
         return [(on, total)]
     result: list[tuple[dt.date, Decimal]] = []
-    remaining = total
+    share = Decimal(0)  # the percent due up to this instalment
+    before = Decimal(0)  # the (rounded) amount due before it
     for index, (percent, days, end_of_month) in enumerate(parts):
-        amount = remaining if index == len(parts) - 1 else quantize(total * percent / HUNDRED, currency)
-        remaining -= amount
-        result.append((_due(on, days, end_of_month), amount))
+        share = min(share + percent, HUNDRED)
+        upto = total if index == len(parts) - 1 else quantize(total * share / HUNDRED, currency)
+        result.append((_due(on, days, end_of_month), upto - before))
+        before = upto
     return result
