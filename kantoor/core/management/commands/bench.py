@@ -90,6 +90,9 @@ class Command(BaseCommand):
         )
         if options["json_path"]:
             Path(options["json_path"]).write_text(json.dumps([r.as_dict() for r in results], indent=2))
+        failed = [result.scenario for result in results if result.error]
+        if failed:  # a scenario that crashed or found its figures wrong, whatever the targets
+            raise CommandError(_("Failed: %s") % ", ".join(failed))
         missed = bench.missed(results)
         if missed and options["strict"]:
             raise CommandError(_("Missed: %s") % "; ".join(missed))
