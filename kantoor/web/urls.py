@@ -1,6 +1,16 @@
 from django.urls import path
 
-from kantoor.web.views import auth, invoices, ledger, organisation, parties, payments, reports, shell
+from kantoor.web.views import (
+    auth,
+    invoices,
+    ledger,
+    organisation,
+    parties,
+    payments,
+    reports,
+    shell,
+    vat_aging,
+)
 
 app_name = "web"
 
@@ -32,3 +42,4 @@ urlpatterns = [
 
 # Finance's pages: each module keeps its own routes (under finance/).
 urlpatterns += ledger.urlpatterns + reports.urlpatterns + invoices.urlpatterns + payments.urlpatterns
+urlpatterns += vat_aging.urlpatterns

@@ -23,6 +23,7 @@ from kantoor.core import policy
 from kantoor.core import selectors as core_selectors
 from kantoor.core.errors import DomainError, StaleVersionError
 from kantoor.core.models import User
+from kantoor.finance import aging
 from kantoor.parties import selectors, services
 from kantoor.parties.errors import DuplicatePartyError
 from kantoor.parties.models import Party, PartyKind, PartyRoleType, Tag
@@ -177,6 +178,12 @@ def party_detail(request: AuthedRequest, party_id: int) -> HttpResponse:
         and policy.allows(request.user, "parties.change_party", party),
         "can_merge": party.merged_into_id is None
         and policy.allows(request.user, "parties.merge_party", party),
+        # The open balance and what is overdue, for whoever may read the ledger.
+        "balance": (
+            aging.party_balance_for_actor(request.user, party_id=party.pk)
+            if policy.has_permission(request.user, "finance.view_ledger")
+            else None
+        ),
     }
     return render(request, "web/parties/detail.html", context)
 
