@@ -86,7 +86,16 @@ class FinanceConfig(AppConfig):
         personal_data.register(
             models.FiscalYear,
             personal=set(),
-            not_personal={"id", "company", "year", "start_date", "end_date", "is_closed", "version"},
+            not_personal={
+                "id",
+                "company",
+                "year",
+                "start_date",
+                "end_date",
+                "is_closed",
+                "closing_entry",
+                "version",
+            },
         )
         personal_data.register(
             models.Period,

@@ -188,8 +188,9 @@ def fiscal_year_close(*, actor: User, fiscal_year_id: int, version: int | None =
         is_closed=True, version=F("version") + 1
     )
     year.is_closed = True
+    year.closing_entry = entry
     year.version += 1
-    year.save(update_fields=["is_closed", "version"])
+    year.save(update_fields=["is_closed", "closing_entry", "version"])
     audit.record(
         actor=actor,
         obj=year,

@@ -123,6 +123,11 @@ class FiscalYear(models.Model):
     start_date = models.DateField(_("start"))
     end_date = models.DateField(_("end"))
     is_closed = models.BooleanField(_("closed"), default=False)
+    # The entry that moved the year's result to retained earnings (reports leave it out of
+    # the year's profit and loss).
+    closing_entry = models.OneToOneField(
+        "JournalEntry", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     version = models.PositiveIntegerField(default=1)
 
     class Meta:

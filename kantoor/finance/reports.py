@@ -26,7 +26,7 @@ from django.utils.translation import gettext_lazy
 
 from kantoor.core import policy
 from kantoor.core.errors import InvalidInputError, NotFoundError
-from kantoor.core.models import AuditEntry, Company
+from kantoor.core.models import Company
 from kantoor.core.money import quantize
 from kantoor.finance.models import (
     Account,
@@ -145,25 +145,16 @@ def _posted_lines(company_id: int) -> Any:
     return JournalLine.objects.filter(company_id=company_id, state=EntryState.POSTED)
 
 
-CLOSING_ACTION = "finance.fiscal_year_close"
-
-
 def closing_entries(company_id: int) -> dict[int, dt.date]:
     """The entries that closed a fiscal year (its result moved to retained earnings), with
-    their dates. The profit and loss leaves them out, or a closed year would show no result.
-    They are known by the audit row of each closing (one per year, so this stays small).
-    TODO(lead): a marker on the entry (or `FiscalYear.closing_entry`) would say it directly."""
-    numbers = [
-        changes.get("closing_entry")
-        for changes in AuditEntry.objects.filter(company_id=company_id, action=CLOSING_ACTION).values_list(
-            "changes", flat=True
-        )
-        if isinstance(changes, dict)
-    ]
-    wanted = [n for n in numbers if isinstance(n, str) and n]
-    if not wanted:
-        return {}
-    rows = JournalEntry.objects.filter(company_id=company_id, number__in=wanted, state=EntryState.POSTED)
+    their dates. The profit and loss leaves them out, or a closed year would show no result."""
+    rows = JournalEntry.objects.filter(
+        company_id=company_id,
+        state=EntryState.POSTED,
+        pk__in=FiscalYear.objects.filter(company_id=company_id, closing_entry__isnull=False).values(
+            "closing_entry"
+        ),
+    )
     return dict(rows.values_list("pk", "date"))
 
 
