@@ -246,6 +246,13 @@ def _clean(
     )
     for row in cleaned:
         row.amount_untaxed = line_untaxed(row.quantity, row.unit_price, row.discount, code)
+    # Each line must fit the stored amounts too, not only the total (lines may cancel out).
+    too_large = [i for i, row in enumerate(cleaned) if abs(row.amount_untaxed) >= Decimal(10) ** 12]
+    if too_large:
+        raise InvoiceInvalidError(
+            _("A line's amount is too large."),
+            field_errors={f"lines[{i}].unit_price": [_("Too large.")] for i in too_large},
+        )
     rates = {pk: TaxRate(rate=tax.rate, is_reverse=tax.is_reverse_charge) for pk, tax in taxes.items()}
     amounts = document_amounts(
         [(row.amount_untaxed, row.tax_id) for row in cleaned], rates, rounding=rounding, currency=code
