@@ -2,6 +2,7 @@ from django.urls import path
 
 from kantoor.web.views import (
     auth,
+    invoice_documents,
     invoices,
     ledger,
     organisation,
@@ -42,4 +43,4 @@ urlpatterns = [
 
 # Finance's pages: each module keeps its own routes (under finance/).
 urlpatterns += ledger.urlpatterns + reports.urlpatterns + invoices.urlpatterns + payments.urlpatterns
-urlpatterns += vat_aging.urlpatterns
+urlpatterns += vat_aging.urlpatterns + invoice_documents.urlpatterns
