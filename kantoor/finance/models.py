@@ -291,6 +291,8 @@ class JournalLine(models.Model):
         indexes: ClassVar = [
             models.Index(fields=["company", "state", "account", "date"], name="line_account_date"),
             models.Index(fields=["company", "state", "party", "date"], name="line_party_date"),
+            # The VAT return sums the tagged lines of a date range.
+            models.Index(fields=["company", "state", "date"], condition=~Q(tax_tag=""), name="line_vat_date"),
         ]
 
     def __str__(self) -> str:
@@ -660,6 +662,8 @@ class Match(models.Model):
         constraints: ClassVar = [
             models.CheckConstraint(condition=Q(amount__gt=0), name="match_amount_positive"),
         ]
+        # Aged balances at a past date add back the matches made after it.
+        indexes: ClassVar = [models.Index(fields=["company", "date"], name="match_company_date")]
 
     def __str__(self) -> str:
         return f"{self.debit_item_id} ⇄ {self.credit_item_id}: {self.amount}"
