@@ -668,9 +668,15 @@ def credit_note_create(
             continue
         quantity = item.get("quantity", line.quantity)
         try:
-            quantity = _decimal(quantity, 4, low=Decimal(0))
+            quantity = _decimal(quantity, 4)
         except ValueError as exc:
             errors.setdefault(f"lines[{i}].quantity", []).append(str(exc))
+            continue
+        # A negative (discount) line is credited with a negative quantity, like it was invoiced.
+        if quantity * line.quantity < 0:
+            errors.setdefault(f"lines[{i}].quantity", []).append(
+                _("Give the quantity with the sign it was invoiced with (%s).") % line.quantity.normalize()
+            )
             continue
         if abs(quantity) > abs(line.quantity):
             errors.setdefault(f"lines[{i}].quantity", []).append(

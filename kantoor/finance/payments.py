@@ -57,6 +57,8 @@ PAYS = {
 
 # ----------------------------------------------------------------------------- matching
 
+_CURRENCY_PLACES = Decimal("0.000001")  # an amount in another currency keeps 6 decimals
+
 
 def _require_unlocked(company_id: int, on: dt.date) -> None:
     """A match (or its removal) dated `on` must lie after the lock date in an open period."""
@@ -71,28 +73,46 @@ def _match(
     *,
     payment: Payment | None = None,
 ) -> Match:
-    """Settle `amount` (company currency, > 0) of both items; they are locked by the caller."""
+    """Settle `amount` (company currency, > 0) of both items; they are locked by the caller.
+
+    Both items must be in one currency; in a foreign currency the amount in that currency
+    settled is what is left of the item the match closes (else the same share of the debit),
+    so a credit note closing its invoice at the invoice's rate leaves no foreign residual."""
+    if debit.currency != credit.currency:
+        raise PaymentInvalidError(
+            _("Items in %(debit)s and %(credit)s cannot be matched with each other.")
+            % {"debit": debit.currency, "credit": credit.currency}
+        )
     on = max(debit.date, credit.date)
     _require_unlocked(debit.company_id, on)
+    if debit.residual_currency == debit.residual and credit.residual_currency == credit.residual:
+        in_currency = amount  # the company's currency (or a rate of one)
+    elif amount == debit.residual:
+        in_currency = debit.residual_currency
+    elif amount == -credit.residual:
+        in_currency = -credit.residual_currency
+    else:
+        in_currency = (amount * debit.residual_currency / debit.residual).quantize(_CURRENCY_PLACES)
+    in_currency = max(min(in_currency, debit.residual_currency, -credit.residual_currency), Decimal(0))
     match = Match.objects.create(
         company_id=debit.company_id,
         debit_item=debit,
         credit_item=credit,
         amount=amount,
-        amount_currency=amount,
+        amount_currency=in_currency,
         date=on,
         payment=payment,
         created_by=actor,
     )
     debit.residual -= amount
-    debit.residual_currency -= amount
+    debit.residual_currency -= in_currency
     credit.residual += amount
-    credit.residual_currency += amount
+    credit.residual_currency += in_currency
     OpenItem.objects.filter(pk=debit.pk).update(
-        residual=F("residual") - amount, residual_currency=F("residual_currency") - amount
+        residual=F("residual") - amount, residual_currency=F("residual_currency") - in_currency
     )
     OpenItem.objects.filter(pk=credit.pk).update(
-        residual=F("residual") + amount, residual_currency=F("residual_currency") + amount
+        residual=F("residual") + amount, residual_currency=F("residual_currency") + in_currency
     )
     return match
 
