@@ -19,6 +19,20 @@ class WebConfig(AppConfig):
                 order=20,
             )
         )
+        # Invoices and payments (views/invoices.py, views/payments.py), for whoever reads invoices.
+        for order, label, url_name in (
+            (1, _("Invoices"), "web:invoice-list"),
+            (2, _("Payments"), "web:payment-list"),
+        ):
+            registry.nav_register(
+                registry.NavItem(
+                    section=registry.BACK_OFFICE,
+                    label=label,
+                    url_name=url_name,
+                    permission="finance.view_invoice",
+                    order=order,
+                )
+            )
         registry.nav_register(
             registry.NavItem(
                 section=registry.SETTINGS,

@@ -16,6 +16,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Field
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -23,7 +24,7 @@ from kantoor.core import policy
 from kantoor.core import selectors as core_selectors
 from kantoor.core.errors import DomainError, StaleVersionError
 from kantoor.core.models import User
-from kantoor.finance import aging
+from kantoor.finance import aging, invoice_selectors
 from kantoor.parties import selectors, services
 from kantoor.parties.errors import DuplicatePartyError
 from kantoor.parties.models import Party, PartyKind, PartyRoleType, Tag
@@ -184,6 +185,13 @@ def party_detail(request: AuthedRequest, party_id: int) -> HttpResponse:
             if policy.has_permission(request.user, "finance.view_ledger")
             else None
         ),
+        # The party's latest invoices, for whoever reads invoices (scoped like the invoices).
+        "invoices": (
+            invoice_selectors.party_latest_invoices(request.user, party.pk)
+            if policy.has_permission(request.user, "finance.view_invoice")
+            else None
+        ),
+        "today": timezone.localdate(),
     }
     return render(request, "web/parties/detail.html", context)
 
