@@ -18,6 +18,7 @@ from pydantic import BeforeValidator, Field
 
 from kantoor.core.schemas import Id, Input, Page, QueryInput, Version, unchanged
 from kantoor.finance.models import (
+    AccountRole,
     Invoice,
     InvoiceKind,
     InvoiceState,
@@ -303,7 +304,8 @@ class PaymentListOut(Schema):
 
 
 class PaymentMatchOut(Schema):
-    """What the payment settled: an invoice's amount (or, for a cancelled payment, its reversal)."""
+    """What the payment settled on the party's account: an invoice's amount (or, for a
+    cancelled payment, its reversal)."""
 
     id: int
     date: dt.date
@@ -320,9 +322,12 @@ class PaymentOut(PaymentListOut):
 
     @staticmethod
     def resolve_matches(obj: Payment) -> list[dict[str, Any]]:
-        matches = Match.objects.filter(
-            Q(credit_item__entry_id=obj.entry_id) | Q(debit_item__entry_id=obj.entry_id)
-        ).select_related("debit_item__entry__invoice", "credit_item__entry__invoice")
+        # Its receivable or payable side (both items of a match share the account).
+        matches = (
+            Match.objects.filter(Q(credit_item__entry_id=obj.entry_id) | Q(debit_item__entry_id=obj.entry_id))
+            .filter(debit_item__account__role__in=[AccountRole.RECEIVABLE, AccountRole.PAYABLE])
+            .select_related("debit_item__entry__invoice", "credit_item__entry__invoice")
+        )
         result = []
         for match in matches.order_by("id"):
             other = match.credit_item if match.debit_item.entry_id == obj.entry_id else match.debit_item

@@ -12,6 +12,8 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from kantoor.core.models import OutboxEvent
 from kantoor.core.services import exchange_rate_set
@@ -630,3 +632,22 @@ def test_unreconcile_after_a_payment(
     reopened = fiona.get(f"/invoices/{invoice.pk}").json()
     assert (reopened["payment_state"], reopened["amount_residual"]) == ("not_paid", "120.99")
     assert_problem(fiona.post("/invoices/999999/unreconcile"), 404, "not-found")
+
+
+def test_the_invoices_list_costs_the_same_for_2_or_8_invoices(
+    fiona: Api, posted_invoice: Callable[..., Invoice], acme: Any, tax: Callable[[str], Tax]
+) -> None:
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            response = fiona.get("/invoices", {"limit": 200})
+        assert response.status_code == 200
+        return len(captured)
+
+    posted_invoice()
+    fiona.post("/invoices", _body(acme, tax))
+    few = queries()
+    for _ in range(3):
+        posted_invoice()
+        fiona.post("/invoices", _body(acme, tax))
+    assert len(fiona.get("/invoices", {"limit": 200}).json()["items"]) == 8
+    assert queries() == few
