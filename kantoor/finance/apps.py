@@ -292,3 +292,13 @@ class FinanceConfig(AppConfig):
                 "created_at",
             },
         )
+
+        # E-mailing invoices and the party timeline (kantoor.finance.handlers).
+        from kantoor.core import outbox
+        from kantoor.finance import events, handlers
+
+        outbox.subscribe(events.InvoiceSendRequested, handlers.on_invoice_send_requested)
+        outbox.subscribe(events.InvoicePosted, handlers.on_invoice_posted)
+        outbox.subscribe(events.CreditNoteIssued, handlers.on_credit_note_issued)
+        outbox.subscribe(events.InvoicePaid, handlers.on_invoice_paid)
+        outbox.subscribe(events.PaymentRegistered, handlers.on_payment_registered)

@@ -5,7 +5,17 @@ bank account printed as payment details."""
 from __future__ import annotations
 
 import datetime as dt
+import socket
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from email import message_from_bytes
+from email.message import EmailMessage
+from email.policy import default
 from typing import Any
+
+import pytest
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import Envelope
 
 from kantoor.finance import invoicing
 from kantoor.finance.models import Invoice, Journal, Tax
@@ -84,3 +94,53 @@ def invoice_make(actor: Any, party: Any, *, post: bool = True, on: dt.date = dt.
         ],
     )
     return invoicing.invoice_post(actor=actor, invoice_id=draft.pk) if post else draft
+
+
+# ----------------------------------------------------------------------------- a real SMTP server
+
+
+@dataclass
+class SmtpServer:
+    """An SMTP server on loopback that keeps what it receives (aiosmtpd)."""
+
+    host: str
+    port: int
+    envelopes: list[Envelope] = field(default_factory=list)
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Envelope) -> str:  # noqa: N802 - aiosmtpd's hook
+        self.envelopes.append(envelope)
+        return "250 Message accepted for delivery"
+
+    def messages(self) -> list[EmailMessage]:
+        result = []
+        for envelope in self.envelopes:
+            content = envelope.content or b""
+            raw = content.encode() if isinstance(content, str) else bytes(content)
+            message = message_from_bytes(raw, policy=default)
+            assert isinstance(message, EmailMessage)
+            result.append(message)
+        return result
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture
+def smtp_server(settings: Any) -> Iterator[SmtpServer]:
+    """A running SMTP server on 127.0.0.1 and Django's SMTP backend pointed at it."""
+    server = SmtpServer(host="127.0.0.1", port=free_port())
+    controller = Controller(server, hostname=server.host, port=server.port)
+    controller.start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = server.host, server.port
+    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    settings.EMAIL_TIMEOUT = 10
+    settings.DEFAULT_FROM_EMAIL = "facturen@tulip.example"
+    try:
+        yield server
+    finally:
+        controller.stop()
