@@ -17,19 +17,19 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import transaction
+from django.db import DEFAULT_DB_ALIAS, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from kantoor.core import audit, policy
+from kantoor.core import audit, fastsql, policy
 from kantoor.core.errors import DomainError, NotFoundError
-from kantoor.core.models import Company, User
+from kantoor.core.models import User
 from kantoor.core.money import currency_validate, exchange_rate_on, quantize
 from kantoor.core.numbering import number_allocate
 from kantoor.core.outbox import publish
 from kantoor.core.services import require_version
 from kantoor.core.validation import text_errors
-from kantoor.finance import payments, services
+from kantoor.finance import fastread, payments, services
 from kantoor.finance.errors import InvoiceInvalidError, InvoiceStateError
 from kantoor.finance.events import CreditNoteIssued, InvoicePosted, InvoiceSendRequested
 from kantoor.finance.models import (
@@ -37,11 +37,11 @@ from kantoor.finance.models import (
     SALES_KINDS,
     Account,
     AccountRole,
-    FinanceSettings,
     Invoice,
     InvoiceKind,
     InvoiceLine,
     InvoiceState,
+    Journal,
     JournalKind,
     PaymentState,
     PaymentTerm,
@@ -140,7 +140,7 @@ def _clean(
 
     if kind not in InvoiceKind.values:
         raise InvoiceInvalidError.for_field("kind", _("Choose one of %s.") % ", ".join(InvoiceKind.values))
-    company = Company.objects.only("base_currency").get(pk=company_id)
+    base_currency = fastread.company_currency(company_id)
     for field, messages in text_errors(Invoice, {"reference": reference, "narration": narration}).items():
         errors.setdefault(field, []).extend(messages)
     if not isinstance(date, dt.date) or isinstance(date, dt.datetime):
@@ -148,9 +148,7 @@ def _clean(
         date = None
     if due_date is not None and (not isinstance(due_date, dt.date) or (date and due_date < date)):
         fail("due_date", _("The due date cannot lie before the invoice date."))
-    party = (
-        Party.objects.filter(pk=party_id, company_id=company_id).only("is_archived", "merged_into").first()
-    )
+    party = _party(company_id, party_id)
     if party is None:
         fail("party_id", _("Unknown party."))
     elif party.is_archived or party.merged_into_id is not None:
@@ -162,15 +160,15 @@ def _clean(
             fail("payment_term_id", _("Unknown payment term."))
         else:
             term_lines = [(line.percent, line.days, line.end_of_month) for line in term.lines.all()]
-    code = (currency or company.base_currency).strip().upper()
+    code = (currency or base_currency).strip().upper()
     rate = Decimal(1)
     try:
         code = currency_validate(code)
-        if date is not None:
+        if date is not None and code != base_currency:  # the company's own currency has rate 1
             rate = exchange_rate_on(company_id=company_id, currency=code, on=date)
     except DomainError as exc:
         fail("currency", exc.message)
-    journal = services.journal_for(company_id=company_id, kind=_journal_kind(kind))
+    journal = _journal(company_id, _journal_kind(kind))
     given: list[InvoiceLineIn] = []
     for i, item in enumerate(lines):
         if isinstance(item, InvoiceLineIn):
@@ -181,18 +179,8 @@ def _clean(
             fail(f"lines[{i}]", _("Unknown line fields."))
     if not given and not errors:
         fail("lines", _("An invoice needs at least one line."))
-    accounts = {
-        a.pk: a
-        for a in Account.objects.filter(
-            company_id=company_id, pk__in=[line.account_id for line in given if line.account_id is not None]
-        )
-    }
-    taxes = {
-        t.pk: t
-        for t in Tax.objects.filter(
-            company_id=company_id, pk__in=[line.tax_id for line in given if line.tax_id is not None]
-        )
-    }
+    accounts = {a.pk: a for a in fastread.by_keys(Account, company_id, [line.account_id for line in given])}
+    taxes = {t.pk: t for t in fastread.by_keys(Tax, company_id, [line.tax_id for line in given])}
     scope = _scope_of(kind)
     cleaned: list[InvoiceLine] = []
     for i, line in enumerate(given):
@@ -240,10 +228,7 @@ def _clean(
         )
     if errors:
         raise InvoiceInvalidError(_("Please correct the marked fields."), field_errors=errors)
-    rounding = (
-        FinanceSettings.objects.filter(company_id=company_id).values_list("tax_rounding", flat=True).first()
-        or TaxRounding.PER_LINE
-    )
+    rounding = fastread.tax_rounding(company_id) or TaxRounding.PER_LINE
     for row in cleaned:
         row.amount_untaxed = line_untaxed(row.quantity, row.unit_price, row.discount, code)
     # Each line must fit the stored amounts too, not only the total (lines may cancel out).
@@ -291,10 +276,38 @@ def _clean(
     )
 
 
+def _party(company_id: int, party_id: Any) -> Party | None:
+    """The party of the company (with its archived and merged flags), as the ORM's
+    `.only("is_archived", "merged_into")` reads it."""
+    pk = services._pk(Party, party_id)
+    rows = (
+        services._rows(
+            "SELECT id, is_archived, merged_into_id FROM parties_party WHERE id = %s AND company_id = %s",
+            [pk, company_id],
+        )
+        if pk is not None
+        else []
+    )
+    if not rows:
+        return None
+    pk, archived, merged_into = rows[0]
+    return Party.from_db(
+        DEFAULT_DB_ALIAS, ["id", "is_archived", "merged_into_id"], (pk, bool(archived), merged_into)
+    )
+
+
+def _journal(company_id: int, kind: str) -> Journal:
+    """The company's first journal of `kind` (services.journal_for without the ORM)."""
+    journals = fastread.instances(Journal, "company_id = %s AND kind = %s", [company_id, kind], order_by="id")
+    if not journals:
+        return services.journal_for(company_id=company_id, kind=kind)  # raises NotFoundError
+    return journals[0]
+
+
 def _lines_save(invoice: Invoice, draft: _Draft) -> None:
     for line in draft.lines:
         line.invoice = invoice
-    InvoiceLine.objects.bulk_create(draft.lines)
+    fastsql.insert_objects(draft.lines)  # one INSERT for all lines
 
 
 @transaction.atomic
@@ -328,7 +341,7 @@ def invoice_create(
         reference=reference,
         narration=narration,
     )
-    invoice = Invoice.objects.create(
+    invoice = Invoice(
         **draft.values,
         amount_untaxed=draft.untaxed,
         amount_tax=draft.tax,
@@ -337,6 +350,7 @@ def invoice_create(
         credit_note_of_id=credit_note_of_id,
         created_by=actor,
     )
+    fastsql.insert_instance(invoice)
     _lines_save(invoice, draft)
     audit.record(
         actor=actor,
@@ -352,6 +366,23 @@ def _locked(actor: User, invoice_id: int, action: str = MANAGE) -> Invoice:
     if invoice is None:
         raise NotFoundError(_("Not found."))
     policy.require(actor, action, invoice, visible_with=VIEW)
+    return invoice
+
+
+def _locked_for_posting(actor: User, invoice_id: int) -> Invoice:
+    """`_locked` without the ORM: the invoice locked FOR UPDATE (PostgreSQL; SQLite's
+    IMMEDIATE transaction holds the write lock), its party's name, owner and team read with it."""
+    found = fastread.by_keys(Invoice, None, [invoice_id], lock="FOR UPDATE")
+    if not found:
+        raise NotFoundError(_("Not found."))
+    invoice = found[0]
+    ((party_id, name, owner_id, team_id),) = services._rows(
+        "SELECT id, name, owner_id, team_id FROM parties_party WHERE id = %s", [invoice.party_id]
+    )
+    invoice.party = Party.from_db(
+        DEFAULT_DB_ALIAS, ["id", "name", "owner_id", "team_id"], (party_id, name, owner_id, team_id)
+    )
+    policy.require(actor, MANAGE, invoice, visible_with=VIEW)
     return invoice
 
 
@@ -437,12 +468,7 @@ def invoice_delete(*, actor: User, invoice_id: int, version: int | None = None) 
 
 
 def _role_account(company_id: int, role: str) -> int:
-    account_id = (
-        Account.objects.filter(company_id=company_id, role=role, is_active=True)
-        .order_by("code")
-        .values_list("pk", flat=True)
-        .first()
-    )
+    account_id = fastread.role_account(company_id, role)
     if account_id is None:
         raise InvoiceInvalidError(_("The chart of accounts has no active %s account.") % role)
     return account_id
@@ -454,12 +480,12 @@ def _entry_lines(invoice: Invoice, lines: list[InvoiceLine]) -> list[services.Li
     (reverse charge: also the self-assessed tax). Foreign amounts are converted here, the
     rounding difference on the last instalment, so that the entry balances exactly."""
     company_id = invoice.company_id
-    base = invoice.company.base_currency
+    base = fastread.company_currency(company_id)
     foreign = invoice.currency != base
     # The party's side: receivable debit on an invoice, credit on a credit note; payable credit
     # on a bill, debit on a refund. Everything else goes the other way.
     party_debit = invoice.kind in (InvoiceKind.CUSTOMER_INVOICE, InvoiceKind.SUPPLIER_REFUND)
-    taxes = {t.pk: t for t in Tax.objects.filter(pk__in={line.tax_id for line in lines if line.tax_id})}
+    taxes = {t.pk: t for t in fastread.by_keys(Tax, None, [line.tax_id for line in lines if line.tax_id])}
     result: list[services.LineIn] = []
 
     def book(account_id: int, amount: Decimal, *, on_party_side: bool, **extra: Any) -> Decimal:
@@ -491,9 +517,7 @@ def _entry_lines(invoice: Invoice, lines: list[InvoiceLine]) -> list[services.Li
                 tax_tag=tag,
             )
     rates = {pk: TaxRate(rate=t.rate, is_reverse=t.is_reverse_charge) for pk, t in taxes.items()}
-    rounding = (
-        FinanceSettings.objects.filter(company_id=company_id).values_list("tax_rounding", flat=True).first()
-    )
+    rounding = fastread.tax_rounding(company_id)
     amounts = document_amounts(
         [(line.amount_untaxed, line.tax_id) for line in lines],
         rates,
@@ -560,7 +584,7 @@ def invoice_post(*, actor: User, invoice_id: int, version: int | None = None) ->
     """Post a draft: allocate its gapless number (per kind and fiscal year), book its journal
     entry and make it immutable. A credit note made from an invoice is matched with what is
     still due on that invoice. Publishes InvoicePosted (and CreditNoteIssued)."""
-    invoice = _locked(actor, invoice_id)
+    invoice = _locked_for_posting(actor, invoice_id)
     require_version(invoice, version)
     _require_draft(invoice)
     if invoice.amount_total <= 0:
@@ -568,7 +592,9 @@ def invoice_post(*, actor: User, invoice_id: int, version: int | None = None) ->
             _("The total must be more than zero; a negative total is booked as a credit note."),
             field_errors={"lines": [_("Nothing to invoice.")]},
         )
-    lines = list(invoice.lines.all())
+    lines = fastread.instances(
+        InvoiceLine, "invoice_id = %s", [invoice.pk], order_by="sequence, id"
+    )  # as invoice.lines.all() reads them
     invoice.number = number_allocate(
         company_id=invoice.company_id,
         code=f"invoice-{invoice.kind}",
@@ -590,17 +616,9 @@ def invoice_post(*, actor: User, invoice_id: int, version: int | None = None) ->
     invoice.posted_at = timezone.now()
     invoice.posted_by = actor
     invoice.version += 1
-    invoice.save(
-        update_fields=[
-            "number",
-            "entry",
-            "state",
-            "payment_state",
-            "amount_residual",
-            "posted_at",
-            "posted_by",
-            "version",
-        ]
+    services._save_fields(
+        invoice,
+        ["number", "entry", "state", "payment_state", "amount_residual", "posted_at", "posted_by", "version"],
     )
     audit.record(
         actor=actor,
