@@ -108,13 +108,18 @@ def _match(
     debit.residual_currency -= in_currency
     credit.residual += amount
     credit.residual_currency += in_currency
-    OpenItem.objects.filter(pk=debit.pk).update(
-        residual=F("residual") - amount, residual_currency=F("residual_currency") - in_currency
-    )
-    OpenItem.objects.filter(pk=credit.pk).update(
-        residual=F("residual") + amount, residual_currency=F("residual_currency") + in_currency
-    )
+    _residuals_save([debit, credit])
     return match
+
+
+def _residuals_save(items: Iterable[OpenItem]) -> None:
+    """Store the residuals computed here (exact Decimals of locked items). Not as F()
+    arithmetic: SQLite computes that in floating point, so -80.80 + 15.40 + 65.40 came out
+    a hair above zero and broke the residual's check (or left 1e-14 open)."""
+    for item in items:
+        OpenItem.objects.filter(pk=item.pk).update(
+            residual=item.residual, residual_currency=item.residual_currency
+        )
 
 
 def _match_greedy(
@@ -264,25 +269,23 @@ def items_reconcile(*, actor: User, item_ids: Sequence[int]) -> Decimal:
 def _unmatch(actor: User, matches: Sequence[Match]) -> set[int]:
     """Remove matches (locked by the caller), reopening their items; returns the entries
     whose items changed."""
-    entries: set[int] = set()
     for match in matches:
         _require_unlocked(match.company_id, match.date)
+    items = {
+        item.pk: item
+        for item in OpenItem.objects.select_for_update().filter(
+            pk__in={m.debit_item_id for m in matches} | {m.credit_item_id for m in matches}
+        )
+    }
     for match in matches:
-        OpenItem.objects.filter(pk=match.debit_item_id).update(
-            residual=F("residual") + match.amount,
-            residual_currency=F("residual_currency") + match.amount_currency,
-        )
-        OpenItem.objects.filter(pk=match.credit_item_id).update(
-            residual=F("residual") - match.amount,
-            residual_currency=F("residual_currency") - match.amount_currency,
-        )
-        entries.update(
-            OpenItem.objects.filter(pk__in=[match.debit_item_id, match.credit_item_id]).values_list(
-                "entry_id", flat=True
-            )
-        )
+        debit, credit = items[match.debit_item_id], items[match.credit_item_id]
+        debit.residual += match.amount
+        debit.residual_currency += match.amount_currency
+        credit.residual -= match.amount
+        credit.residual_currency -= match.amount_currency
+    _residuals_save(items.values())
     Match.objects.filter(pk__in=[match.pk for match in matches]).delete()
-    return entries
+    return {item.entry_id for item in items.values()}
 
 
 @transaction.atomic
