@@ -55,6 +55,12 @@ COUNT_CAP = 1000
 MAX_LINES = 100
 # Invoices newest first by date; the cursor needs text, so the date is read as ISO text.
 INVOICE_ORDER = Ordering("date_key", descending=True)
+NEW_TITLES = {
+    InvoiceKind.CUSTOMER_INVOICE: gettext_lazy("New invoice"),
+    InvoiceKind.CUSTOMER_CREDIT_NOTE: gettext_lazy("New credit note"),
+    InvoiceKind.SUPPLIER_BILL: gettext_lazy("New bill"),
+    InvoiceKind.SUPPLIER_REFUND: gettext_lazy("New refund"),
+}
 KIND_TABS = [
     (InvoiceKind.CUSTOMER_INVOICE, gettext_lazy("Customer invoices")),
     (InvoiceKind.CUSTOMER_CREDIT_NOTE, gettext_lazy("Credit notes")),
@@ -358,7 +364,7 @@ def _render_form(
         "editor": editor,
         "invoice": invoice,
         "kind": editor.kind,
-        "kind_label": InvoiceKind(editor.kind).label,
+        "new_title": NEW_TITLES[InvoiceKind(editor.kind)],
         "party": party,
         "totals": _totals(request, editor),
     }
@@ -372,7 +378,11 @@ def invoice_create(request: AuthedRequest) -> HttpResponse:
     editor = InvoiceEditor.build(
         request,
         kind=kind,
-        initial={"date": timezone.localdate(), "party": _int(request.GET.get("party"))},
+        initial={
+            "date": timezone.localdate(),
+            "party": _int(request.GET.get("party")),
+            "currency": request.user.company.base_currency if request.user.company else "",
+        },
         lines=[],
         extra=1,
     )
