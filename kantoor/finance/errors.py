@@ -65,3 +65,8 @@ class PaymentInvalidError(InvalidInputError):
 class PaymentStateError(StateError):
     code = "payment-state"
     title = _("The payment is not in a state that allows this")
+
+
+class JournalInvalidError(InvalidInputError):
+    code = "journal-invalid"
+    title = _("The journal is not valid")

@@ -21,6 +21,7 @@ from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections, models, tran
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from stdnum import bic, iban
 
 from kantoor.core import audit, fastsql, policy
 from kantoor.core.errors import DomainError, NotFoundError
@@ -38,6 +39,7 @@ from kantoor.finance.errors import (
     EntryStateError,
     EntryUnbalancedError,
     FiscalYearInvalidError,
+    JournalInvalidError,
     PeriodLockedError,
 )
 from kantoor.finance.events import EntryPosted, EntryReversed, PeriodLocked
@@ -48,6 +50,7 @@ from kantoor.finance.models import (
     FiscalYear,
     Journal,
     JournalEntry,
+    JournalKind,
     JournalLine,
     OpenItem,
     PaymentTerm,
@@ -967,4 +970,38 @@ def journal_for(*, company_id: int, kind: str) -> Journal:
     journal = Journal.objects.filter(company_id=company_id, kind=kind).order_by("pk").first()
     if journal is None:
         raise NotFoundError(_("No %s journal; install a chart of accounts first.") % kind)
+    return journal
+
+
+@transaction.atomic
+def journal_bank_details_set(
+    *, actor: User, journal_id: int, bank_account: str, bank_bic: str = ""
+) -> Journal:
+    """Set the IBAN and BIC of a bank journal; invoices print the first bank journal's as
+    their payment details. Both are checked (check digits, format) and stored compact."""
+    policy.require(actor, MANAGE)
+    journal = Journal.objects.select_for_update().filter(pk=journal_id).first()
+    if journal is None:
+        raise NotFoundError(_("Not found."))
+    policy.require(actor, MANAGE, journal, visible_with=VIEW)
+    errors: dict[str, list[str]] = {}
+    if journal.kind != JournalKind.BANK:
+        errors.setdefault("journal_id", []).append(_("Only a bank journal has a bank account."))
+    account = iban.compact(bank_account or "")
+    if account and not iban.is_valid(account):
+        errors.setdefault("bank_account", []).append(_("Not a valid IBAN."))
+    bic_code = bic.compact(bank_bic or "")
+    if bic_code and not bic.is_valid(bic_code):
+        errors.setdefault("bank_bic", []).append(_("Not a valid BIC."))
+    if errors:
+        raise JournalInvalidError(_("Please correct the marked fields."), field_errors=errors)
+    before = audit.snapshot(journal, ["bank_account", "bank_bic"])
+    journal.bank_account, journal.bank_bic = account, bic_code
+    journal.save(update_fields=["bank_account", "bank_bic"])
+    audit.record(
+        actor=actor,
+        obj=journal,
+        action="finance.journal_bank_details_set",
+        changes=audit.diff(before, audit.snapshot(journal, ["bank_account", "bank_bic"])),
+    )
     return journal

@@ -17,7 +17,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import Envelope
 
-from kantoor.finance import invoicing
+from kantoor.finance import invoicing, services
 from kantoor.finance.models import Invoice, Journal, Tax
 from kantoor.parties.services import party_create
 
@@ -25,12 +25,12 @@ IBAN = "NL91ABNA0417164300"
 BIC = "ABNANL2A"
 
 
-def bank_set(company: Any) -> Journal:
-    """The bank journal's IBAN and BIC, set as an administrator would (no service yet)."""
-    journal = Journal.objects.get(company=company, code="BNK")
-    Journal.objects.filter(pk=journal.pk).update(bank_account=IBAN, bank_bic=BIC)
-    journal.refresh_from_db()
-    return journal
+def bank_set(actor: Any) -> Journal:
+    """The bank journal's IBAN and BIC, as printed on invoices."""
+    journal = Journal.objects.get(company_id=actor.company_id, code="BNK")
+    return services.journal_bank_details_set(
+        actor=actor, journal_id=journal.pk, bank_account="NL91 ABNA 0417 1643 00", bank_bic=BIC
+    )
 
 
 def customer_make(

@@ -4,14 +4,19 @@ server on loopback), with the timeline entries of the invoice's life."""
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
 import pytest
+from django.core.files.base import ContentFile
 from django.utils import translation
 
-from kantoor.finance import documents
+from kantoor.core.errors import PermissionDeniedError
+from kantoor.core.models import AuditEntry
+from kantoor.finance import documents, services
+from kantoor.finance.errors import JournalInvalidError
 from kantoor.finance.models import Invoice, Journal
 from kantoor.finance.tests.documents_support import bank_set, customer_make, invoice_make
 
@@ -19,8 +24,8 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def bank(ledger: Any) -> Journal:
-    return bank_set(ledger)
+def bank(accountant: Any, ledger: Any) -> Journal:
+    return bank_set(accountant)
 
 
 @pytest.fixture
@@ -93,3 +98,49 @@ def test_a_dutch_party_gets_the_document_in_dutch(
     assert "1 april 2026" in html
     assert "€\xa0533,79" in html
     assert "€\xa04,125" in html
+
+
+def test_a_bank_journal_gets_its_iban_and_bic(
+    accountant: Any, ledger: Any, make_user: Callable[..., Any]
+) -> None:
+    journal = bank_set(accountant)
+    assert (journal.bank_account, journal.bank_bic) == ("NL91ABNA0417164300", "ABNANL2A")
+    assert documents.bank_journal_for_documents(ledger.pk) == journal
+    audit = AuditEntry.objects.filter(action="finance.journal_bank_details_set").get()
+    assert audit.changes == {
+        "bank_account": ["", "NL91ABNA0417164300"],
+        "bank_bic": ["", "ABNANL2A"],
+    }
+
+    with pytest.raises(JournalInvalidError) as refused:
+        services.journal_bank_details_set(
+            actor=accountant, journal_id=journal.pk, bank_account="NL91ABNA0417164301", bank_bic="ABN"
+        )
+    assert refused.value.field_errors == {
+        "bank_account": ["Not a valid IBAN."],
+        "bank_bic": ["Not a valid BIC."],
+    }
+    sales = Journal.objects.get(company=ledger, code="SAL")
+    with pytest.raises(JournalInvalidError) as refused:
+        services.journal_bank_details_set(actor=accountant, journal_id=sales.pk, bank_account="")
+    assert refused.value.field_errors == {"journal_id": ["Only a bank journal has a bank account."]}
+    with pytest.raises(PermissionDeniedError):
+        services.journal_bank_details_set(actor=make_user("sales"), journal_id=journal.pk, bank_account="")
+    journal.refresh_from_db()
+    assert (journal.bank_account, journal.bank_bic) == ("NL91ABNA0417164300", "ABNANL2A")
+
+
+def test_the_company_logo_is_embedded(
+    invoice: Callable[..., Invoice], ledger: Any, settings: Any, tmp_path: Any
+) -> None:
+    settings.MEDIA_ROOT = tmp_path
+    png = base64.b64decode(
+        "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=="
+    )
+    ledger.logo.save("tulip.png", ContentFile(png))
+    posted = invoice()
+    html = documents.invoice_html(posted)
+    assert (
+        f'<img src="data:image/png;base64,{base64.b64encode(png).decode()}" alt="Tulip Trading B.V.">' in html
+    )
+    assert documents.invoice_pdf(posted).startswith(b"%PDF-")

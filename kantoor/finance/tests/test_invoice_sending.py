@@ -33,8 +33,8 @@ __all__ = ["smtp_server"]
 
 
 @pytest.fixture
-def bank(ledger: Any) -> Journal:
-    return bank_set(ledger)
+def bank(accountant: Any, ledger: Any) -> Journal:
+    return bank_set(accountant)
 
 
 def timeline(party: Any) -> list[tuple[str, str, str]]:

@@ -24,7 +24,7 @@ def accountant(make_user: Callable[..., Any]) -> Any:
     user = make_user("finance", username="fiona")
     services.chart_install(actor=user, template="generic")
     services.fiscal_year_create(actor=user, year=2026)
-    bank_set(user.company)
+    bank_set(user)
     return user
 
 
