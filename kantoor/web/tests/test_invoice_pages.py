@@ -580,3 +580,42 @@ def test_anonymous_visitors_are_sent_to_log_in(client: Any) -> None:
         response = client.get(reverse(f"web:{name}"))
         assert response.status_code == 302
         assert response["Location"].startswith("/login/?next=")
+
+
+def test_a_salesperson_reads_only_her_parties_payments_and_may_not_cancel(
+    client: Any, accountant: Any, seller: Any, other_customer: Any, posted: Invoice
+) -> None:
+    client.force_login(accountant)
+    client.post(
+        reverse("web:payment-register") + f"?invoice={posted.pk}", payment_form("10.00", pay=[posted])
+    )
+    client.post(reverse("web:payment-register"), payment_form("20.00", party=other_customer.pk), follow=True)
+    mine, foreign = Payment.objects.order_by("pk")
+    client.force_login(seller)
+    listing = client.get(reverse("web:payment-list")).content.decode()
+    assert mine.entry.number in listing
+    assert foreign.entry.number not in listing
+    assert "Register payment" not in listing
+    html = client.get(reverse("web:payment-detail", args=[mine.pk])).content.decode()
+    assert posted.number in html
+    assert "Cancel payment" not in html
+    assert "Unreconcile" not in html
+    assert client.get(reverse("web:payment-detail", args=[foreign.pk])).status_code == 404
+    before = state()
+    assert client.post(reverse("web:payment-cancel", args=[mine.pk])).status_code == 403
+    assert client.post(reverse("web:payment-unreconcile", args=[mine.pk])).status_code == 403
+    assert state() == before
+
+
+def test_the_detail_pages_read_in_a_few_queries(
+    client: Any, accountant: Any, posted: Invoice, django_assert_max_num_queries: Any
+) -> None:
+    client.force_login(accountant)
+    client.post(
+        reverse("web:payment-register") + f"?invoice={posted.pk}", payment_form("10.00", pay=[posted])
+    )
+    payment = Payment.objects.get()
+    with django_assert_max_num_queries(16):
+        assert client.get(reverse("web:invoice-detail", args=[posted.pk])).status_code == 200
+    with django_assert_max_num_queries(12):
+        assert client.get(reverse("web:payment-detail", args=[payment.pk])).status_code == 200
