@@ -146,6 +146,9 @@ def _clean(
     if not isinstance(date, dt.date) or isinstance(date, dt.datetime):
         fail("date", _("Not a date."))
         date = None
+    elif not 1900 <= date.year <= 9000:  # due dates are computed from it: no overflow
+        fail("date", _("Enter a date between the years 1900 and 9000."))
+        date = None
     if due_date is not None and (not isinstance(due_date, dt.date) or (date and due_date < date)):
         fail("due_date", _("The due date cannot lie before the invoice date."))
     party = _party(company_id, party_id)

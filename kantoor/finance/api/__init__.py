@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from ninja import Router
 
-from kantoor.finance.api import documents, ledger, reports, vat_aging
+from kantoor.finance.api import documents, invoices, ledger, payments, reports, vat_aging
 
 router = Router(tags=["finance"])
 router.add_router("", ledger.router)
 router.add_router("", reports.router)
 router.add_router("", vat_aging.router)
 router.add_router("", documents.router)
+router.add_router("", invoices.router)
+router.add_router("", payments.router)

@@ -344,6 +344,11 @@ def _bad_inputs(
         ({"lines": [{**line, "discount": "101"}]}, "invoice-invalid", ["lines[0].discount"]),
         ({"lines": [{**line, "colour": "red"}]}, "invalid-input", ["lines.0.colour"]),
         ({"kind": "quote"}, "invalid-input", ["kind"]),
+        (
+            {"date": "9999-12-31", "payment_term_id": PaymentTerm.objects.get(name="30 days").pk},
+            "invoice-invalid",
+            ["date"],
+        ),
         ({"due_date": f"{YEAR}-03-01"}, "invoice-invalid", ["due_date"]),
         # Two lines that cancel out but do not fit the ledger's amounts.
         (
