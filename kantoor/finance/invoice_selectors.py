@@ -159,13 +159,19 @@ def payment_terms_for(actor: policy.Actor) -> QuerySet[PaymentTerm]:
     return policy.filter_queryset(actor, VIEW, PaymentTerm.objects.filter(is_active=True))
 
 
-def accounts_for(actor: policy.Actor, kind: str) -> QuerySet[Account]:
-    """The accounts an invoice line of `kind` may be booked to in the form: income for sales
-    documents, expenses and assets for purchases."""
-    types = [AccountType.INCOME] if kind in SALES_KINDS else [AccountType.EXPENSE, AccountType.ASSET]
-    return policy.filter_queryset(
-        actor, VIEW, Account.objects.filter(is_active=True, account_type__in=types)
-    ).order_by("code")
+def accounts_for(actor: policy.Actor, kind: str) -> tuple[list[Account], list[Account]]:
+    """The active accounts for an invoice line of `kind`, as (the usual ones, the others):
+    income for sales documents, expenses and assets for purchases first."""
+    usual = {AccountType.INCOME} if kind in SALES_KINDS else {AccountType.EXPENSE, AccountType.ASSET}
+    accounts = list(
+        policy.filter_queryset(actor, VIEW, Account.objects.filter(is_active=True))
+        .order_by("code")
+        .only("pk", "code", "name", "account_type")
+    )
+    return (
+        [a for a in accounts if a.account_type in usual],
+        [a for a in accounts if a.account_type not in usual],
+    )
 
 
 def default_line_account_id(actor: policy.Actor, kind: str) -> int | None:

@@ -283,11 +283,17 @@ class InvoiceLineForm(forms.Form):
 
 
 def _line_choices(request: AuthedRequest, kind: str) -> dict[str, Any]:
-    accounts = list(selectors.accounts_for(request.user, kind))
+    usual, others = selectors.accounts_for(request.user, kind)
     taxes = list(selectors.taxes_for(request.user, _scope(kind)))
     default_tax = next((t.pk for t in taxes if t.treatment == "standard"), None)
     return {
-        "accounts": [(a.pk, f"{a.code} {a.name}") for a in accounts],
+        "accounts": [
+            (
+                _("Revenue") if kind in SALES_KINDS else _("Expenses and assets"),
+                [(a.pk, f"{a.code} {a.name}") for a in usual],
+            ),
+            (_("Other accounts"), [(a.pk, f"{a.code} {a.name}") for a in others]),
+        ],
         "taxes": [(t.pk, f"{t.code} {t.name}") for t in taxes],
         "default_account": selectors.default_line_account_id(request.user, kind),
         "default_tax": default_tax,
