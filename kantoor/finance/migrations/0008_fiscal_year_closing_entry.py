@@ -5,15 +5,20 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('finance', '0007_fiscal_year_version'),
+        ("finance", "0007_fiscal_year_version"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='fiscalyear',
-            name='closing_entry',
-            field=models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='finance.journalentry'),
+            model_name="fiscalyear",
+            name="closing_entry",
+            field=models.OneToOneField(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="finance.journalentry",
+            ),
         ),
     ]
