@@ -206,7 +206,7 @@ def invoice_context(invoice: Invoice) -> dict[str, Any]:
         "is_draft": not is_posted,
         "number": invoice.number,
         "date": fmt.date(invoice.date),
-        "due_date": fmt.date(invoice.due_date),
+        "due_date": "" if invoice.is_refund else fmt.date(invoice.due_date),
         "reference": invoice.reference,
         "credits": invoice.credit_note_of.number if invoice.credit_note_of is not None else "",
         "note": invoice.narration,
@@ -240,7 +240,8 @@ def invoice_context(invoice: Invoice) -> dict[str, Any]:
         "total": fmt.money(invoice.amount_total),
         "paid": fmt.money(invoice.amount_total - due) if is_posted and due != invoice.amount_total else "",
         "due": fmt.money(due),
-        "due_label": _("Amount due") if invoice.kind == InvoiceKind.CUSTOMER_INVOICE else _("Open amount"),
+        "paid_label": _("Settled") if invoice.is_refund else _("Paid"),
+        "due_label": _("Open credit") if invoice.is_refund else _("Amount due"),
         "payment": {
             "iban": _iban_text(bank.bank_account),
             "bic": bank.bank_bic,

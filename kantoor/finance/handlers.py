@@ -77,6 +77,8 @@ def _message(invoice: Invoice) -> tuple[str, str]:
             "Please find attached invoice %(number)s of %(date)s for %(total)s. "
             "We kindly ask you to pay %(due)s by %(due_date)s, quoting %(number)s."
         )
+    elif invoice.kind == InvoiceKind.CUSTOMER_CREDIT_NOTE:
+        text = _("Please find attached credit note %(number)s of %(date)s for %(total)s.")
     else:
         text = _("Please find attached %(title)s %(number)s of %(date)s for %(total)s.")
     body = "\n\n".join(

@@ -5,6 +5,7 @@ server on loopback), with the timeline entries of the invoice's life."""
 from __future__ import annotations
 
 import base64
+import datetime as dt
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
@@ -15,7 +16,7 @@ from django.utils import translation
 
 from kantoor.core.errors import PermissionDeniedError
 from kantoor.core.models import AuditEntry
-from kantoor.finance import documents, services
+from kantoor.finance import documents, invoicing, services
 from kantoor.finance.errors import JournalInvalidError
 from kantoor.finance.models import Invoice, Journal
 from kantoor.finance.tests.documents_support import bank_set, customer_make, invoice_make
@@ -144,3 +145,28 @@ def test_the_company_logo_is_embedded(
         f'<img src="data:image/png;base64,{base64.b64encode(png).decode()}" alt="Tulip Trading B.V.">' in html
     )
     assert documents.invoice_pdf(posted).startswith(b"%PDF-")
+
+
+def test_a_credit_note_names_the_invoice_it_credits(
+    accountant: Any, invoice: Callable[..., Invoice], bank: Journal
+) -> None:
+    posted = invoice()
+    note = invoicing.credit_note_create(actor=accountant, invoice_id=posted.pk, date=dt.date(2026, 3, 9))
+    note = invoicing.invoice_post(actor=accountant, invoice_id=note.pk)
+    html = documents.invoice_html(note)
+    assert f"Credit note {note.number}" in html
+    assert f"<dt>Credits invoice</dt><dd>{posted.number}</dd>" in html
+    assert "<td>Settled</td>" in html
+    assert "<td>Open credit</td>" in html
+    assert "Due date" not in html
+    assert "IBAN" not in html  # nothing to pay
+    assert "Amount due" not in documents.invoice_html(note)
+
+
+def test_a_draft_says_so_and_shows_no_amount_due(invoice: Callable[..., Invoice], bank: Journal) -> None:
+    draft = invoice(post=False)
+    html = documents.invoice_html(draft)
+    assert 'Invoice <span class="draft">(draft)</span>' in html
+    assert "Amount due" not in html
+    assert "€533.79" in html
+    assert documents.invoice_filename(draft) == f"draft-{draft.pk}.pdf"
