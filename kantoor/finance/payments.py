@@ -15,25 +15,25 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.db import transaction
-from django.db.models import F, Q, Sum
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
-from kantoor.core import audit, policy
+from kantoor.core import audit, fastsql, policy
 from kantoor.core.errors import NotFoundError
 from kantoor.core.models import User
 from kantoor.core.outbox import publish
 from kantoor.core.services import require_version
 from kantoor.core.validation import text_errors
-from kantoor.finance import services
+from kantoor.finance import fastread, services
 from kantoor.finance.errors import PaymentInvalidError, PaymentStateError, PeriodLockedError
 from kantoor.finance.events import InvoicePaid, PaymentRegistered
 from kantoor.finance.models import (
-    Account,
     AccountRole,
     Invoice,
     InvoiceKind,
     InvoiceState,
     Journal,
+    JournalEntry,
     JournalKind,
     Match,
     OpenItem,
@@ -94,7 +94,7 @@ def _match(
     else:
         in_currency = (amount * debit.residual_currency / debit.residual).quantize(_CURRENCY_PLACES)
     in_currency = max(min(in_currency, debit.residual_currency, -credit.residual_currency), Decimal(0))
-    match = Match.objects.create(
+    match = Match(
         company_id=debit.company_id,
         debit_item=debit,
         credit_item=credit,
@@ -104,6 +104,7 @@ def _match(
         payment=payment,
         created_by=actor,
     )
+    fastsql.insert_instance(match)
     debit.residual -= amount
     debit.residual_currency -= in_currency
     credit.residual += amount
@@ -116,10 +117,21 @@ def _residuals_save(items: Iterable[OpenItem]) -> None:
     """Store the residuals computed here (exact Decimals of locked items). Not as F()
     arithmetic: SQLite computes that in floating point, so -80.80 + 15.40 + 65.40 came out
     a hair above zero and broke the residual's check (or left 1e-14 open)."""
-    for item in items:
-        OpenItem.objects.filter(pk=item.pk).update(
-            residual=item.residual, residual_currency=item.residual_currency
-        )
+    db = services._db()
+    residual, in_currency = (
+        OpenItem._meta.get_field("residual"),
+        OpenItem._meta.get_field("residual_currency"),
+    )
+    with db.cursor() as cursor:  # .update(residual=…, residual_currency=…) without the ORM's compilation
+        for item in items:
+            cursor.execute(
+                "UPDATE finance_openitem SET residual = %s, residual_currency = %s WHERE line_id = %s",
+                [
+                    residual.get_db_prep_save(item.residual, db),
+                    in_currency.get_db_prep_save(item.residual_currency, db),
+                    item.pk,
+                ],
+            )
 
 
 def _match_greedy(
@@ -152,6 +164,17 @@ def _match_greedy(
 
 def _open_items(entry_ids: Iterable[int], *, account_id: int | None = None) -> list[OpenItem]:
     """The open items of entries (on one account when given), locked, oldest due first."""
+    if account_id is not None:  # the payment's path, without the ORM's compilation
+        entries = fastread.keys(JournalEntry, entry_ids)
+        if not entries:
+            return []
+        return fastread.instances(
+            OpenItem,
+            f"entry_id IN ({fastread.placeholders(entries)}) AND NOT (residual = %s) AND account_id = %s",
+            [*entries, Decimal(0), account_id],
+            order_by="due_date, line_id",
+            lock="FOR UPDATE",
+        )
     items = OpenItem.objects.select_for_update().filter(entry_id__in=list(entry_ids)).exclude(residual=0)
     if account_id is not None:
         items = items.filter(account_id=account_id)
@@ -164,12 +187,28 @@ def invoices_refresh(invoice_ids: Iterable[int], *, actor_id: int | None = None)
     """Recompute the amount due and payment state of posted invoices from their open items;
     publishes InvoicePaid for each that became paid. Returns those that changed."""
     changed = []
-    for invoice in Invoice.objects.select_for_update().filter(
-        pk__in=list(invoice_ids), state=InvoiceState.POSTED
-    ):
-        open_sum = OpenItem.objects.filter(
-            entry_id=invoice.entry_id, account__role__in=[AccountRole.RECEIVABLE, AccountRole.PAYABLE]
-        ).aggregate(total=Sum("residual_currency"))["total"] or Decimal(0)
+    pks = fastread.keys(Invoice, invoice_ids)
+    posted = (
+        fastread.instances(
+            Invoice,
+            f"id IN ({fastread.placeholders(pks)}) AND state = %s",
+            [*pks, str(InvoiceState.POSTED)],
+            order_by="date DESC, id DESC",  # Invoice.Meta.ordering
+            lock="FOR UPDATE",
+        )
+        if pks
+        else []
+    )
+    residual_field = OpenItem._meta.get_field("residual_currency")
+    for invoice in posted:
+        # Converted as the ORM converts Sum("residual_currency").
+        ((open_sum,),) = services._select(
+            "SELECT SUM(o.residual_currency) FROM finance_openitem o "
+            "JOIN finance_account a ON a.id = o.account_id WHERE o.entry_id = %s AND a.role IN (%s, %s)",
+            [invoice.entry_id, str(AccountRole.RECEIVABLE), str(AccountRole.PAYABLE)],
+            (residual_field,),
+        )
+        open_sum = open_sum or Decimal(0)
         residual = abs(Decimal(str(open_sum))).quantize(Decimal("0.01"))
         state = (
             PaymentState.PAID
@@ -181,9 +220,16 @@ def invoices_refresh(invoice_ids: Iterable[int], *, actor_id: int | None = None)
         if (residual, state) == (invoice.amount_residual, invoice.payment_state):
             continue
         became_paid = state == PaymentState.PAID and invoice.payment_state != PaymentState.PAID
-        Invoice.objects.filter(pk=invoice.pk).update(
-            amount_residual=residual, payment_state=state, version=F("version") + 1
-        )
+        with services._db().cursor() as cursor:  # .update(…, version=F("version") + 1) without the ORM
+            cursor.execute(
+                "UPDATE finance_invoice SET amount_residual = %s, payment_state = %s, version = version + 1 "
+                "WHERE id = %s",
+                [
+                    Invoice._meta.get_field("amount_residual").get_db_prep_save(residual, services._db()),
+                    str(state),
+                    invoice.pk,
+                ],
+            )
         invoice.amount_residual, invoice.payment_state = residual, state
         changed.append(invoice)
         if became_paid:
@@ -366,12 +412,17 @@ def payment_register(
     errors = text_errors(Payment, {"reference": reference})
     if not isinstance(date, dt.date) or isinstance(date, dt.datetime):
         errors.setdefault("date", []).append(_("Not a date."))
-    journal = Journal.objects.filter(
-        pk=journal_id, company_id=company_id, kind__in=[JournalKind.BANK, JournalKind.CASH]
-    ).first()
+    journal = next(
+        (
+            j
+            for j in fastread.by_keys(Journal, company_id, [journal_id])
+            if j.kind in (JournalKind.BANK, JournalKind.CASH)
+        ),
+        None,
+    )
     if journal is None or journal.default_account_id is None:
         errors.setdefault("journal_id", []).append(_("Choose a bank or cash journal."))
-    party = Party.objects.filter(pk=party_id, company_id=company_id).first()
+    party = next(iter(fastread.by_keys(Party, company_id, [party_id])), None)
     if party is None:
         errors.setdefault("party_id", []).append(_("Unknown party."))
     if errors:
@@ -379,12 +430,15 @@ def payment_register(
     assert journal is not None  # noqa: S101 - refused above otherwise
     assert journal.default_account_id is not None  # noqa: S101 - refused above otherwise
     assert party is not None  # noqa: S101 - refused above otherwise
-    base = journal.company.base_currency
+    base = fastread.company_currency(company_id)
     wanted: list[tuple[Invoice, Decimal | None]] = []
     invoices = {
         invoice.pk: invoice
-        for invoice in Invoice.objects.select_for_update().filter(
-            company_id=company_id, pk__in=[a.get("invoice_id") for a in allocations if isinstance(a, Mapping)]
+        for invoice in fastread.by_keys(
+            Invoice,
+            company_id,
+            [a.get("invoice_id") for a in allocations if isinstance(a, Mapping)],
+            lock="FOR UPDATE",
         )
     }
     for i, allocation in enumerate(allocations):
@@ -451,12 +505,7 @@ def payment_register(
         if purchases or (not sales and kind == PaymentKind.OUTBOUND)
         else AccountRole.RECEIVABLE
     )
-    party_account = (
-        Account.objects.filter(company_id=company_id, role=role, is_active=True)
-        .order_by("code")
-        .values_list("pk", flat=True)
-        .first()
-    )
+    party_account = fastread.role_account(company_id, role)
     if party_account is None:
         raise PaymentInvalidError(_("The chart of accounts has no active %s account.") % role)
     inbound = kind == PaymentKind.INBOUND
@@ -484,7 +533,7 @@ def payment_register(
         reference=reference.strip(),
         narration=party.name,
     )
-    payment = Payment.objects.create(
+    payment = Payment(
         company_id=company_id,
         kind=kind,
         party=party,
@@ -496,7 +545,10 @@ def payment_register(
         entry=entry,
         created_by=actor,
     )
-    own = OpenItem.objects.select_for_update().get(entry_id=entry.pk, account_id=party_account)
+    fastsql.insert_instance(payment)
+    (own,) = fastread.instances(
+        OpenItem, "entry_id = %s AND account_id = %s", [entry.pk, party_account], lock="FOR UPDATE"
+    )
     remaining = total
     for invoice, share in wanted:
         items = _open_items([invoice.entry_id or 0], account_id=party_account)
