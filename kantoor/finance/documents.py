@@ -46,14 +46,15 @@ PDF = "application/pdf"
 
 
 def document_language(party: Party) -> str:
-    """The language the party reads its documents in: its own, when Kantoor or babel
-    knows it, else the site's default."""
-    code = (party.language or "").strip().lower().replace("_", "-") or settings.LANGUAGE_CODE
-    try:
-        Locale.parse(code, sep="-")
-    except (UnknownLocaleError, ValueError):
-        return str(settings.LANGUAGE_CODE)
-    return code
+    """The language the party reads its documents in: its own when Kantoor speaks it, else
+    the site's default (texts, dates and amounts all in one language, never mixed)."""
+    code = (party.language or "").strip().lower().replace("_", "-")
+    available = {language for language, _name in settings.LANGUAGES}
+    if code in available:
+        return code
+    if code.split("-")[0] in available:
+        return code.split("-")[0]
+    return str(settings.LANGUAGE_CODE)
 
 
 def kind_title(kind: str) -> str:
