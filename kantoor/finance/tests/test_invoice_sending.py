@@ -6,6 +6,8 @@ The timeline also tells the invoice's life: posted, credited, paid, payments."""
 from __future__ import annotations
 
 import datetime as dt
+import shutil
+import subprocess
 from decimal import Decimal
 from email.message import EmailMessage
 from typing import Any
@@ -51,6 +53,15 @@ def text_of(message: EmailMessage) -> str:
     return str(body.get_content()).replace("\r\n", "\n")
 
 
+def pdf_text(content: bytes) -> str:
+    """The text of a PDF by poppler's pdftotext (poppler-utils), the way a reader extracts it."""
+    tool = shutil.which("pdftotext")
+    if tool is None:
+        pytest.skip("pdftotext (poppler-utils) is not installed")
+    done = subprocess.run([tool, "-layout", "-", "-"], input=content, capture_output=True, check=True)  # noqa: S603
+    return done.stdout.decode()
+
+
 def attachments(message: EmailMessage) -> list[tuple[str, str, bytes]]:
     return [
         (part.get_filename() or "", part.get_content_type(), part.get_content())
@@ -91,6 +102,26 @@ def test_a_sent_invoice_arrives_once_with_its_pdf(
         ("finance.invoice_posted", "Invoice posted", f"{invoice.number} · EUR 533.79"),
         ("finance.invoice_sent", "Invoice sent", f"{invoice.number} → inkoop@visser.example"),
     ]
+
+
+def test_the_mailed_pdf_reads_as_the_invoice(
+    accountant: Any, ledger: Any, bank: Journal, smtp_server: SmtpServer
+) -> None:
+    invoice = invoice_make(accountant, customer_make(accountant))
+    invoicing.invoice_send(actor=accountant, invoice_id=invoice.pk)
+    run_pending_events()
+
+    [(_filename, _type, content)] = attachments(smtp_server.messages()[0])
+    text = pdf_text(content)
+    for expected in (
+        f"Invoice {invoice.number}",
+        "Bloemenhandel Visser B.V.",
+        "Amount due",
+        "€533.79",
+        "NL91 ABNA 0417 1643 00",
+        f"Payment reference: {invoice.number}",
+    ):
+        assert expected in text, expected
 
 
 def test_a_dutch_party_gets_its_mail_in_dutch_at_the_given_addresses(
