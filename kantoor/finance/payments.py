@@ -348,6 +348,9 @@ def unreconcile(*, actor: User, invoice_id: int | None = None, payment_id: int |
     )
     if document is None or document.entry_id is None:
         raise NotFoundError(_("Not found."))
+    if isinstance(document, Payment) and document.status == PaymentStatus.CANCELLED:
+        # Its only match is with its own reversal: undone, both would be open on the party.
+        raise PaymentStateError(_("This payment is cancelled; there is nothing to unreconcile."))
     matches = list(
         Match.objects.select_for_update().filter(
             Q(debit_item__entry_id=document.entry_id) | Q(credit_item__entry_id=document.entry_id)
@@ -441,6 +444,7 @@ def payment_register(
             lock="FOR UPDATE",
         )
     }
+    allocated: set[int] = set()
     for i, allocation in enumerate(allocations):
         field = f"allocations[{i}]"
         invoice = (
@@ -449,6 +453,12 @@ def payment_register(
         if invoice is None or not policy.allows(actor, VIEW, invoice):
             errors.setdefault(f"{field}.invoice_id", []).append(_("Unknown invoice."))
             continue
+        if invoice.pk in allocated:
+            errors.setdefault(f"{field}.invoice_id", []).append(
+                _("%s is allocated twice; give it one amount.") % invoice
+            )
+            continue
+        allocated.add(invoice.pk)
         if invoice.party_id != party.pk:
             errors.setdefault(f"{field}.invoice_id", []).append(_("%s is not this party's.") % invoice)
         elif invoice.state != InvoiceState.POSTED:

@@ -314,3 +314,25 @@ def test_a_credit_note_paid_back_by_money_sent(fin, acme, inv):
     )
     assert state(note) == ("paid", D(0))
     assert _party_open(acme) == 0
+
+
+def test_an_invoice_allocated_twice_is_refused(fin, acme, inv):
+    errors = _refused(
+        fin,
+        acme,
+        "150.00",
+        {"invoice_id": inv.pk, "amount": "75.00"},
+        {"invoice_id": inv.pk, "amount": "75.00"},
+    )
+    assert list(errors) == ["allocations[1].invoice_id"]
+
+
+def test_a_cancelled_payment_cannot_be_unreconciled(fin, acme, inv):
+    payment = pay(fin, acme, "130.80", {"invoice_id": inv.pk})
+    payments.payment_cancel(actor=fin, payment_id=payment.pk)
+    residuals = list(OpenItem.objects.order_by("pk").values_list("residual", flat=True))
+    # undoing its match with its own reversal would leave both open on the party
+    with pytest.raises(PaymentStateError):
+        payments.unreconcile(actor=fin, payment_id=payment.pk)
+    assert list(OpenItem.objects.order_by("pk").values_list("residual", flat=True)) == residuals
+    assert _party_open(acme) == D("130.80")
