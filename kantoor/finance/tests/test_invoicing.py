@@ -427,3 +427,70 @@ def test_posting_into_a_closed_period_is_refused(fin, acme):
     with pytest.raises(PeriodLockedError):
         invoicing.invoice_post(actor=fin, invoice_id=draft.pk)
     assert Invoice.objects.get(pk=draft.pk).state == "draft"
+
+
+def test_credit_notes_together_cannot_credit_more_than_the_invoice(fin, acme):
+    inv = invoice(fin, acme, _sale_lines(fin))
+    consulting = inv.lines.get(description="Consulting")
+    first = invoicing.credit_note_create(
+        actor=fin,
+        invoice_id=inv.pk,
+        date=dt.date(2026, 3, 7),
+        lines=[{"line_id": consulting.pk, "quantity": "2"}],
+    )
+    invoicing.invoice_post(actor=fin, invoice_id=first.pk)
+    # a second full credit note would credit 80.66 + 130.80 of 130.80
+    before = _rows()
+    with pytest.raises(InvoiceInvalidError):
+        invoicing.credit_note_create(actor=fin, invoice_id=inv.pk, date=dt.date(2026, 3, 8))
+    assert _rows() == before
+    # what is left can still be credited
+    rest = invoicing.credit_note_create(
+        actor=fin,
+        invoice_id=inv.pk,
+        date=dt.date(2026, 3, 8),
+        lines=[
+            {"line_id": consulting.pk, "quantity": "1"},
+            {"line_id": inv.lines.get(description="Book").pk},
+        ],
+    )
+    invoicing.invoice_post(actor=fin, invoice_id=rest.pk)
+    assert state(inv) == ("paid", D(0))
+
+
+def test_a_draft_credit_note_counts_until_it_is_deleted(fin, acme):
+    inv = invoice(fin, acme, _sale_lines(fin))
+    draft = invoicing.credit_note_create(actor=fin, invoice_id=inv.pk, date=dt.date(2026, 3, 7))
+    with pytest.raises(InvoiceInvalidError):
+        invoicing.credit_note_create(actor=fin, invoice_id=inv.pk, date=dt.date(2026, 3, 7))
+    invoicing.invoice_delete(actor=fin, invoice_id=draft.pk)
+    note = invoicing.credit_note_create(actor=fin, invoice_id=inv.pk, date=dt.date(2026, 3, 7))
+    assert note.amount_total == D("130.80")
+
+
+def test_a_draft_posted_after_the_rounding_rule_changed_books_the_new_taxes(fin, acme):
+    # given a draft computed per line (3 × 0.01 VAT), then the company rounds per document
+    draft = invoice(
+        fin, acme, [line(f"Item {i}", "1", "0.07", tax(fin, "V21").pk) for i in range(3)], post=False
+    )
+    assert (draft.amount_tax, draft.amount_total) == (D("0.03"), D("0.24"))
+    FinanceSettings.objects.filter(company_id=fin.company_id).update(tax_rounding="per_document")
+    # when it is posted, then it balances with the tax of the new rule, and shows it
+    posted = invoicing.invoice_post(actor=fin, invoice_id=draft.pk)
+    assert (posted.amount_tax, posted.amount_total, posted.amount_residual) == (
+        D("0.04"),
+        D("0.25"),
+        D("0.25"),
+    )
+    assert entry_rows(posted.entry) == [
+        ("1100", D("0.25"), D(0), ""),
+        ("2100", D(0), D("0.04"), "1a-tax"),
+        *[("4000", D(0), D("0.07"), "1a-base")] * 3,
+    ]
+    stored = Invoice.objects.get(pk=draft.pk)
+    assert (stored.amount_tax, stored.amount_total, stored.amount_residual) == (
+        D("0.04"),
+        D("0.25"),
+        D("0.25"),
+    )
+    assert list(stored.lines.values_list("amount_tax", flat=True)) == [D("0.0147")] * 3
