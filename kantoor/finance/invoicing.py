@@ -19,6 +19,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import DEFAULT_DB_ALIAS, transaction
+from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -548,6 +549,16 @@ def _entry_lines(invoice: Invoice, lines: list[InvoiceLine]) -> list[services.Li
         rounding=rounding or TaxRounding.PER_LINE,
         currency=invoice.currency,
     )
+    # The tax rates or the rounding rule may have changed since the draft was saved: book what
+    # they give now (invoice_post stores it), or the entry would not balance.
+    if amounts.total <= 0:
+        raise InvoiceInvalidError(
+            _("The total must be more than zero; a negative total is booked as a credit note."),
+            field_errors={"lines": [_("Nothing to invoice.")]},
+        )
+    invoice.amount_tax, invoice.amount_total = amounts.tax, amounts.total
+    for line, tax_amount in zip(lines, amounts.line_tax, strict=True):
+        line.amount_tax = tax_amount
     for tax_id, amount in amounts.tax_totals.items():
         tax = taxes[tax_id]
         if not amount:
@@ -619,6 +630,9 @@ def invoice_post(*, actor: User, invoice_id: int, version: int | None = None) ->
     lines = fastread.instances(
         InvoiceLine, "invoice_id = %s", [invoice.pk], order_by="sequence, id"
     )  # as invoice.lines.all() reads them
+    if invoice.credit_note_of_id is not None:
+        _require_creditable(invoice.credit_note_of_id, invoice, posted_only=True)
+    drafted = [line.amount_tax for line in lines]
     invoice.number = number_allocate(
         company_id=invoice.company_id,
         code=f"invoice-{invoice.kind}",
@@ -634,6 +648,8 @@ def invoice_post(*, actor: User, invoice_id: int, version: int | None = None) ->
         reference=reference,
         narration=invoice.party.name,
     )
+    if [line.amount_tax for line in lines] != drafted:  # taxes computed again (_entry_lines)
+        InvoiceLine.objects.bulk_update(lines, ["amount_tax"])
     invoice.state = InvoiceState.POSTED
     invoice.payment_state = PaymentState.NOT_PAID
     invoice.amount_residual = invoice.amount_total
@@ -642,7 +658,18 @@ def invoice_post(*, actor: User, invoice_id: int, version: int | None = None) ->
     invoice.version += 1
     services._save_fields(
         invoice,
-        ["number", "entry", "state", "payment_state", "amount_residual", "posted_at", "posted_by", "version"],
+        [
+            "number",
+            "entry",
+            "state",
+            "payment_state",
+            "amount_tax",
+            "amount_total",
+            "amount_residual",
+            "posted_at",
+            "posted_by",
+            "version",
+        ],
     )
     audit.record(
         actor=actor,
@@ -754,9 +781,25 @@ def credit_note_create(
         narration=reason or _("Credit note for %s") % original.number,
         credit_note_of_id=original.pk,
     )
-    if note.amount_total > original.amount_total:
-        raise InvoiceInvalidError(_("A credit note cannot exceed the invoice it credits."))
+    _require_creditable(original.pk, note, posted_only=False)
     return note
+
+
+def _require_creditable(original_id: int, note: Invoice, *, posted_only: bool) -> None:
+    """Refuse a credit note that, with the others of its invoice (drafts too, unless
+    `posted_only`), credits more than the invoice's total."""
+    total = Invoice.objects.filter(pk=original_id).values_list("amount_total", flat=True).get()
+    others = Invoice.objects.filter(credit_note_of_id=original_id).exclude(pk=note.pk)
+    if posted_only:
+        others = others.filter(state=InvoiceState.POSTED)
+    summed = others.aggregate(total=Sum("amount_total"))["total"] or 0
+    credited = Decimal(str(summed)).quantize(Decimal("0.000001"))  # SQLite sums in floating point
+    if credited + note.amount_total > total:
+        raise InvoiceInvalidError(
+            _("That credits more than is left: %(credited)s of %(total)s is credited already.")
+            % {"credited": credited.normalize(), "total": total.normalize()},
+            field_errors={"lines": [_("More than is left to credit.")]},
+        )
 
 
 @transaction.atomic
