@@ -16,7 +16,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from kantoor.core.models import OutboxEvent
-from kantoor.core.services import exchange_rate_set
+from kantoor.core.services import exchange_rate_set, team_create
 from kantoor.core.tests.api_support import Api, assert_problem, nothing_written
 from kantoor.finance import invoicing, payments
 from kantoor.finance.models import (
@@ -576,6 +576,20 @@ def test_sales_read_only_their_parties_invoices(
         assert_problem(_delete(api, f"/invoices/{her_draft['id']}?version=1"), 403, "permission-denied")
         assert_problem(api.post(f"/invoices/{her_invoice.pk}/send", {}), 403, "permission-denied")
         assert_problem(api.post(f"/invoices/{her_invoice.pk}/unreconcile"), 403, "permission-denied")
+
+
+def test_sales_in_team_scope_read_their_teams_parties_invoices(
+    api_as: Any, admin_user: Any, make_user: Any, accountant: Any, posted_invoice: Callable[..., Invoice]
+) -> None:
+    team = team_create(actor=admin_user, name="North")
+    colleague = make_user("sales", scope="own", team=team)
+    teammate = make_user("sales", scope="team", team=team)
+    north = party_create(actor=accountant, kind="organisation", name="North Shop", owner=colleague.pk)
+    theirs, other = posted_invoice(north), posted_invoice()
+    api = api_as(teammate)
+    assert [row["id"] for row in api.get("/invoices").json()["items"]] == [theirs.pk]
+    assert api.get(f"/invoices/{theirs.pk}").status_code == 200
+    assert_problem(api.get(f"/invoices/{other.pk}"), 404, "not-found")
 
 
 @pytest.mark.parametrize(

@@ -422,3 +422,15 @@ def test_the_payments_and_open_items_lists_cost_the_same_for_1_or_5(
         fiona.post("/payments", _payment(acme, bank, "10.00", {"invoice_id": invoice().pk}))
     assert len(fiona.get("/open-items", {"limit": 200}).json()["items"]) == 10
     assert (queries("/payments"), queries("/open-items")) == few
+
+
+def test_a_retried_registration_with_its_idempotency_key_pays_once(
+    fiona: Api, acme: Any, bank: Journal, invoice: Callable[..., Invoice]
+) -> None:
+    due = invoice()
+    body = _payment(acme, bank, "120.99", {"invoice_id": due.pk})
+    first = fiona.post("/payments", body, key="pay-acme-0042")
+    again = fiona.post("/payments", body, key="pay-acme-0042")
+    assert (first.status_code, again.status_code) == (201, 201)
+    assert again.json() == first.json()
+    assert (Payment.objects.count(), Match.objects.count()) == (1, 1)
