@@ -367,7 +367,10 @@ def invoice_create(
 
 
 def _locked(actor: User, invoice_id: int, action: str = MANAGE) -> Invoice:
-    invoice = Invoice.objects.select_for_update().select_related("party").filter(pk=invoice_id).first()
+    # Only the invoice is locked, not its party (see _locked_for_posting).
+    invoice = (
+        Invoice.objects.select_for_update(of=("self",)).select_related("party").filter(pk=invoice_id).first()
+    )
     if invoice is None:
         raise NotFoundError(_("Not found."))
     policy.require(actor, action, invoice, visible_with=VIEW)
@@ -397,11 +400,13 @@ def _posting_read(vendor: str) -> tuple[str, tuple[Any, ...], list[str], list[st
 
 def _locked_for_posting(actor: User, invoice_id: int) -> Invoice:
     """`_locked` without the ORM: the invoice and its party (name, owner and team) in one
-    read, both locked FOR UPDATE on PostgreSQL as `select_for_update().select_related("party")`
-    locks them (SQLite's IMMEDIATE transaction holds the write lock)."""
+    read, the invoice locked FOR UPDATE on PostgreSQL (SQLite's IMMEDIATE transaction holds
+    the write lock). Not the party: posting does not change it, and locking it too made
+    concurrent postings deadlock on PostgreSQL (one waiting for the journal's lock, the other,
+    holding it, for the party's key share that its commit checks)."""
     sql, fields, invoice_names, party_names = _posting_read(services._db().vendor)
     pk = services._pk(Invoice, invoice_id)
-    rows = services._select(sql, [pk], fields, lock="FOR UPDATE") if pk is not None else []
+    rows = services._select(sql, [pk], fields, lock="FOR UPDATE OF i") if pk is not None else []
     if not rows:
         raise NotFoundError(_("Not found."))
     row, split = rows[0], len(invoice_names)
