@@ -1,16 +1,18 @@
 """Several processes posting invoices at once: the invoice numbers stay gapless and unique
-(a refused posting gives its number back), and so do the sales journal's entry numbers."""
+(a refused posting gives its number back), and so do the sales journal's entry numbers.
+Several processes paying the same invoices at once never settle more than is due."""
 
 from __future__ import annotations
 
 import subprocess
 import sys
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
 from kantoor.core.tests import processes
-from kantoor.finance.models import Invoice
+from kantoor.finance.models import Invoice, Match, OpenItem
 from kantoor.finance.verify import ledger_verify
 
 SETUP = r"""
@@ -115,7 +117,7 @@ def test_parallel_invoice_posting_keeps_the_invoice_numbers_gapless_on_an_sqlite
 import django
 
 django.setup()
-from kantoor.finance.models import Invoice
+from kantoor.finance.models import Invoice, Match, OpenItem
 
 print(" ".join(sorted(Invoice.objects.filter(state="posted").values_list("number", flat=True))))
 print(Invoice.objects.filter(state="draft", number="").count())
@@ -133,3 +135,82 @@ print(Invoice.objects.filter(state="draft", number="").count())
     )
     assert verify.returncode == 0, verify.stdout + verify.stderr
     assert "intact" in verify.stdout
+
+
+# Each worker pays every invoice (in its own order) with 60.00 received, allocated to it:
+# whoever comes first settles 60, the next the 40 left (20 stays open credit), later ones
+# find it paid and are refused.
+PAYER = r"""
+import datetime as dt, os, random, sys, time
+import django
+
+django.setup()
+from kantoor.core.errors import DomainError
+from kantoor.core.models import User
+from kantoor.finance import payments
+from kantoor.finance.models import Invoice, Journal
+
+username, seed, go = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+actor = User.objects.get(username=username)
+bank = Journal.objects.get(company_id=actor.company_id, code="BNK")
+posted = Invoice.objects.filter(company_id=actor.company_id, state="posted")
+invoices = list(posted.values_list("pk", "party_id"))
+random.Random(seed).shuffle(invoices)
+print("ready", flush=True)
+while not os.path.exists(go):
+    time.sleep(0.002)
+paid = refused = 0
+for invoice_id, party_id in invoices:
+    try:
+        payments.payment_register(
+            actor=actor, kind="inbound", party_id=party_id, journal_id=bank.pk,
+            date=dt.date(2026, 6, 1), amount="60.00", allocations=[{"invoice_id": invoice_id}],
+        )
+        paid += 1
+    except DomainError:
+        refused += 1
+print(f"done {paid} {refused}", flush=True)
+"""
+
+INVOICES = r"""
+import datetime as dt
+import django
+
+django.setup()
+from kantoor.core.models import User
+from kantoor.finance import invoicing
+from kantoor.parties.models import Party
+
+actor = User.objects.get(username="parallel-invoicer")
+party = Party.objects.get(company_id=actor.company_id, name="Acme B.V.")
+for _ in range(6):
+    draft = invoicing.invoice_create(
+        actor=actor, kind="customer_invoice", party_id=party.pk, date=dt.date(2026, 5, 1),
+        lines=[{"description": "Work", "quantity": "1", "unit_price": "100.00"}],
+    )
+    invoicing.invoice_post(actor=actor, invoice_id=draft.pk)
+"""
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_parallel_payments_of_the_same_invoices_never_settle_more_than_is_due_on_postgresql(tmp_path):
+    # given six posted invoices of 100.00, committed
+    env = processes.worker_env(processes.postgres_test_url())
+    company_id = int(processes.run_script(SETUP, env=env))
+    processes.run_script(INVOICES, env=env)
+    # when four processes each pay every invoice 60.00 at once
+    arguments = [["parallel-invoicer", str(seed), str(tmp_path / "go")] for seed in range(4)]
+    paid, refused = processes.run_workers(PAYER, arguments, env=env, go=tmp_path / "go")
+    # then each invoice was paid by exactly two of them (60 + 40) and refused to the others
+    assert (paid, refused) == (12, 12)
+    for invoice in Invoice.objects.filter(company_id=company_id):
+        assert (invoice.payment_state, invoice.amount_residual) == ("paid", 0)
+        settled = sorted(
+            Match.objects.filter(debit_item__entry_id=invoice.entry_id).values_list("amount", flat=True)
+        )
+        assert settled == [Decimal("40.00"), Decimal("60.00")]
+    # and the party's open items add up: 12 × 60.00 received less 6 × 100.00 due = 120.00 credit
+    items = OpenItem.objects.filter(company_id=company_id, account__code="1100")
+    assert sum(item.residual for item in items) == Decimal("-120.00")
+    assert ledger_verify(company_id=company_id) == []
