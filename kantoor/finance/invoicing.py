@@ -593,6 +593,16 @@ def _entry_lines(invoice: Invoice, lines: list[InvoiceLine]) -> list[services.Li
     if not invoice.payment_term_id and invoice.due_date:
         parts = [(invoice.due_date, invoice.amount_total)]
     parts = [(due, amount) for due, amount in parts if amount]
+    if foreign:
+        # An instalment worth less than half a cent in the company's currency would be a line
+        # of zero, which the ledger refuses: it joins the instalment before it (or after it).
+        tiny = next((i for i, (_due, a) in enumerate(parts) if not quantize(a / invoice.rate, base)), None)
+        while tiny is not None and len(parts) > 1:
+            into = tiny - 1 if tiny else 1
+            parts[into] = (parts[into][0], parts[into][1] + parts.pop(tiny)[1])
+            tiny = next(
+                (i for i, (_due, a) in enumerate(parts) if not quantize(a / invoice.rate, base)), None
+            )
     for index, (due, amount) in enumerate(parts):
         last = index == len(parts) - 1
         line_balance = book(

@@ -494,3 +494,21 @@ def test_a_draft_posted_after_the_rounding_rule_changed_books_the_new_taxes(fin,
         D("0.25"),
     )
     assert list(stored.lines.values_list("amount_tax", flat=True)) == [D("0.0147")] * 3
+
+
+def test_a_foreign_instalment_worth_less_than_a_cent_joins_the_one_before(fin, acme):
+    # given 1 EUR = 3 USD and 0.03 USD due half now and half in 30 days: 0.02 USD is 0.01 EUR,
+    # but 0.01 USD would be 0.00 EUR, a line of zero the ledger refuses
+    _usd(fin, dt.date(2026, 1, 1), "3")
+    inv = invoice(
+        fin,
+        acme,
+        [line("Tiny", "1", "0.03")],
+        currency="USD",
+        payment_term_id=term(fin, "50% now, 50% in 30 days").pk,
+    )
+    lines = JournalLine.objects.filter(entry=inv.entry).order_by("id")
+    assert [(x.account.code, x.debit, x.credit, x.amount_currency, x.due_date) for x in lines] == [
+        ("4000", D(0), D("0.01"), D("-0.03"), None),
+        ("1100", D("0.01"), D(0), D("0.03"), dt.date(2026, 3, 1)),
+    ]
