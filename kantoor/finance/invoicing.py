@@ -598,8 +598,9 @@ def _entry_lines(invoice: Invoice, lines: list[InvoiceLine]) -> list[services.Li
         # of zero, which the ledger refuses: it joins the instalment before it (or after it).
         tiny = next((i for i, (_due, a) in enumerate(parts) if not quantize(a / invoice.rate, base)), None)
         while tiny is not None and len(parts) > 1:
-            into = tiny - 1 if tiny else 1
-            parts[into] = (parts[into][0], parts[into][1] + parts.pop(tiny)[1])
+            amount = parts.pop(tiny)[1]
+            into = tiny - 1 if tiny else 0  # the one before, or the one now in its place
+            parts[into] = (parts[into][0], parts[into][1] + amount)
             tiny = next(
                 (i for i, (_due, a) in enumerate(parts) if not quantize(a / invoice.rate, base)), None
             )

@@ -22,6 +22,8 @@ from kantoor.finance.models import (
     JournalEntry,
     JournalLine,
     OpenItem,
+    PaymentTerm,
+    PaymentTermLine,
     Period,
 )
 from kantoor.finance.tests.invoicing_support import entry_rows, invoice, line, party, state, tax, term
@@ -511,4 +513,17 @@ def test_a_foreign_instalment_worth_less_than_a_cent_joins_the_one_before(fin, a
     assert [(x.account.code, x.debit, x.credit, x.amount_currency, x.due_date) for x in lines] == [
         ("4000", D(0), D("0.01"), D("-0.03"), None),
         ("1100", D("0.01"), D(0), D("0.03"), dt.date(2026, 3, 1)),
+    ]
+
+
+def test_a_first_foreign_instalment_worth_less_than_a_cent_joins_the_one_after(fin, acme):
+    # given 10 % now and 90 % in 30 days of 0.06 USD at 3 USD/EUR: 0.01 USD now is 0.00 EUR
+    _usd(fin, dt.date(2026, 1, 1), "3")
+    tenth = PaymentTerm.objects.create(company_id=fin.company_id, name="10% now, 90% in 30 days")
+    PaymentTermLine.objects.create(term=tenth, sequence=1, percent=D(10), days=0)
+    PaymentTermLine.objects.create(term=tenth, sequence=2, percent=D(90), days=30)
+    inv = invoice(fin, acme, [line("Tiny", "1", "0.06")], currency="USD", payment_term_id=tenth.pk)
+    receivable = JournalLine.objects.filter(entry=inv.entry, account__code="1100")
+    assert [(x.debit, x.amount_currency, x.due_date) for x in receivable] == [
+        (D("0.02"), D("0.06"), dt.date(2026, 3, 31))
     ]
