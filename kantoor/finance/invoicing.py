@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 from kantoor.core import audit, fastsql, policy
 from kantoor.core.errors import DomainError, NotFoundError
 from kantoor.core.models import User
-from kantoor.core.money import currency_validate, exchange_rate_on, quantize
+from kantoor.core.money import currency_exponent, currency_validate, exchange_rate_on, quantize
 from kantoor.core.numbering import number_allocate
 from kantoor.core.outbox import publish
 from kantoor.core.services import require_version
@@ -517,10 +517,15 @@ def _entry_lines(invoice: Invoice, lines: list[InvoiceLine]) -> list[services.Li
     party_debit = invoice.kind in (InvoiceKind.CUSTOMER_INVOICE, InvoiceKind.SUPPLIER_REFUND)
     taxes = {t.pk: t for t in fastread.by_keys(Tax, None, [line.tax_id for line in lines if line.tax_id])}
     result: list[services.LineIn] = []
+    cent = Decimal(1).scaleb(-currency_exponent(base))
 
     def book(account_id: int, amount: Decimal, *, on_party_side: bool, **extra: Any) -> Decimal:
         """Append a line of `amount` (invoice currency, > 0); returns its company amount."""
         converted = quantize(amount / invoice.rate, base) if foreign else amount
+        if not converted and "party_id" not in extra:
+            # Worth less than half a cent in the company's currency: booked as a cent (the
+            # ledger has no line of zero); the last instalment takes the difference.
+            converted = cent
         debit = on_party_side == party_debit
         result.append(
             services.LineIn(
@@ -616,17 +621,13 @@ def _entry_lines(invoice: Invoice, lines: list[InvoiceLine]) -> list[services.Li
         )
         balance += line_balance
         if last and balance and foreign:
-            # The conversion's rounding difference goes on the last instalment (a cent or so).
+            # The conversion's rounding difference goes on the last instalment (a cent or so),
+            # on the party's side (debit on an invoice or refund, credit otherwise).
             booked = result[-1]
-            correction = -balance
-            debit, credit = Decimal(booked.debit), Decimal(booked.credit)
-            result[-1] = services.LineIn(
-                **{
-                    **booked.__dict__,
-                    "debit": debit + correction if debit else 0,
-                    "credit": credit - correction if credit else 0,
-                }
-            )
+            if party_debit:
+                result[-1] = replace(booked, debit=Decimal(booked.debit) - balance, credit=0)
+            else:
+                result[-1] = replace(booked, debit=0, credit=Decimal(booked.credit) + balance)
     return result
 
 

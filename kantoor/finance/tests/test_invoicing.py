@@ -10,6 +10,8 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from kantoor.core.models import ExchangeRate, NumberSequence
 from kantoor.finance import invoicing, services
@@ -526,4 +528,66 @@ def test_a_first_foreign_instalment_worth_less_than_a_cent_joins_the_one_after(f
     receivable = JournalLine.objects.filter(entry=inv.entry, account__code="1100")
     assert [(x.debit, x.amount_currency, x.due_date) for x in receivable] == [
         (D("0.02"), D("0.06"), dt.date(2026, 3, 31))
+    ]
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    rate=st.decimals(min_value=D("0.05"), max_value=D("400"), places=4),
+    lines=st.lists(
+        st.tuples(
+            st.integers(min_value=-2, max_value=9),
+            st.decimals(min_value=D("0.01"), max_value=D("9999.99"), places=2),
+            st.sampled_from(["V21", "V9", "V0", None]),
+        ),
+        min_size=1,
+        max_size=5,
+    ),
+    term_name=st.sampled_from([None, "30 days end of month", "50% now, 50% in 30 days"]),
+    rounding=st.sampled_from(["per_line", "per_document"]),
+)
+def test_any_foreign_invoice_posts_balanced_in_euros_and_in_its_currency(
+    fin, acme, rate, lines, term_name, rounding
+):
+    ExchangeRate.objects.update_or_create(
+        company_id=fin.company_id, currency="USD", valid_from=dt.date(2026, 1, 1), defaults={"rate": rate}
+    )
+    FinanceSettings.objects.filter(company_id=fin.company_id).update(tax_rounding=rounding)
+    given = [
+        line(f"Line {i}", str(quantity), str(price), tax(fin, code).pk if code else None)
+        for i, (quantity, price, code) in enumerate(lines)
+    ]
+    try:
+        draft = invoice(
+            fin,
+            acme,
+            given,
+            currency="USD",
+            payment_term_id=term(fin, term_name).pk if term_name else None,
+            post=False,
+        )
+    except InvoiceInvalidError:
+        return  # a negative total (or no amount at all): refused before posting
+    if draft.amount_total == 0:
+        return
+    posted = invoicing.invoice_post(actor=fin, invoice_id=draft.pk)
+    booked = list(JournalLine.objects.filter(entry=posted.entry))
+    assert sum(x.debit for x in booked) == sum(x.credit for x in booked)
+    assert sum(x.amount_currency for x in booked) == 0
+    receivable = [x for x in booked if x.party_id is not None]
+    assert sum(x.amount_currency for x in receivable) == posted.amount_total
+    assert all(x.debit > 0 for x in receivable)
+
+
+def test_a_foreign_line_worth_less_than_half_a_cent_is_booked_as_a_cent(fin, acme):
+    # given 1 EUR = 10 USD: the 0.04 USD VAT of a 0.20 USD line is 0.004 EUR, a line of zero
+    _usd(fin, dt.date(2026, 1, 1), "10")
+    inv = invoice(fin, acme, [line("Sticker", "1", "0.20", tax(fin, "V21").pk)], currency="USD")
+    assert inv.amount_total == D("0.24")
+    lines = JournalLine.objects.filter(entry=inv.entry).select_related("account").order_by("id")
+    # the VAT is booked as a cent and the receivable (0.024 → 0.02) takes the difference
+    assert [(x.account.code, x.debit, x.credit, x.amount_currency) for x in lines] == [
+        ("4000", D(0), D("0.02"), D("-0.20")),
+        ("2100", D(0), D("0.01"), D("-0.04")),
+        ("1100", D("0.03"), D(0), D("0.24")),
     ]
