@@ -336,3 +336,16 @@ def test_a_cancelled_payment_cannot_be_unreconciled(fin, acme, inv):
         payments.unreconcile(actor=fin, payment_id=payment.pk)
     assert list(OpenItem.objects.order_by("pk").values_list("residual", flat=True)) == residuals
     assert _party_open(acme) == D("130.80")
+
+
+def test_a_credit_note_settles_only_what_is_still_due_and_the_rest_is_open_credit(fin, acme, inv):
+    pay(fin, acme, "100.00", {"invoice_id": inv.pk})
+    note = invoicing.credit_note_create(actor=fin, invoice_id=inv.pk, date=dt.date(2026, 3, 7))
+    note = invoicing.invoice_post(actor=fin, invoice_id=note.pk)
+    assert state(inv) == ("paid", D(0))
+    assert state(note) == ("partial", D("100.00"))
+    assert _party_open(acme) == D("-100.00")
+    # unreconciling the credit note reopens what it settled on the invoice
+    assert payments.unreconcile(actor=fin, invoice_id=note.pk) == 1
+    assert state(inv) == ("partial", D("30.80"))
+    assert state(note) == ("not_paid", D("130.80"))
