@@ -104,6 +104,37 @@ class FiscalYearPage(Page[FiscalYearOut]):
     pass
 
 
+class FiscalYearDetailOut(FiscalYearOut):
+    """A fiscal year with its periods, its version and the number of its closing entry."""
+
+    version: int
+    closing_entry: str = Field(description="The closing entry's number; empty while the year is open.")
+
+    @staticmethod
+    def resolve_closing_entry(obj: FiscalYear) -> str:
+        return obj.closing_entry.number if obj.closing_entry is not None else ""
+
+
+class FiscalYearCreateIn(Input):
+    year: int = Field(
+        ge=1900, le=9998, description="The calendar year the fiscal year starts in.", examples=[2027]
+    )
+
+
+class LedgerVersionIn(Input):
+    version: Version = Field(description="The version you read; a newer one on the server → 409.")
+
+
+class LockDateOut(Schema):
+    lock_date: dt.date | None = Field(description="Nothing is posted or reversed on or before it.")
+    version: int = Field(description="The version of the company's finance settings.")
+
+
+class LockDateIn(Input):
+    lock_date: dt.date | None = Field(description="null removes the lock date.")
+    version: Version = Field(description="The version you read; a newer one on the server → 409.")
+
+
 class EntryListOut(Schema):
     """An entry as lists show it (without its lines)."""
 

@@ -12,10 +12,11 @@ from ninja.responses import Status
 
 from kantoor.core import policy
 from kantoor.core.auth import actor_of
+from kantoor.core.errors import NotFoundError
 from kantoor.core.pagination import KeysetPage, PageParams, keyset_page
 from kantoor.core.schemas import Id, Version
-from kantoor.finance import selectors, services
-from kantoor.finance.models import Account, FiscalYear, Journal, JournalEntry
+from kantoor.finance import closing, selectors, services
+from kantoor.finance.models import Account, FinanceSettings, FiscalYear, Journal, JournalEntry, Period
 from kantoor.finance.schemas import (
     AccountFilters,
     AccountPage,
@@ -26,8 +27,14 @@ from kantoor.finance.schemas import (
     EntryReverseIn,
     EntryUpdateIn,
     EntryVersionIn,
+    FiscalYearCreateIn,
+    FiscalYearDetailOut,
     FiscalYearPage,
     JournalPage,
+    LedgerVersionIn,
+    LockDateIn,
+    LockDateOut,
+    PeriodOut,
     TrialBalanceFilters,
     TrialBalanceOut,
 )
@@ -66,6 +73,69 @@ def list_fiscal_years(request: HttpRequest, page: Query[PageParams]) -> KeysetPa
     years = policy.filter_queryset(actor_of(request), selectors.VIEW, FiscalYear.objects.all())
     years = years.prefetch_related("periods")
     return keyset_page(years, ordering=["start_date", "id"], params=page, name="fiscal-years")
+
+
+@router.post("/fiscal-years", response={201: FiscalYearDetailOut})
+def create_fiscal_year(request: HttpRequest, payload: FiscalYearCreateIn) -> Status:
+    """Open a fiscal year (named by the calendar year it starts in, starting on the
+    company's fiscal-year start) with its twelve monthly periods."""
+    year = services.fiscal_year_create(actor=actor_of(request), year=payload.year)
+    return Status(201, year)
+
+
+@router.get("/fiscal-years/{fiscal_year_id}", response=FiscalYearDetailOut)
+def get_fiscal_year(request: HttpRequest, fiscal_year_id: Id) -> FiscalYear:
+    """One fiscal year with its periods, its version and its closing entry's number."""
+    years = policy.filter_queryset(actor_of(request), selectors.VIEW, FiscalYear.objects.all())
+    year = years.select_related("closing_entry").prefetch_related("periods").filter(pk=fiscal_year_id).first()
+    if year is None:
+        raise NotFoundError()
+    return year
+
+
+@router.post("/fiscal-years/{fiscal_year_id}/close", response=FiscalYearDetailOut)
+def close_fiscal_year(request: HttpRequest, fiscal_year_id: Id, payload: LedgerVersionIn) -> FiscalYear:
+    """Close a fiscal year: its result moves to retained earnings by a posted closing entry
+    dated on its last day, and the year and its periods close for good. Refused with 409
+    when `version` is stale, the year is closed, drafts are dated in it, or the next
+    fiscal year does not exist yet."""
+    return closing.fiscal_year_close(
+        actor=actor_of(request), fiscal_year_id=fiscal_year_id, version=payload.version
+    )
+
+
+@router.post("/periods/{period_id}/close", response=PeriodOut)
+def close_period(request: HttpRequest, period_id: Id, payload: LedgerVersionIn) -> Period:
+    """Close a period: nothing more is posted or reversed into it."""
+    return services.period_close(actor=actor_of(request), period_id=period_id, version=payload.version)
+
+
+@router.post("/periods/{period_id}/reopen", response=PeriodOut)
+def reopen_period(request: HttpRequest, period_id: Id, payload: LedgerVersionIn) -> Period:
+    """Reopen a closed period; refused with 409 for a period on or before the lock date."""
+    return services.period_reopen(actor=actor_of(request), period_id=period_id, version=payload.version)
+
+
+@router.get("/lock-date", response=LockDateOut)
+def get_lock_date(request: HttpRequest) -> LockDateOut:
+    """The company's lock date and the version of its finance settings (send it to change it)."""
+    actor = actor_of(request)
+    policy.require(actor, selectors.VIEW)
+    settings = policy.filter_queryset(actor, selectors.VIEW, FinanceSettings.objects.all()).first()
+    # No settings row yet: the service creates it at version 1 on the first change.
+    if settings is None:
+        return LockDateOut(lock_date=None, version=1)
+    return LockDateOut(lock_date=settings.lock_date, version=settings.version)
+
+
+@router.put("/lock-date", response=LockDateOut)
+def set_lock_date(request: HttpRequest, payload: LockDateIn) -> LockDateOut:
+    """Set (or with null remove) the lock date: nothing is posted, reversed or reconciled on
+    or before it, and periods on or before it cannot be reopened. 409 when `version` is stale."""
+    settings = services.lock_date_set(
+        actor=actor_of(request), lock_date=payload.lock_date, version=payload.version
+    )
+    return LockDateOut(lock_date=settings.lock_date, version=settings.version)
 
 
 @router.get("/entries", response=EntryPage)
