@@ -70,3 +70,33 @@ class PaymentStateError(StateError):
 class JournalInvalidError(InvalidInputError):
     code = "journal-invalid"
     title = _("The journal is not valid")
+
+
+class AccountInvalidError(InvalidInputError):
+    code = "account-invalid"
+    title = _("The account is not valid")
+
+
+class AccountInUseError(ConflictError):
+    code = "account-in-use"
+    title = _("The account is in use and cannot be changed this way")
+
+
+class TaxInvalidError(InvalidInputError):
+    code = "tax-invalid"
+    title = _("The tax is not valid")
+
+
+class TaxInUseError(ConflictError):
+    code = "tax-in-use"
+    title = _("The tax is used on posted invoices and cannot be changed this way")
+
+
+class PaymentTermInvalidError(InvalidInputError):
+    code = "payment-term-invalid"
+    title = _("The payment term is not valid")
+
+
+class FinanceSettingsInvalidError(InvalidInputError):
+    code = "finance-settings-invalid"
+    title = _("The finance settings are not valid")
