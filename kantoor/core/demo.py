@@ -29,12 +29,24 @@ from django.utils.translation import gettext as _
 from kantoor.core import registry
 from kantoor.core.errors import ConflictError
 from kantoor.core.models import Company, Role, Scope, Team, User
-from kantoor.core.services import company_create, team_create, user_create
+from kantoor.core.services import company_create, company_update, team_create, user_create
 
 DEMO_COMPANY_NAME = "Tulp & Zonen B.V."
 DEMO_PASSWORD = "kantoor-demo"  # noqa: S105 - the demo's published login, never a real one
 DEMO_DOMAIN = "tulpenzonen.example"  # a reserved top-level domain: demo mail reaches nobody
 DEMO_URL = "http://127.0.0.1:8000"
+# The legal details an invoice shows: a fictitious address and numbers that pass the checks
+# (the VAT number's check digit is valid; no real company is meant).
+DEMO_COMPANY_DETAILS: dict[str, Any] = {
+    "street": "Keizersgracht 123",
+    "postal_code": "1015 CJ",
+    "city": "Amsterdam",
+    "vat_number": "NL123456782B01",
+    "coc_number": "34567890",
+    "email": f"info@{DEMO_DOMAIN}",
+    "phone": "+31 20 123 4567",
+    "website": f"https://www.{DEMO_DOMAIN}",
+}
 
 
 @dataclass(frozen=True)
@@ -155,6 +167,8 @@ def demo_company_load() -> DemoCompany:
     users["admin"] = existing.get("admin") or _demo_user_create(None, company, admin_spec)
     for spec in DEMO_USERS[1:]:
         users[spec.username] = existing.get(spec.username) or _demo_user_create(users["admin"], company, spec)
+    if not company.street:
+        company = company_update(actor=users["admin"], **DEMO_COMPANY_DETAILS)
     known_teams = set(Team.objects.filter(company=company).values_list("name", flat=True))
     for team_name in DEMO_TEAMS:
         if team_name not in known_teams:

@@ -45,7 +45,17 @@ class Company(models.Model):
     time_zone = models.CharField(_("time zone"), max_length=64, default="Europe/Amsterdam")
     language = models.CharField(_("language"), max_length=8, default="en")
     logo = models.FileField(_("logo"), upload_to="logos/", blank=True)
+    # The legal details an invoice must show (Dutch law: address, VAT and KvK numbers).
+    street = models.CharField(_("street and number"), max_length=200, blank=True, default="")
+    postal_code = models.CharField(_("postal code"), max_length=20, blank=True, default="")
+    city = models.CharField(_("city"), max_length=100, blank=True, default="")
+    vat_number = models.CharField(_("VAT number"), max_length=20, blank=True, default="")
+    coc_number = models.CharField(_("Chamber of Commerce number"), max_length=20, blank=True, default="")
+    email = models.EmailField(_("e-mail"), max_length=254, blank=True, default="")
+    phone = models.CharField(_("phone"), max_length=40, blank=True, default="")
+    website = models.CharField(_("website"), max_length=200, blank=True, default="")
     created_at = models.DateTimeField(default=timezone.now)
+    version = models.PositiveIntegerField(default=1)
 
     class Meta:
         verbose_name = _("company")

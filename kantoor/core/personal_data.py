@@ -80,7 +80,16 @@ def register_core_models() -> None:
             "time_zone",
             "language",
             "logo",
+            "street",
+            "postal_code",
+            "city",
+            "vat_number",
+            "coc_number",
+            "email",
+            "phone",
+            "website",
             "created_at",
+            "version",
         },
     )
     register(m.Team, personal=set(), not_personal={"id", "company", "name", "members", "version"})

@@ -6,6 +6,7 @@ Every function owns its transaction, checks the policy, audits and publishes.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import zoneinfo
 from collections.abc import Iterable
 from decimal import Decimal
@@ -13,10 +14,14 @@ from typing import Any
 
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.core.validators import validate_email
+from django.core.validators import URLValidator, validate_email
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from stdnum import exceptions as stdnum_errors
+from stdnum.eu import vat as eu_vat
+from stdnum.nl import postcode as nl_postcode
+from stdnum.util import clean as stdnum_clean
 
 from kantoor.core import audit, policy
 from kantoor.core.errors import ConflictError, InvalidInputError, NotFoundError, StaleVersionError
@@ -416,3 +421,152 @@ def exchange_rate_set(*, actor: User, currency: str, valid_from: dt.date, rate: 
         actor=actor, obj=row, action="create" if created else "update", changes={"rate": [None, rate]}
     )
     return row
+
+
+# ----------------------------------------------------------------------------- company details
+
+COMPANY_FIELDS = (
+    "name",
+    "street",
+    "postal_code",
+    "city",
+    "vat_number",
+    "coc_number",
+    "email",
+    "phone",
+    "website",
+)
+_company_url = URLValidator(schemes=["http", "https"])
+
+
+def _company_vat(raw: str, country: str) -> str:
+    """The compact EU VAT number ('NL853746333B01'); digits alone get the company's country."""
+    try:
+        compact = eu_vat.compact(raw)
+        if compact[:2].isdigit() and country:
+            compact = eu_vat.compact(country + compact)
+        return str(eu_vat.validate(compact))
+    except stdnum_errors.InvalidComponent as exc:
+        raise ValueError(_("“%s” does not start with an EU country code.") % raw) from exc
+    except stdnum_errors.ValidationError as exc:
+        raise ValueError(_("“%s” is not a valid VAT number.") % raw) from exc
+
+
+def _company_coc(raw: str, country: str) -> str:
+    """A Dutch KvK number is 8 digits (python-stdnum has no module); elsewhere a plain code."""
+    if country.upper() == "NL":
+        compact = stdnum_clean(raw, " .-")
+        if len(compact) != 8 or not compact.isdigit() or not compact.isascii():
+            raise ValueError(_("“%s” is not a valid KvK number (8 digits).") % raw)
+        return str(compact)
+    if not re.fullmatch(r"[A-Za-z0-9 .\-/]{2,20}", raw):
+        raise ValueError(_("“%s” is not a valid registration number.") % raw)
+    return raw
+
+
+def _company_postal_code(raw: str, country: str) -> str:
+    """A Dutch postal code is checked and written '1234 AB'; others are kept as typed."""
+    if country.upper() != "NL":
+        return raw
+    if not re.fullmatch(r"[0-9]{4} ?[A-Za-z]{2}", raw):
+        raise ValueError(_("“%s” is not a valid Dutch postal code (1234 AB).") % raw)
+    try:
+        return str(nl_postcode.validate(raw))
+    except stdnum_errors.ValidationError as exc:
+        raise ValueError(_("“%s” is not a valid Dutch postal code (1234 AB).") % raw) from exc
+
+
+def _company_email(raw: str, country: str) -> str:
+    try:
+        validate_email(raw)
+    except DjangoValidationError as exc:
+        raise ValueError(_("“%s” is not a valid e-mail address.") % raw) from exc
+    return raw
+
+
+def _company_phone(raw: str, country: str) -> str:
+    digits = re.sub(r"\D", "", raw)
+    if not re.fullmatch(r"\+?[0-9 ()./\-]{6,25}", raw) or not 6 <= len(digits) <= 17:
+        raise ValueError(_("“%s” is not a valid phone number.") % raw)
+    return raw
+
+
+def _company_website(raw: str, country: str) -> str:
+    url = raw if "://" in raw else f"https://{raw}"
+    try:
+        _company_url(url)
+    except DjangoValidationError as exc:
+        raise ValueError(_("“%s” is not a valid web address.") % raw) from exc
+    return url
+
+
+_COMPANY_CHECKS = {
+    "postal_code": _company_postal_code,
+    "vat_number": _company_vat,
+    "coc_number": _company_coc,
+    "email": _company_email,
+    "phone": _company_phone,
+    "website": _company_website,
+}
+
+
+def company_fields_clean(fields: dict[str, Any], country: str) -> dict[str, str]:
+    """The given company details trimmed and normalised, or InvalidInputError naming
+    every field that is not valid (all fields are checked, not only the first)."""
+    errors: dict[str, list[str]] = {}
+    unknown = sorted(set(fields) - set(COMPANY_FIELDS))
+    for name in unknown:
+        errors[name] = [_("Unknown field.")]
+    cleaned: dict[str, str] = {}
+    for name in COMPANY_FIELDS:
+        if name not in fields:
+            continue
+        value = fields[name]
+        if not isinstance(value, str):
+            errors[name] = [_("Enter text.")]
+            continue
+        value = value.strip()
+        if name == "name" and not value:
+            errors[name] = [_("A company needs a name.")]
+            continue
+        check = _COMPANY_CHECKS.get(name)
+        if value and check is not None:
+            try:
+                value = check(value, country)
+            except ValueError as exc:
+                errors[name] = [str(exc)]
+                continue
+        cleaned[name] = value
+    errors.update({k: v for k, v in text_errors(Company, cleaned).items() if k not in errors})
+    if errors:
+        raise InvalidInputError(_("The company details are not valid."), field_errors=errors)
+    return cleaned
+
+
+@transaction.atomic
+def company_update(*, actor: User, version: int | None = None, **fields: Any) -> Company:
+    """Change the company's name and legal details — address, VAT and Chamber of Commerce
+    (KvK) numbers, e-mail, phone, website — as invoices show them (administrators).
+
+    Only the fields given change. Dutch VAT numbers and postal codes are checked and
+    normalised with python-stdnum ('NL853746333B01', '1015 CJ'), a KvK number is 8 digits,
+    a website gets https:// when typed without a scheme; an empty value clears a detail.
+    Refuses a stale `version` (409) and any invalid field (422, all fields named); a refusal
+    writes nothing. Audits every changed field as [before, after]."""
+    policy.require(actor, "core.manage_company")
+    company = Company.objects.select_for_update().get(pk=policy.actor_company_id(actor))
+    require_version(company, version)
+    cleaned = company_fields_clean(fields, company.country)
+    changes = {
+        name: [getattr(company, name), value]
+        for name, value in cleaned.items()
+        if getattr(company, name) != value
+    }
+    if not changes:
+        return company
+    for name, (_before, after) in changes.items():
+        setattr(company, name, after)
+    company.version += 1
+    company.save(update_fields=[*changes, "version"])
+    audit.record(actor=actor, obj=company, action="update", changes=changes, company_id=company.pk)
+    return company

@@ -24,12 +24,21 @@ def test_an_undeclared_field_and_a_declaration_of_no_field_are_both_reported(mon
     # then both are reported
     assert [p for p in personal_data.undeclared_fields() if p.startswith("core.company.")] == [
         "core.company.base_currency",
+        "core.company.city",
+        "core.company.coc_number",
         "core.company.country",
         "core.company.created_at",
+        "core.company.email",
         "core.company.fiscal_year_start_day",
         "core.company.fiscal_year_start_month",
         "core.company.language",
         "core.company.logo",
+        "core.company.phone",
+        "core.company.postal_code",
+        "core.company.street",
         "core.company.time_zone",
+        "core.company.vat_number",
+        "core.company.version",
+        "core.company.website",
         "core.company.shoe_size (no such field)",
     ]
