@@ -1,4 +1,4 @@
-"""Endpoints of the platform: users, teams, the audit log and personal API tokens."""
+"""Endpoints of the platform: the company, users, teams, the audit log and personal API tokens."""
 
 from __future__ import annotations
 
@@ -10,11 +10,13 @@ from ninja.responses import Status
 from kantoor.core import policy, selectors, services
 from kantoor.core.auth import actor_of, token_of
 from kantoor.core.errors import PermissionDeniedError
-from kantoor.core.models import ApiToken, AuditEntry, Team, User
+from kantoor.core.models import ApiToken, AuditEntry, Company, Team, User
 from kantoor.core.pagination import KeysetPage, PageParams, keyset_page
 from kantoor.core.schemas import (
     AuditEntryPage,
     AuditFilters,
+    CompanyOut,
+    CompanyUpdateIn,
     Id,
     TeamCreateIn,
     TeamOut,
@@ -33,6 +35,21 @@ from kantoor.core.schemas import (
 router = Router()
 
 _USER_RELATIONS = ("role_assignments", "teams")
+
+
+@router.get("/company", response=CompanyOut, tags=["company"])
+def get_company(request: HttpRequest) -> Company:
+    """Your company with the legal details its invoices show (address, VAT and KvK numbers)."""
+    return selectors.company_for(actor_of(request))
+
+
+@router.patch("/company", response=CompanyOut, tags=["company"])
+def update_company(request: HttpRequest, payload: CompanyUpdateIn) -> Company:
+    """Change the company's name and legal details (administrators). VAT and KvK numbers
+    and Dutch postal codes are checked and normalised; 409 when `version` is stale."""
+    changes = payload.model_dump(exclude_unset=True)
+    version = changes.pop("version")
+    return services.company_update(actor=actor_of(request), version=version, **changes)
 
 
 @router.get("/users", response=UserPage, tags=["users"])

@@ -240,3 +240,36 @@ class AuditFilters(QueryInput):
     model: str | None = Field(None, max_length=60, description="app_label.model, e.g. parties.party.")
     object_id: str | None = Field(None, max_length=40)
     actor_id: Id | None = None
+
+
+class CompanyOut(Schema):
+    """The company with the legal details its invoices show."""
+
+    id: int
+    name: str
+    country: str
+    base_currency: str
+    street: str
+    postal_code: str
+    city: str
+    vat_number: str = Field(description="The EU VAT number, compact: NL123456782B01.")
+    coc_number: str = Field(description="The Chamber of Commerce (KvK) number.")
+    email: str
+    phone: str
+    website: str
+    version: int
+
+
+class CompanyUpdateIn(Input):
+    """Only the fields sent change; an empty string clears a detail."""
+
+    version: Version = Field(description="The version you read; a newer one on the server → 409.")
+    name: str = unchanged(min_length=1, max_length=200)
+    street: str = unchanged(max_length=200)
+    postal_code: str = unchanged(max_length=20, description="Dutch ones are written 1234 AB.")
+    city: str = unchanged(max_length=100)
+    vat_number: str = unchanged(max_length=20, description="Checked with python-stdnum.")
+    coc_number: str = unchanged(max_length=20, description="Dutch: 8 digits.")
+    email: str = unchanged(max_length=254)
+    phone: str = unchanged(max_length=40)
+    website: str = unchanged(max_length=200, description="https:// is added when missing.")

@@ -6,7 +6,7 @@ from django.db.models import QuerySet
 
 from kantoor.core import policy
 from kantoor.core.errors import NotFoundError
-from kantoor.core.models import ApiToken, AuditEntry, Team, User
+from kantoor.core.models import ApiToken, AuditEntry, Company, Team, User
 
 
 def users_visible(actor: policy.Actor) -> QuerySet[User]:
@@ -48,3 +48,8 @@ def tokens_of(actor: policy.Actor) -> QuerySet[ApiToken]:
     if not isinstance(actor, User):
         return ApiToken.objects.none()
     return ApiToken.objects.filter(user_id=actor.pk).order_by("-created_at")
+
+
+def company_for(actor: policy.Actor) -> Company:
+    """The actor's own company (its name and legal details are no secret to colleagues)."""
+    return Company.objects.get(pk=policy.actor_company_id(actor))
