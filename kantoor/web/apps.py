@@ -51,3 +51,12 @@ class WebConfig(AppConfig):
                 order=20,
             )
         )
+        registry.nav_register(
+            registry.NavItem(
+                section=registry.SETTINGS,
+                label=_("Company"),
+                url_name="web:company-edit",
+                permission="core.manage_company",
+                order=30,
+            )
+        )

@@ -34,6 +34,7 @@ urlpatterns = [
     path("parties/<int:party_id>/edit/", parties.party_edit, name="party-edit"),
     path("parties/<int:party_id>/archive/", parties.party_archive, name="party-archive"),
     path("parties/<int:party_id>/merge/", parties.party_merge, name="party-merge"),
+    path("settings/company/", organisation.company_edit, name="company-edit"),
     path("settings/users/", organisation.user_list, name="user-list"),
     path("settings/users/new/", organisation.user_create, name="user-create"),
     path("settings/teams/", organisation.team_list, name="team-list"),

@@ -25,7 +25,8 @@ def test_navigation_follows_the_roles(client: Any, salesperson: Any, admin_user:
     assert [str(label) for label, _items in sections] == ["Front office", "Back office", "Settings"]
     # Other finance areas add their own Back office entries beside the ledger's.
     assert {"Journal entries", "Chart of accounts", "Fiscal years"} <= {str(i.label) for i in sections[1][1]}
-    assert [str(i.label) for i in sections[2][1]] == ["Users", "Teams"]
+    # Other areas append their own Settings entries after the users and teams.
+    assert [str(i.label) for i in sections[2][1]][:3] == ["Users", "Teams", "Company"]
     client.force_login(nobody)
     response = client.get(reverse("web:home"))
     assert response.context["nav_sections"] == []

@@ -1,11 +1,13 @@
-"""Settings pages for administrators: the company's users and teams."""
+"""Settings pages for administrators: the company's legal details, its users and teams."""
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from kantoor.core import selectors as core_selectors
 from kantoor.core import services as core_services
@@ -114,3 +116,58 @@ def team_edit(request: AuthedRequest, team_id: int) -> HttpResponse:
             return redirect("web:team-list")
     status = 422 if request.method == "POST" else 200
     return render(request, "web/settings/team_form.html", {"form": form, "team": team}, status=status)
+
+
+class CompanyForm(forms.Form):
+    """The company's name and the legal details its invoices show; company_update checks
+    and normalises the numbers (VAT, KvK, postal code)."""
+
+    name = forms.CharField(label=gettext_lazy("Name"), max_length=200)
+    street = forms.CharField(label=gettext_lazy("Street and number"), max_length=200, required=False)
+    postal_code = forms.CharField(label=gettext_lazy("Postal code"), max_length=20, required=False)
+    city = forms.CharField(label=gettext_lazy("City"), max_length=100, required=False)
+    vat_number = forms.CharField(
+        label=gettext_lazy("VAT number"),
+        max_length=20,
+        required=False,
+        help_text=gettext_lazy("With the country code, e.g. NL123456782B01."),
+    )
+    coc_number = forms.CharField(
+        label=gettext_lazy("Chamber of Commerce (KvK) number"),
+        max_length=20,
+        required=False,
+        help_text=gettext_lazy("Dutch KvK numbers have 8 digits."),
+    )
+    email = forms.CharField(label=gettext_lazy("E-mail"), max_length=254, required=False)
+    phone = forms.CharField(label=gettext_lazy("Phone"), max_length=40, required=False)
+    website = forms.CharField(label=gettext_lazy("Website"), max_length=200, required=False)
+    version = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
+
+@page
+def company_edit(request: AuthedRequest) -> HttpResponse:
+    """The company's name and legal details (address, VAT and KvK numbers, contact)."""
+    require_permission(request, "core.manage_company")
+    company = core_selectors.company_for(request.user)
+    initial = {name: getattr(company, name) for name in core_services.COMPANY_FIELDS}
+    form = CompanyForm(request.POST or None, initial={**initial, "version": company.version})
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        version = data.pop("version")
+        try:
+            core_services.company_update(actor=request.user, version=version, **data)
+        except StaleVersionError:
+            form.add_error(
+                None, _("Someone else changed the company in the meantime; open it again and retry.")
+            )
+        except DomainError as exc:
+            if exc.status in (403, 404):
+                raise
+            form_add_domain_error(form, exc)
+        else:
+            messages.success(request, _("Your changes were saved."))
+            return redirect("web:company-edit")
+    status = 422 if request.method == "POST" else 200
+    return render(
+        request, "web/settings/company_form.html", {"form": form, "company": company}, status=status
+    )
