@@ -1,8 +1,10 @@
 """Invoices as documents: the HTML and PDF (WeasyPrint) of an invoice, credit note, bill or
 refund, in the party's language — texts, dates and amounts (babel) — with the company's
-logo, both addresses, the lines, a VAT summary per tax, the totals and, on an invoice with
-something due, the payment details (the IBAN of the company's first bank journal that has
-one, and the invoice number as payment reference).
+logo, both addresses, the company's legal details (VAT and Chamber of Commerce numbers,
+e-mail, phone, website: Dutch law requires the address and both numbers), the lines, a VAT
+summary per tax, the totals and, on an invoice with something due, the payment details
+(the IBAN of the company's first bank journal that has one, and the invoice number as
+payment reference).
 
 A read: it renders what is stored and changes nothing.
 """
@@ -213,8 +215,18 @@ def invoice_context(invoice: Invoice) -> dict[str, Any]:
         "note": invoice.narration,
         "company": {
             "name": company.name,
+            "address": [
+                line
+                for line in (company.street, " ".join(p for p in (company.postal_code, company.city) if p))
+                if line
+            ],
             "country": _country(company.country, locale),
             "logo": _logo_data_uri(company),
+            "vat_number": company.vat_number,
+            "coc_number": company.coc_number,
+            "email": company.email,
+            "phone": company.phone,
+            "website": company.website.removeprefix("https://").removeprefix("http://").rstrip("/"),
         },
         "party": {
             "name": party.name,

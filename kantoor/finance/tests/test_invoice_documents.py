@@ -16,6 +16,7 @@ from django.utils import translation
 
 from kantoor.core.errors import PermissionDeniedError
 from kantoor.core.models import AuditEntry
+from kantoor.core.services import company_update
 from kantoor.finance import documents, invoicing, services
 from kantoor.finance.errors import JournalInvalidError
 from kantoor.finance.models import Invoice, Journal
@@ -145,6 +146,48 @@ def test_the_company_logo_is_embedded(
         f'<img src="data:image/png;base64,{base64.b64encode(png).decode()}" alt="Tulip Trading B.V.">' in html
     )
     assert documents.invoice_pdf(posted).startswith(b"%PDF-")
+
+
+def test_the_company_legal_details_are_shown(
+    invoice: Callable[..., Invoice], admin_user: Any, bank: Journal
+) -> None:
+    company_update(
+        actor=admin_user,
+        street="Keizersgracht 123",
+        postal_code="1015 CJ",
+        city="Amsterdam",
+        vat_number="NL123456782B01",
+        coc_number="34567890",
+        email="info@tulip.example",
+        phone="+31 20 123 4567",
+        website="https://www.tulip.example",
+    )
+    posted = invoice()
+
+    html = documents.invoice_html(posted)
+
+    header = html.split("<header>", 1)[1].split("</header>", 1)[0]
+    assert '<div class="name">Tulip Trading B.V.</div>' in header
+    assert "<div>Keizersgracht 123</div>" in header
+    assert "<div>1015 CJ Amsterdam</div>" in header
+    assert "<div>info@tulip.example</div>" in header
+    assert "<div>www.tulip.example</div>" in header
+    footer = html.split('<footer class="legal">', 1)[1].split("</footer>", 1)[0]
+    assert 'VAT number: <span class="company-vat">NL123456782B01</span>' in footer
+    assert 'CoC number: <span class="company-coc">34567890</span>' in footer
+    assert "Keizersgracht 123" in footer
+    assert "1015 CJ Amsterdam" in footer
+    assert documents.invoice_pdf(posted).startswith(b"%PDF-")
+
+
+def test_a_company_without_legal_details_prints_no_empty_labels(
+    invoice: Callable[..., Invoice], bank: Journal
+) -> None:
+    html = documents.invoice_html(invoice())
+    footer = html.split('<footer class="legal">', 1)[1].split("</footer>", 1)[0]
+    assert "CoC number" not in footer
+    assert "company-vat" not in footer
+    assert "Tulip Trading B.V." in footer
 
 
 def test_a_credit_note_names_the_invoice_it_credits(
