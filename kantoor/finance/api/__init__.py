@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from ninja import Router
 
-from kantoor.finance.api import documents, invoices, ledger, payments, reports, vat_aging
+from kantoor.finance.api import configuration, documents, invoices, ledger, payments, reports, vat_aging
 
 router = Router(tags=["finance"])
 router.add_router("", ledger.router)
@@ -14,3 +14,4 @@ router.add_router("", vat_aging.router)
 router.add_router("", documents.router)
 router.add_router("", invoices.router)
 router.add_router("", payments.router)
+router.add_router("", configuration.router)
