@@ -44,7 +44,7 @@ def _operations(document: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]
 def test_every_write_documents_the_idempotency_key(served: dict[str, Any]) -> None:
     writes = [(m, p, o) for m, p, o in _operations(served) if m in WRITE_METHODS]
 
-    assert len(writes) == 27
+    assert len(writes) == 33
     for method, path, operation in writes:
         headers = [p["name"] for p in operation.get("parameters", []) if p["in"] == "header"]
         assert headers == ["Idempotency-Key"], (method, path)
@@ -67,16 +67,20 @@ def test_request_bodies_refuse_unknown_fields(served: dict[str, Any]) -> None:
     }
 
     assert bodies == {
+        "CompanyUpdateIn",
         "CreditNoteIn",
         "EntryCreateIn",
         "EntryReverseIn",
         "EntryUpdateIn",
         "EntryVersionIn",
+        "FiscalYearCreateIn",
         "InvoiceCreateIn",
         "InvoiceSendIn",
         "InvoiceUpdateIn",
         "InvoiceVersionIn",
         "ItemsReconcileIn",
+        "LedgerVersionIn",
+        "LockDateIn",
         "MergeIn",
         "PaymentCancelIn",
         "PaymentCreateIn",
@@ -99,6 +103,8 @@ def test_editable_records_expose_their_version(served: dict[str, Any]) -> None:
     assert schemas["PartyOut"]["properties"]["version"] == {"title": "Version", "type": "integer"}
     assert schemas["TeamOut"]["properties"]["version"] == {"title": "Version", "type": "integer"}
     assert schemas["EntryOut"]["properties"]["version"] == {"title": "Version", "type": "integer"}
+    assert schemas["FiscalYearDetailOut"]["properties"]["version"] == {"title": "Version", "type": "integer"}
+    assert schemas["CompanyOut"]["properties"]["version"] == {"title": "Version", "type": "integer"}
 
 
 def test_the_docs_are_served_from_bundled_files_without_a_cdn(settings: Any) -> None:
