@@ -60,3 +60,19 @@ class WebConfig(AppConfig):
                 order=30,
             )
         )
+        # The finance configuration (views/finance_settings.py), for whoever manages the ledger.
+        for order, label, url_name in (
+            (30, _("Journals"), "web:journal-list"),
+            (31, _("Taxes"), "web:tax-list"),
+            (32, _("Payment terms"), "web:payment-term-list"),
+            (33, _("Finance settings"), "web:finance-settings"),
+        ):
+            registry.nav_register(
+                registry.NavItem(
+                    section=registry.SETTINGS,
+                    label=label,
+                    url_name=url_name,
+                    permission="finance.manage_ledger",
+                    order=order,
+                )
+            )

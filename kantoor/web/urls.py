@@ -2,6 +2,7 @@ from django.urls import path
 
 from kantoor.web.views import (
     auth,
+    finance_settings,
     invoice_documents,
     invoices,
     ledger,
@@ -45,3 +46,4 @@ urlpatterns = [
 # Finance's pages: each module keeps its own routes (under finance/).
 urlpatterns += ledger.urlpatterns + reports.urlpatterns + invoices.urlpatterns + payments.urlpatterns
 urlpatterns += vat_aging.urlpatterns + invoice_documents.urlpatterns
+urlpatterns += finance_settings.urlpatterns
