@@ -226,6 +226,7 @@ def account_update(*, actor: User, account_id: int, **changes: Any) -> Account:
     `is_reconcilable` (only those given). Once it has posted lines its code and type stay,
     and it cannot become reconcilable (its open items would be missing); it cannot stop
     being reconcilable while it has open items. Last write wins (no version column)."""
+    account: Account = _locked(actor, Account, account_id)
     allowed = {"code", "name", "account_type", "role", "reference_code", "is_reconcilable"}
     unknown = sorted(set(changes) - allowed)
     if unknown:
@@ -233,7 +234,6 @@ def account_update(*, actor: User, account_id: int, **changes: Any) -> Account:
             _("These fields cannot be changed: %s.") % ", ".join(unknown),
             field_errors={name: [_("Cannot be changed.")] for name in unknown},
         )
-    account: Account = _locked(actor, Account, account_id)
     errors: FieldErrors = {}
     clean = _account_clean(changes, errors)
     _raise(AccountInvalidError, errors)
@@ -400,6 +400,7 @@ def journal_create(
 def journal_update(*, actor: User, journal_id: int, **changes: Any) -> Journal:
     """Change a journal's `name`, `default_account_id` (it applies to future entries only),
     `bank_account` (IBAN) and `bank_bic`. Its code, kind and numbering stay. Last write wins."""
+    journal: Journal = _locked(actor, Journal, journal_id)
     allowed = {"name", "default_account_id", "bank_account", "bank_bic"}
     unknown = sorted(set(changes) - allowed)
     if unknown:
@@ -407,7 +408,6 @@ def journal_update(*, actor: User, journal_id: int, **changes: Any) -> Journal:
             _("These fields cannot be changed: %s.") % ", ".join(unknown),
             field_errors={name: [_("Cannot be changed.")] for name in unknown},
         )
-    journal: Journal = _locked(actor, Journal, journal_id)
     errors: FieldErrors = {}
     values: dict[str, Any] = {}
     if "name" in changes:
@@ -566,6 +566,7 @@ def tax_update(*, actor: User, tax_id: int, **changes: Any) -> Tax:
     """Change a tax's `name`, `rate`, `account_id`, `reverse_account_id`, `base_tag`,
     `tax_tag`, `reverse_tag`. The rate stays once the tax is on a posted invoice (make a new
     tax and archive this one). Its code, scope and treatment stay. Last write wins."""
+    tax: Tax = _locked(actor, Tax, tax_id, visible_with=VIEW_INVOICE)
     allowed = {"name", "rate", "account_id", "reverse_account_id", "base_tag", "tax_tag", "reverse_tag"}
     unknown = sorted(set(changes) - allowed)
     if unknown:
@@ -573,7 +574,6 @@ def tax_update(*, actor: User, tax_id: int, **changes: Any) -> Tax:
             _("These fields cannot be changed: %s.") % ", ".join(unknown),
             field_errors={name: [_("Cannot be changed.")] for name in unknown},
         )
-    tax: Tax = _locked(actor, Tax, tax_id, visible_with=VIEW_INVOICE)
     errors: FieldErrors = {}
     values = _tax_values(tax.company_id, changes, errors)
     merged = {
