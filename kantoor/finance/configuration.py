@@ -764,12 +764,12 @@ def payment_term_archive(*, actor: User, term_id: int, archived: bool = True) ->
 
 
 def finance_settings_get(actor: User) -> FinanceSettings:
-    """The company's finance settings (created with their defaults on first read)."""
+    """The company's finance settings (their defaults, unsaved, before the first change)."""
     if not (policy.has_permission(actor, VIEW) or policy.has_permission(actor, VIEW_INVOICE)):
         policy.require(actor, VIEW)
     company_id = policy.actor_company_id(actor)
-    settings, _created = FinanceSettings.objects.get_or_create(company_id=company_id)
-    return settings
+    settings = FinanceSettings.objects.filter(company_id=company_id).first()
+    return settings if settings is not None else FinanceSettings(company_id=company_id)
 
 
 @transaction.atomic

@@ -622,3 +622,15 @@ def test_the_tax_rounding_changes_with_the_version_read(fin: Any) -> None:
     sales = _sales(fin)
     with refused(PermissionDeniedError):
         configuration.finance_settings_update(actor=sales, tax_rounding="per_line", version=2)
+
+
+def test_reading_the_settings_of_a_company_without_them_writes_nothing(make_user: Any) -> None:
+    newcomer = make_user("finance")
+    before = _state()
+
+    settings = configuration.finance_settings_get(newcomer)
+
+    assert (settings.pk, settings.tax_rounding, settings.version) == (None, "per_line", 1)
+    assert _state() == before
+    changed = configuration.finance_settings_update(actor=newcomer, tax_rounding="per_document", version=1)
+    assert (changed.tax_rounding, changed.version) == ("per_document", 2)
