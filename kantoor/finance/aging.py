@@ -37,6 +37,8 @@ from kantoor.finance.models import Account, AccountRole, Match, OpenItem
 from kantoor.finance.vat import VIEW, as_amount, company_currency, sql_sum
 from kantoor.parties.models import Party
 
+INVOICE_VIEW = "finance.view_invoice"
+
 ZERO = Decimal(0)
 RECEIVABLE = "receivable"
 PAYABLE = "payable"
@@ -238,5 +240,11 @@ def party_balance(*, company_id: int, party_id: int, on: dt.date | None = None) 
 
 
 def party_balance_for_actor(actor: policy.Actor, *, party_id: int) -> PartyBalance:
-    policy.require(actor, VIEW)
+    """For ledger readers, and for whoever reads the party's invoices: sales and service see
+    the balances of the customers in their scope (404 for the others)."""
+    if not policy.has_permission(actor, VIEW):
+        party = Party.objects.filter(pk=party_id).first()
+        if party is None:
+            raise NotFoundError(_("Not found."))
+        policy.require(actor, INVOICE_VIEW, party, visible_with=INVOICE_VIEW)
     return party_balance(company_id=policy.actor_company_id(actor), party_id=party_id)

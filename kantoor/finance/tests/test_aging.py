@@ -132,8 +132,14 @@ def test_only_ledger_viewers(book: dict[str, Any], make_user: Any) -> None:
     sales = make_user("sales")
     with pytest.raises(PermissionDeniedError):
         aging.aging_for_actor(sales, kind="receivable", at=dt.date(2026, 5, 15))
-    with pytest.raises(PermissionDeniedError):
-        aging.party_balance_for_actor(sales, party_id=book["acme"].pk)
+    # Sales read the balances of the customers in their scope, and nothing of the others.
+    assert aging.party_balance_for_actor(sales, party_id=book["acme"].pk) == aging.party_balance(
+        company_id=book["company"].pk, party_id=book["acme"].pk
+    )
+    with pytest.raises(NotFoundError):
+        aging.party_balance_for_actor(make_user("sales", scope="own"), party_id=book["acme"].pk)
+    with pytest.raises((NotFoundError, PermissionDeniedError)):
+        aging.party_balance_for_actor(make_user("marketing"), party_id=book["acme"].pk)
     manager = make_user("management")
     assert aging.aging_for_actor(manager, kind="receivable", at=dt.date(2026, 5, 15)).total == D("1150.00")
 

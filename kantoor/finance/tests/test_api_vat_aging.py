@@ -151,11 +151,13 @@ def test_sales_user_is_refused_and_other_companies_parties_are_not_found(
         ("/reports/aged-receivables", {"date": "2026-03-31"}),
         ("/reports/aged-payables", {"date": "2026-03-31"}),
         (f"/parties/{acme}/statement", MARCH),
-        (f"/parties/{acme}/balance", {}),
     ]
     sales = api_as(make_user("sales"))
     for path, params in paths:
         assert_problem(sales.get(path, params), 403)
+    # A customer's balance is for whoever reads its invoices: sales in scope, nobody else.
+    assert sales.get(f"/parties/{acme}/balance").json()["receivable"] == "400.00"
+    assert_problem(api_as(make_user("sales", scope="own")).get(f"/parties/{acme}/balance"), 404)
     stranger = api_as(make_user("finance", in_company=other_company))
     assert_problem(stranger.get(f"/parties/{acme}/statement", MARCH), 404)
     assert_problem(stranger.get(f"/parties/{acme}/balance"), 404)

@@ -143,8 +143,11 @@ def test_party_page_shows_the_open_balance_to_ledger_readers(
     assert (balance.receivable, balance.payable) == (Decimal("400.00"), Decimal("0.00"))
     assert balance.receivable_overdue == Decimal("400.00")  # due 9 February 2026, before today
     assert 'id="open-balance"' in response.content.decode()
-    seller = make_user("sales", username="sam")
-    client.force_login(seller)
+    # Sales read their customers' balances; marketing, who reads no invoices, does not.
+    client.force_login(make_user("sales", username="sam"))
+    response = client.get(url)
+    assert response.context["balance"] == balance
+    client.force_login(make_user("marketing", username="mia"))
     response = client.get(url)
     assert response.status_code == 200
     assert response.context["balance"] is None

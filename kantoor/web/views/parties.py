@@ -179,10 +179,12 @@ def party_detail(request: AuthedRequest, party_id: int) -> HttpResponse:
         and policy.allows(request.user, "parties.change_party", party),
         "can_merge": party.merged_into_id is None
         and policy.allows(request.user, "parties.merge_party", party),
-        # The open balance and what is overdue, for whoever may read the ledger.
+        # The open balance and what is overdue, for whoever may read the ledger or the
+        # party's invoices (sales and service in their scope).
         "balance": (
             aging.party_balance_for_actor(request.user, party_id=party.pk)
             if policy.has_permission(request.user, "finance.view_ledger")
+            or policy.allows(request.user, "finance.view_invoice", party)
             else None
         ),
         # The party's latest invoices, for whoever reads invoices (scoped like the invoices).
