@@ -236,6 +236,7 @@ class FinanceConfig(AppConfig):
                 "tax",
                 "amount_untaxed",
                 "amount_tax",
+                "credited_line",
             },
         )
         personal_data.register(

@@ -443,6 +443,7 @@ def invoice_update(
     invoice = _locked(actor, invoice_id)
     require_version(invoice, version)
     _require_draft(invoice)
+    credited_lines = [line.credited_line_id for line in invoice.lines.all()]
     current = [
         InvoiceLineIn(
             description=line.description,
@@ -476,6 +477,10 @@ def invoice_update(
     invoice.version += 1
     invoice.save()
     invoice.lines.all().delete()
+    if lines is None:
+        # The same lines again: a credit note's lines keep the invoice lines they credit.
+        for row, credited_line_id in zip(draft.lines, credited_lines, strict=True):
+            row.credited_line_id = credited_line_id
     _lines_save(invoice, draft)
     changes: dict[str, Any] = audit.diff(before, audit.snapshot(invoice, [*names, "amount_total"]))
     if lines is not None:
@@ -745,14 +750,28 @@ def credit_note_create(
     if original.is_refund:
         raise InvoiceStateError(_("A credit note cannot be credited."))
     by_id = {line.pk: line for line in original.lines.all()}
+    # What earlier credit notes (drafts too) credited of each line already.
+    credited = {
+        line_id: Decimal(str(quantity)).quantize(Decimal("0.0001"))  # SQLite sums in floating point
+        for line_id, quantity in InvoiceLine.objects.filter(credited_line__invoice_id=original.pk)
+        .values("credited_line")
+        .annotate(quantity=Sum("quantity"))
+        .values_list("credited_line", "quantity")
+    }
+    left = {pk: line.quantity - credited.get(pk, Decimal(0)) for pk, line in by_id.items()}
+    if lines is None:
+        lines = [{"line_id": pk} for pk in by_id if left[pk]]
+        if not lines:
+            raise InvoiceStateError(_("Everything on %s is credited already.") % original.number)
     chosen: list[InvoiceLineIn] = []
+    sources: list[int] = []
     errors: dict[str, list[str]] = {}
-    for i, item in enumerate(lines if lines is not None else [{"line_id": pk} for pk in by_id]):
+    for i, item in enumerate(lines):
         line = by_id.get(int(item.get("line_id") or 0)) if isinstance(item, Mapping) else None
         if line is None:
             errors.setdefault(f"lines[{i}].line_id", []).append(_("Not a line of %s.") % original.number)
             continue
-        quantity = item.get("quantity", line.quantity)
+        quantity = item.get("quantity", left[line.pk])
         try:
             quantity = _decimal(quantity, 4)
         except ValueError as exc:
@@ -769,6 +788,12 @@ def credit_note_create(
                 _("At most the invoiced quantity (%s).") % line.quantity.normalize()
             )
             continue
+        if abs(quantity) > abs(left[line.pk]):
+            errors.setdefault(f"lines[{i}].quantity", []).append(
+                _("At most what is not credited yet (%s).") % left[line.pk].normalize()
+            )
+            continue
+        sources.append(line.pk)
         chosen.append(
             InvoiceLineIn(
                 description=line.description,
@@ -799,6 +824,10 @@ def credit_note_create(
         credit_note_of_id=original.pk,
     )
     _require_creditable(original.pk, note, posted_only=False)
+    note_lines = list(note.lines.order_by("sequence"))
+    for note_line, source in zip(note_lines, sources, strict=True):
+        note_line.credited_line_id = source
+    InvoiceLine.objects.bulk_update(note_lines, ["credited_line"])
     return note
 
 

@@ -526,6 +526,10 @@ class InvoiceLine(models.Model):
     tax = models.ForeignKey(Tax, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     amount_untaxed = models.DecimalField(_("amount"), max_digits=20, decimal_places=6, default=0)
     amount_tax = models.DecimalField(_("tax"), max_digits=20, decimal_places=6, default=0)
+    # On a credit note: the invoice line it credits (so no line is credited beyond its quantity).
+    credited_line = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="credited_by"
+    )
 
     class Meta:
         verbose_name = _("invoice line")

@@ -443,29 +443,35 @@ def test_credit_notes_together_cannot_credit_more_than_the_invoice(fin, acme):
         lines=[{"line_id": consulting.pk, "quantity": "2"}],
     )
     invoicing.invoice_post(actor=fin, invoice_id=first.pk)
-    # a second full credit note would credit 80.66 + 130.80 of 130.80
+    # crediting 2 of the 3 consulting hours again is refused: 1 is left
     before = _rows()
-    with pytest.raises(InvoiceInvalidError):
-        invoicing.credit_note_create(actor=fin, invoice_id=inv.pk, date=dt.date(2026, 3, 8))
+    with pytest.raises(InvoiceInvalidError) as refused:
+        invoicing.credit_note_create(
+            actor=fin,
+            invoice_id=inv.pk,
+            date=dt.date(2026, 3, 8),
+            lines=[{"line_id": consulting.pk, "quantity": "2"}],
+        )
+    assert refused.value.field_errors == {"lines[0].quantity": ["At most what is not credited yet (1)."]}
     assert _rows() == before
-    # what is left can still be credited
-    rest = invoicing.credit_note_create(
-        actor=fin,
-        invoice_id=inv.pk,
-        date=dt.date(2026, 3, 8),
-        lines=[
-            {"line_id": consulting.pk, "quantity": "1"},
-            {"line_id": inv.lines.get(description="Book").pk},
-        ],
-    )
+    # a full credit note now credits what is left: 1 hour and the book
+    rest = invoicing.credit_note_create(actor=fin, invoice_id=inv.pk, date=dt.date(2026, 3, 8))
+    assert [
+        (line.description, line.quantity, line.credited_line_id) for line in rest.lines.order_by("sequence")
+    ] == [
+        ("Consulting", D("1"), consulting.pk),
+        ("Book", D("1"), inv.lines.get(description="Book").pk),
+    ]
     invoicing.invoice_post(actor=fin, invoice_id=rest.pk)
     assert state(inv) == ("paid", D(0))
+    with pytest.raises(InvoiceStateError):
+        invoicing.credit_note_create(actor=fin, invoice_id=inv.pk, date=dt.date(2026, 3, 9))
 
 
 def test_a_draft_credit_note_counts_until_it_is_deleted(fin, acme):
     inv = invoice(fin, acme, _sale_lines(fin))
     draft = invoicing.credit_note_create(actor=fin, invoice_id=inv.pk, date=dt.date(2026, 3, 7))
-    with pytest.raises(InvoiceInvalidError):
+    with pytest.raises(InvoiceStateError):
         invoicing.credit_note_create(actor=fin, invoice_id=inv.pk, date=dt.date(2026, 3, 7))
     invoicing.invoice_delete(actor=fin, invoice_id=draft.pk)
     note = invoicing.credit_note_create(actor=fin, invoice_id=inv.pk, date=dt.date(2026, 3, 7))
