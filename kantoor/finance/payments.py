@@ -19,8 +19,9 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from kantoor.core import audit, fastsql, policy
-from kantoor.core.errors import NotFoundError
+from kantoor.core.errors import DomainError, NotFoundError
 from kantoor.core.models import User
+from kantoor.core.money import currency_validate, exchange_rate_on, quantize
 from kantoor.core.outbox import publish
 from kantoor.core.services import require_version
 from kantoor.core.validation import text_errors
@@ -72,6 +73,7 @@ def _match(
     amount: Decimal,
     *,
     payment: Payment | None = None,
+    in_currency: Decimal | None = None,
 ) -> Match:
     """Settle `amount` (company currency, > 0) of both items; they are locked by the caller.
 
@@ -85,7 +87,9 @@ def _match(
         )
     on = max(debit.date, credit.date)
     _require_unlocked(debit.company_id, on)
-    if debit.residual_currency == debit.residual and credit.residual_currency == credit.residual:
+    if in_currency is not None:
+        pass  # given by the caller (a foreign-currency settlement, an exchange difference)
+    elif debit.residual_currency == debit.residual and credit.residual_currency == credit.residual:
         in_currency = amount  # the company's currency (or a rate of one)
     elif amount == debit.residual:
         in_currency = debit.residual_currency
@@ -143,7 +147,10 @@ def _match_greedy(
     payment: Payment | None = None,
 ) -> Decimal:
     """Match the items in order (oldest due first) until one side is exhausted or `limit`
-    is settled; returns the amount settled."""
+    is settled; returns the amount settled — in the items' currency when it is not the
+    company's (then each settlement books its exchange difference)."""
+    if debits and credits and debits[0].currency != fastread.company_currency(debits[0].company_id):
+        return _match_greedy_foreign(actor, debits, credits, limit=limit, payment=payment)
     settled = Decimal(0)
     d = c = 0
     while d < len(debits) and c < len(credits):
@@ -160,6 +167,100 @@ def _match_greedy(
         if credit.residual == 0:
             c += 1
     return settled
+
+
+def _match_greedy_foreign(
+    actor: User,
+    debits: Sequence[OpenItem],
+    credits: Sequence[OpenItem],
+    *,
+    limit: Decimal | None,
+    payment: Payment | None,
+) -> Decimal:
+    settled = Decimal(0)
+    d = c = 0
+    while d < len(debits) and c < len(credits):
+        debit, credit = debits[d], credits[c]
+        amount = min(debit.residual_currency, -credit.residual_currency)
+        if limit is not None:
+            amount = min(amount, limit - settled)
+        if amount <= 0:
+            break
+        _settle_foreign(actor, debit, credit, amount, payment=payment)
+        settled += amount
+        if debit.residual_currency == 0:
+            d += 1
+        if credit.residual_currency == 0:
+            c += 1
+    return settled
+
+
+def _value_of(item: OpenItem, in_currency: Decimal, base: str) -> Decimal:
+    """What `in_currency` of the item's open foreign amount is worth in company currency at
+    the item's own rate (all of its company residual when it closes the item)."""
+    if in_currency == abs(item.residual_currency):
+        return abs(item.residual)
+    return quantize(in_currency * abs(item.residual) / abs(item.residual_currency), base)
+
+
+def _settle_foreign(
+    actor: User, debit: OpenItem, credit: OpenItem, in_currency: Decimal, *, payment: Payment | None
+) -> None:
+    """Settle `in_currency` of two items in one foreign currency. Each side values it at its
+    own rate; the lower value is matched and the difference is booked as an exchange
+    difference (a loss when the debit side was worth more, a gain otherwise) and matched with
+    the side that still holds it, so both items close in both currencies together."""
+    base = fastread.company_currency(debit.company_id)
+    on_debit, on_credit = _value_of(debit, in_currency, base), _value_of(credit, in_currency, base)
+    matched = min(on_debit, on_credit)
+    if matched > 0:
+        _match(actor, debit, credit, matched, payment=payment, in_currency=in_currency)
+    else:
+        debit.residual_currency -= in_currency
+        credit.residual_currency += in_currency
+        _residuals_save([debit, credit])
+    if on_debit != on_credit:
+        _exchange_difference(
+            actor, debit if on_debit > on_credit else credit, abs(on_debit - on_credit), payment
+        )
+
+
+def _exchange_difference(actor: User, item: OpenItem, amount: Decimal, payment: Payment | None) -> None:
+    """Book the exchange difference `amount` that is left on `item` (company currency only)
+    and match it with the item."""
+    account_id = fastread.role_account(item.company_id, AccountRole.EXCHANGE_DIFFERENCE)
+    if account_id is None:
+        raise PaymentInvalidError(_("The chart of accounts has no active exchange difference account."))
+    loss = item.residual > 0  # the item still holds a debit: credit it, the difference is a loss
+    label = _("Exchange difference")
+    entry = services.entry_record(
+        actor=actor,
+        journal_id=services.journal_for(company_id=item.company_id, kind=JournalKind.GENERAL).pk,
+        date=item.date if payment is None else max(item.date, payment.date),
+        lines=[
+            services.LineIn(
+                account_id=item.account_id,
+                party_id=item.party_id,
+                debit=0 if loss else amount,
+                credit=amount if loss else 0,
+                currency=item.currency,
+                amount_currency=0,
+                label=label,
+                due_date=item.due_date,
+            ),
+            services.LineIn(
+                account_id=account_id, debit=amount if loss else 0, credit=0 if loss else amount, label=label
+            ),
+        ],
+        reference=label,
+    )
+    (difference,) = fastread.instances(
+        OpenItem, "entry_id = %s AND account_id = %s", [entry.pk, item.account_id], lock="FOR UPDATE"
+    )
+    if loss:
+        _match(actor, item, difference, amount, payment=payment, in_currency=Decimal(0))
+    else:
+        _match(actor, difference, item, amount, payment=payment, in_currency=Decimal(0))
 
 
 def _open_items(entry_ids: Iterable[int], *, account_id: int | None = None) -> list[OpenItem]:
@@ -402,11 +503,14 @@ def payment_register(
     amount: Decimal | str | int,
     reference: str = "",
     allocations: Sequence[Mapping[str, Any]] = (),
+    currency: str = "",
 ) -> Payment:
     """Book money received (`inbound`) or sent (`outbound`) through a bank or cash journal and
     settle it against posted invoices: `allocations` as [{"invoice_id": …, "amount": …}]
     (amount optional: as much as is due). What is not allocated stays open on the party as a
-    credit. Publishes PaymentRegistered (and InvoicePaid for each invoice paid in full)."""
+    credit. In another `currency` than the company's, it pays documents in that currency and
+    books the exchange difference against each document's own rate. Publishes
+    PaymentRegistered (and InvoicePaid for each invoice paid in full)."""
     policy.require(actor, MANAGE)
     company_id = policy.actor_company_id(actor)
     if kind not in PaymentKind.values:
@@ -434,6 +538,13 @@ def payment_register(
     assert journal.default_account_id is not None  # noqa: S101 - refused above otherwise
     assert party is not None  # noqa: S101 - refused above otherwise
     base = fastread.company_currency(company_id)
+    code, rate = base, Decimal(1)
+    if currency and currency.strip().upper() != base:
+        try:
+            code = currency_validate(currency.strip().upper())
+            rate = exchange_rate_on(company_id=company_id, currency=code, on=date)
+        except DomainError as exc:
+            raise PaymentInvalidError.for_field("currency", exc.message) from exc
     wanted: list[tuple[Invoice, Decimal | None]] = []
     invoices = {
         invoice.pk: invoice
@@ -470,9 +581,10 @@ def payment_register(
                 _("A payment %(kind)s cannot settle %(number)s.")
                 % {"kind": PaymentKind(kind).label, "number": invoice}
             )
-        elif invoice.currency != base:
+        elif invoice.currency != code:
             errors.setdefault(f"{field}.invoice_id", []).append(
-                _("%s is in another currency; only payments in %s are supported yet.") % (invoice, base)
+                _("%(number)s is in %(currency)s: pay it in that currency.")
+                % {"number": invoice, "currency": invoice.currency}
             )
         elif invoice.amount_residual == 0:
             errors.setdefault(f"{field}.invoice_id", []).append(_("%s is paid already.") % invoice)
@@ -520,6 +632,8 @@ def payment_register(
         raise PaymentInvalidError(_("The chart of accounts has no active %s account.") % role)
     inbound = kind == PaymentKind.INBOUND
     label = reference.strip() or party.name[:200]
+    foreign = code != base
+    converted = quantize(total / rate, base) if foreign else total
     entry = services.entry_record(
         actor=actor,
         journal_id=journal.pk,
@@ -527,17 +641,21 @@ def payment_register(
         lines=[
             services.LineIn(
                 account_id=journal.default_account_id,
-                debit=total if inbound else 0,
-                credit=0 if inbound else total,
+                debit=converted if inbound else 0,
+                credit=0 if inbound else converted,
                 label=label,
+                currency=code,
+                amount_currency=(total if inbound else -total) if foreign else None,
             ),
             services.LineIn(
                 account_id=party_account,
-                debit=0 if inbound else total,
-                credit=total if inbound else 0,
+                debit=0 if inbound else converted,
+                credit=converted if inbound else 0,
                 label=label,
                 party_id=party.pk,
                 due_date=date,
+                currency=code,
+                amount_currency=(-total if inbound else total) if foreign else None,
             ),
         ],
         reference=reference.strip(),
@@ -550,7 +668,7 @@ def payment_register(
         journal=journal,
         date=date,
         amount=total,
-        currency=base,
+        currency=code,
         reference=reference.strip(),
         entry=entry,
         created_by=actor,
@@ -592,7 +710,7 @@ def payment_register(
             kind=kind,
             number=entry.number,
             date=date.isoformat(),
-            currency=base,
+            currency=code,
             amount=str(total),
             invoice_ids=tuple(invoice_ids),
             actor_id=actor.pk,

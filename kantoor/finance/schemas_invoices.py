@@ -378,6 +378,12 @@ class PaymentCreateIn(Input):
     allocations: list[AllocationIn] = Field(
         [], max_length=500, description="The invoices it pays; the rest stays open on the party."
     )
+    currency: str = Field(
+        "",
+        max_length=3,
+        description="ISO 4217; default the company's. Pays documents in that currency; the exchange "
+        "difference against their own rate is booked.",
+    )
 
 
 class PaymentCancelIn(Input):

@@ -529,7 +529,8 @@ def _lines_clean(
             ):
                 converted = quantize(abs(amount_currency) / rate, base)
                 debit, credit = (converted, Decimal(0)) if amount_currency > 0 else (Decimal(0), converted)
-            if amount_currency is not None and (amount_currency > 0) != (debit > 0):
+            # (A zero amount in currency is an exchange difference: company currency only.)
+            if amount_currency and (amount_currency > 0) != (debit > 0):
                 fail(
                     "amount_currency",
                     _("A debit has a positive amount in currency, a credit a negative one."),

@@ -101,6 +101,7 @@ def create_payment(request: HttpRequest, payload: PaymentCreateIn) -> Status:
         amount=payload.amount,
         reference=payload.reference,
         allocations=[allocation.model_dump() for allocation in payload.allocations],
+        currency=payload.currency,
     )
     return Status(201, payment)
 

@@ -251,6 +251,8 @@ def payment_register(request: AuthedRequest) -> HttpResponse:
             allocations=[
                 {"invoice_id": a.invoice.pk, "amount": a.form.cleaned_data["amount"]} for a in chosen
             ],
+            # From an invoice, in its currency (the exchange difference is booked).
+            currency=invoice.currency if invoice is not None else "",
         )
     except DomainError as exc:
         if exc.status in (403, 404):
