@@ -504,13 +504,19 @@ def payment_register(
     reference: str = "",
     allocations: Sequence[Mapping[str, Any]] = (),
     currency: str = "",
+    counterpart: str = "",
 ) -> Payment:
     """Book money received (`inbound`) or sent (`outbound`) through a bank or cash journal and
     settle it against posted invoices: `allocations` as [{"invoice_id": …, "amount": …}]
     (amount optional: as much as is due). What is not allocated stays open on the party as a
     credit. In another `currency` than the company's, it pays documents in that currency and
     books the exchange difference against each document's own rate. Publishes
-    PaymentRegistered (and InvoicePaid for each invoice paid in full)."""
+    PaymentRegistered (and InvoicePaid for each invoice paid in full).
+
+    Without allocations the payment is booked on the party's receivable (money received) or
+    payable (money sent), or on the `counterpart` given ("receivable" / "payable"); with a
+    counterpart it settles what is open there in the other direction — a refund of a
+    customer's open credit, say, or a supplier's refund received."""
     policy.require(actor, MANAGE)
     company_id = policy.actor_company_id(actor)
     if kind not in PaymentKind.values:
@@ -537,6 +543,10 @@ def payment_register(
     assert journal is not None  # noqa: S101 - refused above otherwise
     assert journal.default_account_id is not None  # noqa: S101 - refused above otherwise
     assert party is not None  # noqa: S101 - refused above otherwise
+    if counterpart and (allocations or counterpart not in (AccountRole.RECEIVABLE, AccountRole.PAYABLE)):
+        raise PaymentInvalidError.for_field(
+            "counterpart", _("Give “receivable” or “payable”, and only for a payment without allocations.")
+        )
     base = fastread.company_currency(company_id)
     code, rate = base, Decimal(1)
     if currency and currency.strip().upper() != base:
@@ -622,11 +632,12 @@ def payment_register(
         raise PaymentInvalidError.for_field(
             "allocations", _("Pay customer and supplier documents separately.")
         )
-    role = (
-        AccountRole.PAYABLE
-        if purchases or (not sales and kind == PaymentKind.OUTBOUND)
-        else AccountRole.RECEIVABLE
-    )
+    if counterpart:
+        role = counterpart
+    elif purchases or (not sales and kind == PaymentKind.OUTBOUND):
+        role = AccountRole.PAYABLE
+    else:
+        role = AccountRole.RECEIVABLE
     party_account = fastread.role_account(company_id, role)
     if party_account is None:
         raise PaymentInvalidError(_("The chart of accounts has no active %s account.") % role)
@@ -688,6 +699,24 @@ def payment_register(
         else:
             settled = _match_greedy(actor, [own], items, limit=limit, payment=payment)
         remaining -= settled
+    if counterpart:
+        # Settle what is open on the party in the other direction, oldest first.
+        opposite = [
+            item
+            for item in OpenItem.objects.select_for_update()
+            .filter(company_id=company_id, party_id=party.pk, account_id=party_account, currency=code)
+            .exclude(residual=0)
+            .exclude(pk=own.pk)
+            .order_by("due_date", "line_id")
+            if (item.residual > 0) != (own.residual > 0)
+        ]
+        if own.residual > 0:
+            remaining -= _match_greedy(actor, [own], opposite, payment=payment)
+        else:
+            remaining -= _match_greedy(actor, opposite, [own], payment=payment)
+        wanted = [
+            (invoice, None) for invoice in Invoice.objects.filter(entry_id__in=[i.entry_id for i in opposite])
+        ]
     invoice_ids = [invoice.pk for invoice, _s in wanted]
     invoices_refresh(invoice_ids, actor_id=actor.pk)
     audit.record(

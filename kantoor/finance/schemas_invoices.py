@@ -384,6 +384,11 @@ class PaymentCreateIn(Input):
         description="ISO 4217; default the company's. Pays documents in that currency; the exchange "
         "difference against their own rate is booked.",
     )
+    counterpart: Literal["", "receivable", "payable"] = Field(
+        "",
+        description="Without allocations: settle the party's open balance there in the other "
+        "direction (refund a customer's credit: outbound on receivable).",
+    )
 
 
 class PaymentCancelIn(Input):

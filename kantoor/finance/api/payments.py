@@ -102,6 +102,7 @@ def create_payment(request: HttpRequest, payload: PaymentCreateIn) -> Status:
         reference=payload.reference,
         allocations=[allocation.model_dump() for allocation in payload.allocations],
         currency=payload.currency,
+        counterpart=payload.counterpart,
     )
     return Status(201, payment)
 

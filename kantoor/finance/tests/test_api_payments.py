@@ -169,6 +169,21 @@ def test_a_partial_payment_and_an_overpayment_left_open(
     assert fiona.get("/open-items", {"account_role": "payable"}).json()["items"] == []
 
 
+def test_a_customers_open_credit_refunded_and_a_payment_in_dollars(
+    fiona: Api, acme: Any, bank: Journal, invoice: Callable[..., Invoice]
+) -> None:
+    invoice(quantity="1")  # 40.33, paid with 100.00: 59.67 open credit
+    over = fiona.post("/payments", _payment(acme, bank, "100.00", {"invoice_id": Invoice.objects.get().pk}))
+    assert over.json()["amount_open"] == "59.67"
+    refund = fiona.post("/payments", _payment(acme, bank, "59.67", kind="outbound", counterpart="receivable"))
+    assert refund.status_code == 201, refund.content
+    assert fiona.get("/open-items", {"party_id": acme.pk, "open": "true"}).json()["items"] == []
+    # an unknown counterpart is refused by the schema; without a rate, a currency is refused
+    assert fiona.post("/payments", _payment(acme, bank, "1.00", counterpart="stock")).status_code == 422
+    no_rate = fiona.post("/payments", _payment(acme, bank, "1.00", currency="USD"))
+    assert (no_rate.status_code, [e["field"] for e in no_rate.json()["errors"]]) == (422, ["currency"])
+
+
 def test_an_open_credit_matched_by_hand(
     fiona: Api, accountant: Any, acme: Any, bank: Journal, invoice: Callable[..., Invoice]
 ) -> None:

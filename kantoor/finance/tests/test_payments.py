@@ -143,6 +143,41 @@ def test_an_overpayment_stays_open_as_a_credit_and_pays_a_later_invoice(fin, acm
     assert Match.objects.filter(debit_item=due, credit_item=credit, payment=None).get().amount == D("50.00")
 
 
+def test_a_customers_open_credit_is_refunded_by_money_sent_on_the_receivable(fin, acme, inv):
+    overpaid = pay(fin, acme, "200.00", {"invoice_id": inv.pk})  # 69.20 left as credit
+    refund = payments.payment_register(
+        actor=fin,
+        kind="outbound",
+        party_id=acme.pk,
+        journal_id=bank(fin).pk,
+        date=dt.date(2026, 3, 12),
+        amount="50.00",
+        counterpart="receivable",
+    )
+    # booked receivable against bank, and settling 50.00 of the credit: 19.20 left
+    assert entry_rows(refund.entry) == [("1000", D(0), D("50.00"), ""), ("1100", D("50.00"), D(0), "")]
+    credit = OpenItem.objects.get(entry=overpaid.entry, account__code="1100")
+    assert credit.residual == D("-19.20")
+    assert _party_open(acme) == D("-19.20")
+    assert Match.objects.get(payment=refund).amount == D("50.00")
+    # a counterpart with allocations, or an unknown one, is refused and writes nothing
+    before = _written()
+    for counterpart, allocations in (("receivable", [{"invoice_id": inv.pk}]), ("stock", [])):
+        with pytest.raises(PaymentInvalidError) as refused:
+            payments.payment_register(
+                actor=fin,
+                kind="outbound",
+                party_id=acme.pk,
+                journal_id=bank(fin).pk,
+                date=dt.date(2026, 3, 12),
+                amount="1.00",
+                counterpart=counterpart,
+                allocations=allocations,
+            )
+        assert "counterpart" in refused.value.field_errors
+    assert _written() == before
+
+
 def test_a_payment_without_allocations_is_an_open_credit(fin, acme, inv):
     payment = pay(fin, acme, "25.00")
     assert state(inv) == ("not_paid", D("130.80"))

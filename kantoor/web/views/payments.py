@@ -145,6 +145,16 @@ class PaymentForm(forms.Form):
     date = forms.DateField(label=gettext_lazy("Date"), widget=forms.DateInput(attrs={"type": "date"}))
     amount = forms.DecimalField(label=gettext_lazy("Amount"), localize=True)
     reference = forms.CharField(label=gettext_lazy("Reference"), max_length=120, required=False)
+    # Without invoices: which balance the payment settles (a customer's credit refunded…).
+    counterpart = forms.ChoiceField(
+        label=gettext_lazy("Settles"),
+        required=False,
+        choices=[
+            ("", gettext_lazy("Nothing yet (stays open on the party)")),
+            ("receivable", gettext_lazy("The customer's open balance")),
+            ("payable", gettext_lazy("The supplier's open balance")),
+        ],
+    )
 
     def __init__(self, *args: Any, journals: list[tuple[int, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -253,6 +263,7 @@ def payment_register(request: AuthedRequest) -> HttpResponse:
             ],
             # From an invoice, in its currency (the exchange difference is booked).
             currency=invoice.currency if invoice is not None else "",
+            counterpart="" if invoice is not None or chosen else data.get("counterpart") or "",
         )
     except DomainError as exc:
         if exc.status in (403, 404):
