@@ -50,7 +50,17 @@ def publish(event: Event) -> OutboxEvent:
     if not connection.in_atomic_block:
         raise RuntimeError("publish() belongs inside the service's transaction")
     now = timezone.now()
-    values = {"name": event.event_name, "payload": event.to_payload(), "created_at": now, "available_at": now}
+    values: dict[str, Any] = {
+        "name": event.event_name,
+        "payload": event.to_payload(),
+        "created_at": now,
+        "available_at": now,
+    }
+    # An event nobody handles is delivered as it is written: no relay transaction for it
+    # (every posting publishes one; the handlers are subscribed when the apps are ready).
+    unhandled = not _handlers.get(event.event_name)
+    if unhandled:
+        values["processed_at"] = now
     # Every service publishes: a pre-built INSERT rather than the ORM's.
     row = OutboxEvent(
         pk=fastsql.insert(OutboxEvent, {**values, "company": event.company_id}),
@@ -58,7 +68,7 @@ def publish(event: Event) -> OutboxEvent:
         **values,
     )
     row._state.adding = False
-    if settings.KANTOOR_OUTBOX_INLINE:
+    if settings.KANTOOR_OUTBOX_INLINE and not unhandled:
         # One callback per event: Django drops it together with the row when the savepoint
         # or transaction rolls back, so nothing of a rolled-back publish outlives it.
         transaction.on_commit(functools.partial(_relay_committed, row))

@@ -594,6 +594,29 @@ def entry_create(
     narration: str = "",
 ) -> JournalEntry:
     """Create a draft entry (no number yet; drafts need not balance)."""
+    entry, journal_code, count = _entry_insert(
+        actor=actor, journal_id=journal_id, date=date, lines=lines, reference=reference, narration=narration
+    )
+    audit.record(
+        actor=actor,
+        obj=entry,
+        action="finance.entry_create",
+        changes={"journal": journal_code, "date": date, "lines": count},
+    )
+    return entry
+
+
+def _entry_insert(
+    *,
+    actor: User,
+    journal_id: int,
+    date: dt.date,
+    lines: Sequence[LineIn | Mapping[str, Any]],
+    reference: str,
+    narration: str,
+) -> tuple[JournalEntry, str, int]:
+    """Check and insert a draft entry and its lines in the caller's transaction; returns the
+    entry, its journal's code and the number of lines."""
     policy.require(actor, POST)
     company_id = policy.actor_company_id(actor)
     # The journal (of the actor's company) and the company's currency in one query.
@@ -617,13 +640,7 @@ def entry_create(
     )
     fastsql.insert_instance(entry)
     _lines_save(entry, cleaned)
-    audit.record(
-        actor=actor,
-        obj=entry,
-        action="finance.entry_create",
-        changes={"journal": journal_code, "date": date, "lines": len(cleaned)},
-    )
-    return entry
+    return entry, journal_code, len(cleaned)
 
 
 def _line_in_again(line: JournalLine, base: str) -> LineIn:
@@ -899,9 +916,9 @@ def entry_record(
     reference: str = "",
     narration: str = "",
 ) -> JournalEntry:
-    """Create and post an entry at once: what invoices, bills and payments book (the entry
-    written here is posted without being read back)."""
-    entry = entry_create(
+    """Create and post an entry at once: what invoices, bills and payments book. One audit
+    row (the posting's, which names the number and hash) and no savepoint of its own."""
+    entry, _journal_code, _count = _entry_insert(
         actor=actor, journal_id=journal_id, date=date, lines=lines, reference=reference, narration=narration
     )
     return _post(actor, entry)

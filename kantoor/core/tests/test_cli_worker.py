@@ -109,7 +109,15 @@ def test_worker_relays_until_sigterm_then_stops_gracefully(tmp_path: Path) -> No
         "--admin-password", "Werkplaats-2026!",
     ]  # fmt: skip
     subprocess.run(init, env=env, check=True, capture_output=True)  # noqa: S603 - our own command
-    assert _pending_events(database) == 1  # UserCreated of the administrator
+    # (the administrator's UserCreated has no handler: it is delivered as it is written)
+    assert _pending_events(database) == 0
+    create_party = (
+        "from kantoor.core.models import User; from kantoor.parties.services import party_create; "
+        "party_create(actor=User.objects.get(username='wim'), kind='organisation', name='Klant B.V.')"
+    )
+    shell = [sys.executable, "-m", "kantoor", "shell", "-c", create_party]
+    subprocess.run(shell, env=env, check=True, capture_output=True)  # noqa: S603 - our own command
+    assert _pending_events(database) == 1  # PartyCreated, for the timeline
 
     # when the worker runs, it relays the event; then SIGTERM stops it
     worker = subprocess.Popen(

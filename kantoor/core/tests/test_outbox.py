@@ -81,6 +81,21 @@ def test_event_is_named_by_its_app_and_rebuilt_from_its_row(db):
     assert rebuilt == Pinged(company_id=None, event_id=row.payload["event_id"], text="round trip")
 
 
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class Unheard(Event):
+    text: str
+
+
+def test_an_event_nobody_handles_is_delivered_as_it_is_written(db, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=False) as callbacks, transaction.atomic():
+        row = outbox.publish(Unheard(company_id=None, text="nobody listens"))
+    # then it is stored as processed, with no relay after commit and nothing left for the worker
+    assert callbacks == []
+    row.refresh_from_db()
+    assert row.processed_at == row.created_at
+    assert outbox.run_pending_events() == 0
+
+
 def test_subscribing_twice_delivers_once(db):
     outbox.subscribe(Pinged, on_ping_log)
     assert [name for name, _ in outbox.handlers_for("core.Pinged")] == [LOG, MAIL]
