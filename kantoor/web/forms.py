@@ -3,6 +3,7 @@ and answer with a DomainError, which `form_add_domain_error` shows on the form."
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from functools import lru_cache
 from typing import Any, cast
@@ -17,19 +18,27 @@ from kantoor.core.errors import DomainError
 from kantoor.core.models import Role, Scope
 from kantoor.parties.models import AddressKind, ContactPointKind, PartyKind, PartyRoleType
 
+# A service's name for a list item's field, "lines[1].debit", read as "lines.1.debit".
+_LIST_ITEM = re.compile(r"^(\w+)\[(\d+)\]")
+
 
 def form_add_domain_error(
-    form: forms.Form, exc: DomainError, rows: Mapping[str, Sequence[forms.Form]] | None = None
+    form: forms.Form,
+    exc: DomainError,
+    rows: Mapping[str, Sequence[forms.Form]] | None = None,
+    renames: Mapping[str, str] | None = None,
 ) -> None:
     """Show a service's refusal on the form that caused it.
 
     Field errors go next to their field: "name" on the form's field, "addresses.1.city"
-    on the `city` field of the second row sent to the service (`rows` lists, per list
-    field, the row forms in the order their values were sent). Errors for fields the form
-    does not show, and the error's message, go to the top of the form.
+    (or "lines[1].debit") on the `city` field of the second row sent to the service (`rows`
+    lists, per list field, the row forms in the order their values were sent). `renames`
+    maps a service's field name to the form's ("party_id" → "party"). Errors for fields the
+    form does not show, and the error's message, go to the top of the form.
     """
     rows = rows or {}
     for key, messages in exc.field_errors.items():
+        key = _LIST_ITEM.sub(r"\1.\2", (renames or {}).get(key, key))
         head, _dot, rest = key.partition(".")
         index, _dot, sub = rest.partition(".")
         if head in rows and index.isdigit() and int(index) < len(rows[head]):

@@ -87,19 +87,6 @@ def _refused(request: AuthedRequest, exc: DomainError) -> None:
     messages.error(request, exc.message)
 
 
-def dotted_field_errors(exc: DomainError, renames: dict[str, str] | None = None) -> DomainError:
-    """The services name list fields `lines[1].unit_price`; the form helper reads
-    `lines.1.unit_price`. `renames` maps service field names to the form's."""
-    errors = {}
-    for key, texts in exc.field_errors.items():
-        for prefix in ("lines", "allocations"):
-            if key.startswith(f"{prefix}["):
-                index, _bracket, rest = key.removeprefix(f"{prefix}[").partition("]")
-                key = f"{prefix}.{index}{rest}"
-        errors[(renames or {}).get(key, key)] = texts
-    return DomainError(exc.message, field_errors=errors)
-
-
 # ---- list -------------------------------------------------------------------------------
 
 
@@ -356,9 +343,7 @@ class InvoiceEditor:
         ]
 
     def show_error(self, exc: DomainError) -> None:
-        form_add_domain_error(
-            self.form, dotted_field_errors(exc, {"party_id": "party"}), {"lines": self.sent}
-        )
+        form_add_domain_error(self.form, exc, {"lines": self.sent}, renames={"party_id": "party"})
 
 
 def _render_form(
@@ -690,9 +675,7 @@ def credit_note_create(request: AuthedRequest, invoice_id: int) -> HttpResponse:
             except DomainError as exc:
                 if exc.status in (403, 404):
                     raise
-                form_add_domain_error(
-                    form, dotted_field_errors(exc), {"lines": [row for _line, row in chosen]}
-                )
+                form_add_domain_error(form, exc, {"lines": [row for _line, row in chosen]})
                 status = exc.status
             else:
                 messages.success(

@@ -305,14 +305,7 @@ class EntryEditor:
         ]
 
     def show_error(self, exc: DomainError) -> None:
-        # The service names line fields `lines[1].debit`; the form helper reads `lines.1.debit`.
-        errors = {}
-        for key, texts in exc.field_errors.items():
-            if key.startswith("lines["):
-                index, _bracket, rest = key.removeprefix("lines[").partition("]")
-                key = f"lines.{index}{rest}"
-            errors[key] = texts
-        form_add_domain_error(self.form, DomainError(exc.message, field_errors=errors), {"lines": self.sent})
+        form_add_domain_error(self.form, exc, {"lines": self.sent})
 
 
 def _render_form(

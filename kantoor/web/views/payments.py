@@ -33,7 +33,6 @@ from kantoor.parties import selectors as party_selectors
 from kantoor.web.forms import form_add_domain_error
 from kantoor.web.pagination import Ordering, keyset_page
 from kantoor.web.shortcuts import AuthedRequest, page, require_permission
-from kantoor.web.views.invoices import dotted_field_errors
 
 VIEW = "finance.view_invoice"
 PAY = "finance.manage_payment"
@@ -269,9 +268,7 @@ def payment_register(request: AuthedRequest) -> HttpResponse:
         if exc.status in (403, 404):
             raise
         form_add_domain_error(
-            form,
-            dotted_field_errors(exc, {"party_id": "party"}),
-            {"allocations": [a.form for a in chosen]},
+            form, exc, {"allocations": [a.form for a in chosen]}, renames={"party_id": "party"}
         )
         return render(request, "web/finance/payments/register.html", context, status=exc.status)
     messages.success(request, _("Payment %(number)s was registered.") % {"number": payment.entry.number})
