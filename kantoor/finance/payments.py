@@ -149,7 +149,9 @@ def _match_greedy(
     """Match the items in order (oldest due first) until one side is exhausted or `limit`
     is settled; returns the amount settled — in the items' currency when it is not the
     company's (then each settlement books its exchange difference)."""
-    if debits and credits and debits[0].currency != fastread.company_currency(debits[0].company_id):
+    # In the company's currency an item's amount in currency is its amount; any other
+    # rate (or an exchange difference's zero) makes the settlement a foreign one.
+    if any(item.amount_currency != item.amount for item in (*debits, *credits)):
         return _match_greedy_foreign(actor, debits, credits, limit=limit, payment=payment)
     settled = Decimal(0)
     d = c = 0
