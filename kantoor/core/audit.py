@@ -6,6 +6,8 @@ import datetime as dt
 import decimal
 import functools
 import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import models
@@ -52,6 +54,32 @@ def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
     }
 
 
+@dataclass(frozen=True)
+class Change:
+    """One audit row to write: who did `action` to `obj`, with which changes."""
+
+    actor: User | None
+    obj: models.Model
+    action: str
+    changes: dict[str, Any] | None = None
+    company_id: int | None = None
+
+
+def _values(change: Change) -> dict[str, Any]:
+    actor, obj = change.actor, change.obj
+    company_id = change.company_id if change.company_id is not None else getattr(obj, "company_id", None)
+    return {
+        "company": company_id,
+        "actor": actor.pk if actor is not None and actor.is_authenticated else None,
+        "action": change.action,
+        "model": obj._meta.label_lower,
+        "object_id": str(obj.pk),
+        "object_repr": str(obj)[:200],
+        "changes": {k: _plain(v) for k, v in (change.changes or {}).items()},
+        "at": timezone.now(),
+    }
+
+
 def record(
     *,
     actor: User | None,
@@ -61,18 +89,7 @@ def record(
     company_id: int | None = None,
 ) -> AuditEntry:
     """Append one audit row for `obj`; call inside the service's transaction."""
-    if company_id is None:
-        company_id = getattr(obj, "company_id", None)
-    values: dict[str, Any] = {
-        "company": company_id,
-        "actor": actor.pk if actor is not None and actor.is_authenticated else None,
-        "action": action,
-        "model": obj._meta.label_lower,
-        "object_id": str(obj.pk),
-        "object_repr": str(obj)[:200],
-        "changes": {k: _plain(v) for k, v in (changes or {}).items()},
-        "at": timezone.now(),
-    }
+    values = _values(Change(actor=actor, obj=obj, action=action, changes=changes, company_id=company_id))
     # Every service writes one of these: a pre-built INSERT rather than the ORM's.
     pk = fastsql.insert(AuditEntry, values)
     entry = AuditEntry(
@@ -83,3 +100,9 @@ def record(
     )
     entry._state.adding = False
     return entry
+
+
+def record_many(changes: Sequence[Change]) -> None:
+    """Append several audit rows in one statement (a service that makes more than one
+    change at once, such as posting an invoice with its journal entry)."""
+    fastsql.insert_many(AuditEntry, [_values(change) for change in changes])

@@ -9,6 +9,7 @@ dates and foreign keys are stored exactly as the ORM would store them, on every 
 
 from __future__ import annotations
 
+import decimal
 import functools
 from collections.abc import Mapping, Sequence
 from typing import Any, cast
@@ -16,11 +17,39 @@ from typing import Any, cast
 from django.db import DEFAULT_DB_ALIAS, connections, models
 from django.db.backends.base.base import BaseDatabaseWrapper
 
+# Django's own field classes whose preparation passes a value of the plain Python type the
+# field stores through unchanged, on every backend (to_python of an int, a str, a bool or a
+# finite Decimal is the value itself; None is NULL): such values skip the preparation.
+_PASS_THROUGH: dict[type, tuple[type, ...]] = {
+    **dict.fromkeys(
+        (
+            models.AutoField,
+            models.BigAutoField,
+            models.IntegerField,
+            models.BigIntegerField,
+            models.SmallIntegerField,
+            models.PositiveIntegerField,
+            models.PositiveBigIntegerField,
+            models.PositiveSmallIntegerField,
+        ),
+        (int,),
+    ),
+    **dict.fromkeys((models.CharField, models.TextField, models.EmailField, models.SlugField), (str,)),
+    models.BooleanField: (bool,),
+    models.DecimalField: (decimal.Decimal,),
+}
+
+
+def _plain_types(field: Any) -> tuple[type, ...]:
+    """The value types `field` (a foreign key: its target) stores unprepared."""
+    types = _PASS_THROUGH.get(type(field.target_field if field.is_relation else field), ())
+    return (*types, type(None)) if types else ()
+
 
 @functools.cache
 def _statement(
-    model: type[models.Model], names: tuple[str, ...], rows: int, vendor: str
-) -> tuple[str, list[Any]]:
+    model: type[models.Model], names: tuple[str, ...], rows: int, vendor: str, returning: bool = False
+) -> tuple[str, list[Any], list[tuple[type, ...]]]:
     # `vendor` is part of the cache key: quoting differs per backend.
     connection = _connection()
     opts = model._meta
@@ -29,9 +58,9 @@ def _statement(
     columns = ", ".join(quote(f.column) for f in fields)
     row = "(" + ", ".join(["%s"] * len(fields)) + ")"
     sql = f"INSERT INTO {quote(opts.db_table)} ({columns}) VALUES {', '.join([row] * rows)}"  # noqa: S608 - names only
-    if rows == 1:
+    if rows == 1 or returning:
         sql += f" RETURNING {quote(opts.pk.column)}"
-    return sql, fields
+    return sql, fields, [_plain_types(f) for f in fields]
 
 
 def _connection() -> BaseDatabaseWrapper:
@@ -40,33 +69,46 @@ def _connection() -> BaseDatabaseWrapper:
     return connections[DEFAULT_DB_ALIAS]
 
 
-def _params(fields: list[Any], values: Mapping[str, Any], connection: BaseDatabaseWrapper) -> list[Any]:
-    return [
-        f.get_db_prep_save(values[f.name] if f.name in values else f.get_default(), connection)
-        for f in fields
-    ]
+def _params(
+    fields: list[Any],
+    plain: list[tuple[type, ...]],
+    values: Mapping[str, Any],
+    connection: BaseDatabaseWrapper,
+) -> list[Any]:
+    params = []
+    for field, types in zip(fields, plain, strict=True):
+        value = values[field.name] if field.name in values else field.get_default()
+        if type(value) not in types or (type(value) is decimal.Decimal and not value.is_finite()):
+            value = field.get_db_prep_save(value, connection)
+        params.append(value)
+    return params
 
 
 def insert(model: type[models.Model], values: Mapping[str, Any]) -> int:
     """Insert one row of `model` and return its primary key. Fields not given take their
     model default; foreign keys are given by name with the related id as value."""
     connection = _connection()
-    sql, fields = _statement(model, tuple(sorted(values)), 1, connection.vendor)
+    sql, fields, plain = _statement(model, tuple(sorted(values)), 1, connection.vendor)
     with connection.cursor() as cursor:
-        cursor.execute(sql, _params(fields, values, connection))
+        cursor.execute(sql, _params(fields, plain, values, connection))
         row = cursor.fetchone()
     return int(row[0])
 
 
-def insert_many(model: type[models.Model], rows: list[Mapping[str, Any]]) -> None:
-    """Insert rows that all give the same fields, in one statement (no ids returned)."""
+def insert_many(
+    model: type[models.Model], rows: list[Mapping[str, Any]], *, returning: bool = False
+) -> list[int]:
+    """Insert rows that all give the same fields, in one statement; with `returning`, their
+    primary keys in the order of `rows` (as bulk_create relies on for PostgreSQL and
+    SQLite 3.35+), else []."""
     if not rows:
-        return
+        return []
     connection = _connection()
-    sql, fields = _statement(model, tuple(sorted(rows[0])), len(rows), connection.vendor)
-    params = [p for values in rows for p in _params(fields, values, connection)]
+    sql, fields, plain = _statement(model, tuple(sorted(rows[0])), len(rows), connection.vendor, returning)
+    params = [p for values in rows for p in _params(fields, plain, values, connection)]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
+        return [int(row[0]) for row in cursor.fetchall()] if returning or len(rows) == 1 else []
 
 
 def insert_instance(obj: models.Model) -> None:

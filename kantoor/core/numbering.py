@@ -6,8 +6,8 @@ transaction holds the database write lock. A rolled-back transaction returns its
 so no gaps appear and no number is ever used twice.
 
 Every posted document takes this path (an invoice twice: its own number and its entry's),
-so it is plain SQL on the connection wrapper: the ORM's compilation of its four queries
-cost several times the database work on SQLite. A sequence's first use creates its row
+so it is plain SQL on the connection wrapper: one UPDATE … RETURNING (SQLite 3.35+,
+PostgreSQL) takes the number. A sequence's first use creates its row
 through the ORM (get_or_create, which also settles a concurrent first use).
 """
 
@@ -19,35 +19,44 @@ from django.db import DEFAULT_DB_ALIAS, connection, connections
 
 from kantoor.core.models import Company, NumberSequence
 
+# Takes the number in one statement: the UPDATE's row lock (or SQLite's write lock) is held
+# until the caller's transaction ends.
+_TAKE = (
+    "UPDATE core_numbersequence SET next_number = next_number + 1 "
+    "WHERE company_id = %s AND code = %s AND year = %s RETURNING pattern, prefix, next_number"
+)
 
-def number_allocate(*, company_id: int, code: str, on: dt.date, prefix: str = "") -> str:
-    """Take the next number of sequence `code` for the fiscal year containing `on`."""
+
+def number_allocate(
+    *, company_id: int, code: str, on: dt.date, prefix: str = "", fiscal_year: int | None = None
+) -> str:
+    """Take the next number of sequence `code` for the fiscal year containing `on` (given
+    as `fiscal_year` by a caller that knows it, which saves reading the company)."""
     if not connection.in_atomic_block:
         raise RuntimeError("numbers are allocated inside the posting transaction")
     # The wrapper itself, not the `connection` proxy (a context-local lookup per access).
     db = connections[DEFAULT_DB_ALIAS]
     with db.cursor() as cursor:
-        cursor.execute(
-            "SELECT fiscal_year_start_month, fiscal_year_start_day FROM core_company WHERE id = %s",
-            [int(company_id)],
-        )
-        found = cursor.fetchone()
-        if found is None:  # raises Company.DoesNotExist, as before
-            Company.objects.only("fiscal_year_start_month", "fiscal_year_start_day").get(pk=company_id)
-        year = Company(fiscal_year_start_month=found[0], fiscal_year_start_day=found[1]).fiscal_year_of(on)
-        cursor.execute(
-            "SELECT id, pattern, prefix FROM core_numbersequence "
-            "WHERE company_id = %s AND code = %s AND year = %s",
-            [int(company_id), code, year],
-        )
+        if fiscal_year is None:
+            cursor.execute(
+                "SELECT fiscal_year_start_month, fiscal_year_start_day FROM core_company WHERE id = %s",
+                [int(company_id)],
+            )
+            found = cursor.fetchone()
+            if found is None:  # raises Company.DoesNotExist, as before
+                Company.objects.only("fiscal_year_start_month", "fiscal_year_start_day").get(pk=company_id)
+            start = Company(fiscal_year_start_month=found[0], fiscal_year_start_day=found[1])
+            fiscal_year = start.fiscal_year_of(on)
+        cursor.execute(_TAKE, [int(company_id), code, fiscal_year])
         row = cursor.fetchone()
         if row is None:
-            created, _ = NumberSequence.objects.get_or_create(
-                company_id=company_id, code=code, year=year, defaults={"prefix": prefix or code.upper()}
+            NumberSequence.objects.get_or_create(
+                company_id=company_id,
+                code=code,
+                year=fiscal_year,
+                defaults={"prefix": prefix or code.upper()},
             )
-            row = (created.pk, created.pattern, created.prefix)
-        pk, pattern, sequence_prefix = row
-        cursor.execute("UPDATE core_numbersequence SET next_number = next_number + 1 WHERE id = %s", [pk])
-        cursor.execute("SELECT next_number FROM core_numbersequence WHERE id = %s", [pk])
-        number = int(cursor.fetchone()[0]) - 1
-    return str(pattern).format(prefix=sequence_prefix, year=year, number=number)
+            cursor.execute(_TAKE, [int(company_id), code, fiscal_year])
+            row = cursor.fetchone()
+        pattern, sequence_prefix, next_number = row
+    return str(pattern).format(prefix=sequence_prefix, year=fiscal_year, number=int(next_number) - 1)

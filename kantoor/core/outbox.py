@@ -13,7 +13,7 @@ import functools
 import logging
 import traceback
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, TypeVar
 
 from django.conf import settings
@@ -47,32 +47,40 @@ def handlers_for(event_name: str) -> list[tuple[str, Handler]]:
 
 def publish(event: Event) -> OutboxEvent:
     """Write the event to the outbox inside the current transaction."""
+    return publish_many([event])[0]
+
+
+def publish_many(events: Sequence[Event]) -> list[OutboxEvent]:
+    """Write the events to the outbox inside the current transaction, in one statement."""
     if not connection.in_atomic_block:
         raise RuntimeError("publish() belongs inside the service's transaction")
     now = timezone.now()
-    values: dict[str, Any] = {
-        "name": event.event_name,
-        "payload": event.to_payload(),
-        "created_at": now,
-        "available_at": now,
-    }
-    # An event nobody handles is delivered as it is written: no relay transaction for it
-    # (every posting publishes one; the handlers are subscribed when the apps are ready).
-    unhandled = not _handlers.get(event.event_name)
-    if unhandled:
-        values["processed_at"] = now
+    rows = []
+    for event in events:
+        values: dict[str, Any] = {
+            "name": event.event_name,
+            "payload": event.to_payload(),
+            "created_at": now,
+            "available_at": now,
+            # An event nobody handles is delivered as it is written: no relay transaction for
+            # it (every posting publishes one; handlers are subscribed when the apps are ready).
+            "processed_at": None if _handlers.get(event.event_name) else now,
+        }
+        rows.append((event, values))
     # Every service publishes: a pre-built INSERT rather than the ORM's.
-    row = OutboxEvent(
-        pk=fastsql.insert(OutboxEvent, {**values, "company": event.company_id}),
-        company_id=event.company_id,
-        **values,
+    ids = fastsql.insert_many(
+        OutboxEvent, [{**values, "company": event.company_id} for event, values in rows], returning=True
     )
-    row._state.adding = False
-    if settings.KANTOOR_OUTBOX_INLINE and not unhandled:
-        # One callback per event: Django drops it together with the row when the savepoint
-        # or transaction rolls back, so nothing of a rolled-back publish outlives it.
-        transaction.on_commit(functools.partial(_relay_committed, row))
-    return row
+    published = []
+    for pk, (event, values) in zip(ids, rows, strict=True):
+        row = OutboxEvent(pk=pk, company_id=event.company_id, **values)
+        row._state.adding = False
+        if settings.KANTOOR_OUTBOX_INLINE and values["processed_at"] is None:
+            # One callback per event: Django drops it together with the row when the
+            # savepoint or transaction rolls back, so nothing of a rolled-back publish outlives it.
+            transaction.on_commit(functools.partial(_relay_committed, row))
+        published.append(row)
+    return published
 
 
 def _relay_committed(row: OutboxEvent) -> None:

@@ -11,13 +11,16 @@ same objects. Keys are prepared as the ORM prepares a `pk` filter (services._pk)
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from django.db import DEFAULT_DB_ALIAS, models
 
 from kantoor.finance import services
+from kantoor.finance.models import AccountRole
 
 M = TypeVar("M", bound=models.Model)
 
@@ -79,13 +82,46 @@ def company_currency(company_id: int) -> str:
     return str(currency)
 
 
-def tax_rounding(company_id: int) -> str | None:
-    """The company's tax rounding rule, None without finance settings."""
-    rows = services._rows(
-        "SELECT tax_rounding FROM finance_financesettings WHERE company_id = %s ORDER BY id LIMIT 1",
-        [company_id],
+@dataclass(frozen=True)
+class CompanyFacts:
+    """What invoicing reads of the company, in one query: its currency, the start of its
+    fiscal year (Company.fiscal_year_of), its tax rounding rule (None without finance
+    settings) and its receivable and payable accounts (the first active one by code)."""
+
+    currency: str
+    fiscal_year_start: tuple[int, int]  # month, day
+    tax_rounding: str | None
+    receivable_account_id: int | None
+    payable_account_id: int | None
+
+    def fiscal_year_of(self, day: dt.date) -> int:
+        return day.year if (day.month, day.day) >= self.fiscal_year_start else day.year - 1
+
+
+_ROLE_ACCOUNT = (
+    "(SELECT id FROM finance_account WHERE company_id = c.id AND is_active AND role = %s "
+    "ORDER BY code LIMIT 1)"
+)
+
+
+_COMPANY_FACTS = (
+    "SELECT c.base_currency, c.fiscal_year_start_month, c.fiscal_year_start_day, "  # noqa: S608 - no input
+    "(SELECT tax_rounding FROM finance_financesettings WHERE company_id = c.id), "
+    f"{_ROLE_ACCOUNT}, {_ROLE_ACCOUNT} FROM core_company c WHERE c.id = %s"
+)
+
+
+def company_facts(company_id: int) -> CompanyFacts:
+    ((currency, month, day, rounding, receivable, payable),) = services._rows(
+        _COMPANY_FACTS, [AccountRole.RECEIVABLE.value, AccountRole.PAYABLE.value, company_id]
     )
-    return str(rows[0][0]) if rows and rows[0][0] else None
+    return CompanyFacts(
+        currency=str(currency),
+        fiscal_year_start=(int(month), int(day)),
+        tax_rounding=str(rounding) if rounding else None,
+        receivable_account_id=receivable,
+        payable_account_id=payable,
+    )
 
 
 def role_account(company_id: int, role: str) -> int | None:

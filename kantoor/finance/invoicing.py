@@ -25,10 +25,11 @@ from django.utils.translation import gettext as _
 
 from kantoor.core import audit, fastsql, policy
 from kantoor.core.errors import DomainError, NotFoundError
+from kantoor.core.events import Event
 from kantoor.core.models import User
 from kantoor.core.money import currency_exponent, currency_validate, exchange_rate_on, quantize
 from kantoor.core.numbering import number_allocate
-from kantoor.core.outbox import publish
+from kantoor.core.outbox import publish, publish_many
 from kantoor.core.services import require_version
 from kantoor.core.validation import text_errors
 from kantoor.finance import fastread, payments, services
@@ -109,15 +110,30 @@ def _journal_kind(kind: str) -> str:
     return JournalKind.SALES if kind in SALES_KINDS else JournalKind.PURCHASE
 
 
+@dataclass(frozen=True)
+class _Facts:
+    """What posting needs besides the invoice and its lines, read once: the company's
+    currency and fiscal year start, the taxes of the lines, the rounding rule and the
+    payment term's instalments (percent, days, end of month)."""
+
+    company: fastread.CompanyFacts
+    taxes: dict[int, Tax]
+    rounding: str
+    term_lines: list[tuple[Decimal, int, bool]]
+
+
 @dataclass
 class _Draft:
-    """A checked draft: its header values, lines and computed amounts, not yet saved."""
+    """A checked draft: its header values, lines and computed amounts, not yet saved, with
+    what it was computed from (posting it in the same transaction reads none of it again)."""
 
     values: dict[str, Any]
     lines: list[InvoiceLine]
     untaxed: Decimal
     tax: Decimal
     total: Decimal
+    facts: _Facts
+    party: Party
 
 
 def _clean(
@@ -142,7 +158,8 @@ def _clean(
 
     if kind not in InvoiceKind.values:
         raise InvoiceInvalidError.for_field("kind", _("Choose one of %s.") % ", ".join(InvoiceKind.values))
-    base_currency = fastread.company_currency(company_id)
+    company = fastread.company_facts(company_id)
+    base_currency = company.currency
     for field, messages in text_errors(Invoice, {"reference": reference, "narration": narration}).items():
         errors.setdefault(field, []).extend(messages)
     if not isinstance(date, dt.date) or isinstance(date, dt.datetime):
@@ -233,7 +250,7 @@ def _clean(
         )
     if errors:
         raise InvoiceInvalidError(_("Please correct the marked fields."), field_errors=errors)
-    rounding = fastread.tax_rounding(company_id) or TaxRounding.PER_LINE
+    rounding = company.tax_rounding or TaxRounding.PER_LINE
     for row in cleaned:
         row.amount_untaxed = line_untaxed(row.quantity, row.unit_price, row.discount, code)
     # Each line must fit the stored amounts too, not only the total (lines may cancel out).
@@ -278,16 +295,21 @@ def _clean(
         untaxed=amounts.untaxed,
         tax=amounts.tax,
         total=amounts.total,
+        facts=_Facts(company=company, taxes=taxes, rounding=rounding, term_lines=term_lines),
+        party=party,
     )
 
 
+_PARTY_COLUMNS = ["id", "name", "owner_id", "team_id", "is_archived", "merged_into_id"]
+
+
 def _party(company_id: int, party_id: Any) -> Party | None:
-    """The party of the company (with its archived and merged flags), as the ORM's
-    `.only("is_archived", "merged_into")` reads it."""
+    """The party of the company with what drafting and posting use of it (name, owner and
+    team, archived and merged flags), as the ORM's `.only(…)` reads it."""
     pk = services._pk(Party, party_id)
     rows = (
         services._rows(
-            "SELECT id, is_archived, merged_into_id FROM parties_party WHERE id = %s AND company_id = %s",
+            f"SELECT {', '.join(_PARTY_COLUMNS)} FROM parties_party WHERE id = %s AND company_id = %s",  # noqa: S608 - names only
             [pk, company_id],
         )
         if pk is not None
@@ -295,9 +317,9 @@ def _party(company_id: int, party_id: Any) -> Party | None:
     )
     if not rows:
         return None
-    pk, archived, merged_into = rows[0]
+    pk, name, owner, team, archived, merged_into = rows[0]
     return Party.from_db(
-        DEFAULT_DB_ALIAS, ["id", "is_archived", "merged_into_id"], (pk, bool(archived), merged_into)
+        DEFAULT_DB_ALIAS, _PARTY_COLUMNS, (pk, name, owner, team, bool(archived), merged_into)
     )
 
 
@@ -309,10 +331,54 @@ def _journal(company_id: int, kind: str) -> Journal:
     return journals[0]
 
 
-def _lines_save(invoice: Invoice, draft: _Draft) -> None:
-    for line in draft.lines:
+def _draft_invoice(actor: User, draft: _Draft, *, credit_note_of_id: int | None = None) -> Invoice:
+    """The unsaved invoice of a checked draft."""
+    return Invoice(
+        **draft.values,
+        amount_untaxed=draft.untaxed,
+        amount_tax=draft.tax,
+        amount_total=draft.total,
+        amount_residual=draft.total,
+        credit_note_of_id=credit_note_of_id,
+        created_by=actor,
+    )
+
+
+def _insert(invoice: Invoice, lines: list[InvoiceLine]) -> None:
+    """Insert a new invoice and its lines in the caller's transaction."""
+    fastsql.insert_instance(invoice)
+    for line in lines:
         line.invoice = invoice
-    fastsql.insert_objects(draft.lines)  # one INSERT for all lines
+    fastsql.insert_objects(lines)  # one INSERT for all lines
+
+
+def _drafted(
+    actor: User,
+    *,
+    kind: str,
+    party_id: Any,
+    date: Any,
+    lines: Sequence[InvoiceLineIn | Mapping[str, Any]],
+    due_date: dt.date | None,
+    payment_term_id: int | None,
+    currency: str,
+    reference: str,
+    narration: str,
+) -> _Draft:
+    """The checked draft of an actor allowed to manage invoices (of the actor's company)."""
+    policy.require(actor, MANAGE)
+    return _clean(
+        company_id=policy.actor_company_id(actor),
+        kind=kind,
+        party_id=party_id,
+        date=date,
+        lines=lines,
+        due_date=due_date,
+        payment_term_id=payment_term_id,
+        currency=currency,
+        reference=reference,
+        narration=narration,
+    )
 
 
 @transaction.atomic
@@ -332,10 +398,8 @@ def invoice_create(
 ) -> Invoice:
     """Create a draft invoice, credit note, bill or refund with its lines and totals (no
     number yet). The due date follows from the payment term unless given."""
-    policy.require(actor, MANAGE)
-    company_id = policy.actor_company_id(actor)
-    draft = _clean(
-        company_id=company_id,
+    draft = _drafted(
+        actor,
         kind=kind,
         party_id=party_id,
         date=date,
@@ -346,17 +410,8 @@ def invoice_create(
         reference=reference,
         narration=narration,
     )
-    invoice = Invoice(
-        **draft.values,
-        amount_untaxed=draft.untaxed,
-        amount_tax=draft.tax,
-        amount_total=draft.total,
-        amount_residual=draft.total,
-        credit_note_of_id=credit_note_of_id,
-        created_by=actor,
-    )
-    fastsql.insert_instance(invoice)
-    _lines_save(invoice, draft)
+    invoice = _draft_invoice(actor, draft, credit_note_of_id=credit_note_of_id)
+    _insert(invoice, draft.lines)
     audit.record(
         actor=actor,
         obj=invoice,
@@ -364,6 +419,47 @@ def invoice_create(
         changes={"kind": kind, "party": invoice.party_id, "total": draft.total, "lines": len(draft.lines)},
     )
     return invoice
+
+
+@transaction.atomic
+def invoice_issue(
+    *,
+    actor: User,
+    kind: str,
+    party_id: int,
+    date: dt.date,
+    lines: Sequence[InvoiceLineIn | Mapping[str, Any]],
+    due_date: dt.date | None = None,
+    payment_term_id: int | None = None,
+    currency: str = "",
+    reference: str = "",
+    narration: str = "",
+) -> Invoice:
+    """Create and post at once, in one transaction: what "Save and post" and an API
+    client that books a finished invoice do. The same checks as creating, then posting;
+    nothing is written unless both succeed. Publishes InvoicePosted (and CreditNoteIssued)."""
+    draft = _drafted(
+        actor,
+        kind=kind,
+        party_id=party_id,
+        date=date,
+        lines=lines,
+        due_date=due_date,
+        payment_term_id=payment_term_id,
+        currency=currency,
+        reference=reference,
+        narration=narration,
+    )
+    invoice = _draft_invoice(actor, draft)  # inserted by _book, already posted
+    invoice.party = draft.party
+    return _book(
+        actor,
+        invoice,
+        draft.lines,
+        draft.facts,
+        action="finance.invoice_issue",
+        changes={"kind": kind, "party": invoice.party_id, "lines": len(draft.lines)},
+    )
 
 
 def _locked(actor: User, invoice_id: int, action: str = MANAGE) -> Invoice:
@@ -481,7 +577,9 @@ def invoice_update(
         # The same lines again: a credit note's lines keep the invoice lines they credit.
         for row, credited_line_id in zip(draft.lines, credited_lines, strict=True):
             row.credited_line_id = credited_line_id
-    _lines_save(invoice, draft)
+    for line in draft.lines:
+        line.invoice = invoice
+    fastsql.insert_objects(draft.lines)
     changes: dict[str, Any] = audit.diff(before, audit.snapshot(invoice, [*names, "amount_total"]))
     if lines is not None:
         changes["lines"] = len(draft.lines)
@@ -502,25 +600,27 @@ def invoice_delete(*, actor: User, invoice_id: int, version: int | None = None) 
     invoice.delete()
 
 
-def _role_account(company_id: int, role: str) -> int:
-    account_id = fastread.role_account(company_id, role)
+def _party_account(kind: str, company: fastread.CompanyFacts) -> int:
+    """The receivable (sales) or payable (purchases) account the party's side is booked on."""
+    sales = kind in SALES_KINDS
+    account_id = company.receivable_account_id if sales else company.payable_account_id
     if account_id is None:
+        role = AccountRole.RECEIVABLE if sales else AccountRole.PAYABLE
         raise InvoiceInvalidError(_("The chart of accounts has no active %s account.") % role)
     return account_id
 
 
-def _entry_lines(invoice: Invoice, lines: list[InvoiceLine]) -> list[services.LineIn]:
+def _entry_lines(invoice: Invoice, lines: list[InvoiceLine], facts: _Facts) -> list[services.LineIn]:
     """The journal lines of a posted invoice: the party's receivable or payable per
     instalment, each invoice line on its account with its VAT box, each tax on its account
     (reverse charge: also the self-assessed tax). Foreign amounts are converted here, the
     rounding difference on the last instalment, so that the entry balances exactly."""
-    company_id = invoice.company_id
-    base = fastread.company_currency(company_id)
+    base = facts.company.currency
     foreign = invoice.currency != base
     # The party's side: receivable debit on an invoice, credit on a credit note; payable credit
     # on a bill, debit on a refund. Everything else goes the other way.
     party_debit = invoice.kind in (InvoiceKind.CUSTOMER_INVOICE, InvoiceKind.SUPPLIER_REFUND)
-    taxes = {t.pk: t for t in fastread.by_keys(Tax, None, [line.tax_id for line in lines if line.tax_id])}
+    taxes = facts.taxes
     result: list[services.LineIn] = []
     cent = Decimal(1).scaleb(-currency_exponent(base))
 
@@ -557,11 +657,10 @@ def _entry_lines(invoice: Invoice, lines: list[InvoiceLine]) -> list[services.Li
                 tax_tag=tag,
             )
     rates = {pk: TaxRate(rate=t.rate, is_reverse=t.is_reverse_charge) for pk, t in taxes.items()}
-    rounding = fastread.tax_rounding(company_id)
     amounts = document_amounts(
         [(line.amount_untaxed, line.tax_id) for line in lines],
         rates,
-        rounding=rounding or TaxRounding.PER_LINE,
+        rounding=facts.rounding,
         currency=invoice.currency,
     )
     # The tax rates or the rounding rule may have changed since the draft was saved: book what
@@ -591,15 +690,8 @@ def _entry_lines(invoice: Invoice, lines: list[InvoiceLine]) -> list[services.Li
                 label=tax.name,
                 tax_tag=tax.reverse_tag,
             )
-    party_account = _role_account(
-        company_id, AccountRole.RECEIVABLE if invoice.kind in SALES_KINDS else AccountRole.PAYABLE
-    )
-    term = (
-        [(t.percent, t.days, t.end_of_month) for t in invoice.payment_term.lines.all()]
-        if invoice.payment_term is not None
-        else []
-    )
-    parts = instalments(invoice.amount_total, invoice.date, term, invoice.currency)
+    party_account = _party_account(invoice.kind, facts.company)
+    parts = instalments(invoice.amount_total, invoice.date, facts.term_lines, invoice.currency)
     if not invoice.payment_term_id and invoice.due_date:
         parts = [(invoice.due_date, invoice.amount_total)]
     parts = [(due, amount) for due, amount in parts if amount]
@@ -636,6 +728,23 @@ def _entry_lines(invoice: Invoice, lines: list[InvoiceLine]) -> list[services.Li
     return result
 
 
+def _facts_read(invoice: Invoice, lines: list[InvoiceLine]) -> _Facts:
+    """What posting a saved draft needs, as it is now (rates and rules may have changed
+    since the draft was saved)."""
+    term_lines = (
+        [(t.percent, t.days, t.end_of_month) for t in invoice.payment_term.lines.all()]
+        if invoice.payment_term_id is not None and invoice.payment_term is not None
+        else []
+    )
+    company = fastread.company_facts(invoice.company_id)
+    return _Facts(
+        company=company,
+        taxes={t.pk: t for t in fastread.by_keys(Tax, None, [line.tax_id for line in lines if line.tax_id])},
+        rounding=company.tax_rounding or TaxRounding.PER_LINE,
+        term_lines=term_lines,
+    )
+
+
 @transaction.atomic
 def invoice_post(*, actor: User, invoice_id: int, version: int | None = None) -> Invoice:
     """Post a draft: allocate its gapless number (per kind and fiscal year), book its journal
@@ -654,52 +763,85 @@ def invoice_post(*, actor: User, invoice_id: int, version: int | None = None) ->
     )  # as invoice.lines.all() reads them
     if invoice.credit_note_of_id is not None:
         _require_creditable(invoice.credit_note_of_id, invoice, posted_only=True)
+    return _book(
+        actor, invoice, lines, _facts_read(invoice, lines), action="finance.invoice_post", changes={}
+    )
+
+
+def _book(
+    actor: User,
+    invoice: Invoice,
+    lines: list[InvoiceLine],
+    facts: _Facts,
+    *,
+    action: str,
+    changes: dict[str, Any],
+) -> Invoice:
+    """Number and book a draft that is locked in the caller's transaction, or a new one
+    (no pk yet), which is inserted posted; then publish it. Audited as `action` with
+    `changes`."""
     drafted = [line.amount_tax for line in lines]
+    fiscal_year = facts.company.fiscal_year_of(invoice.date)
     invoice.number = number_allocate(
         company_id=invoice.company_id,
         code=f"invoice-{invoice.kind}",
         on=invoice.date,
         prefix=NUMBER_PREFIX[InvoiceKind(invoice.kind)],
+        fiscal_year=fiscal_year,
     )
     reference = invoice.number if not invoice.reference else f"{invoice.number} {invoice.reference}"[:120]
-    invoice.entry = services.entry_record(
+    invoice.entry = services.entry_book(
         actor=actor,
         journal_id=invoice.journal_id,
         date=invoice.date,
-        lines=_entry_lines(invoice, lines),
+        lines=_entry_lines(invoice, lines, facts),
         reference=reference,
         narration=invoice.party.name,
+        fiscal_year=fiscal_year,
+        announce=False,  # with the invoice's own, below
     )
-    if [line.amount_tax for line in lines] != drafted:  # taxes computed again (_entry_lines)
-        InvoiceLine.objects.bulk_update(lines, ["amount_tax"])
     invoice.state = InvoiceState.POSTED
     invoice.payment_state = PaymentState.NOT_PAID
     invoice.amount_residual = invoice.amount_total
     invoice.posted_at = timezone.now()
     invoice.posted_by = actor
     invoice.version += 1
-    services._save_fields(
-        invoice,
-        [
-            "number",
-            "entry",
-            "state",
-            "payment_state",
-            "amount_tax",
-            "amount_total",
-            "amount_residual",
-            "posted_at",
-            "posted_by",
-            "version",
-        ],
-    )
-    audit.record(
+    if invoice.pk is None:
+        _insert(invoice, lines)
+    else:
+        if [line.amount_tax for line in lines] != drafted:  # taxes computed again (_entry_lines)
+            InvoiceLine.objects.bulk_update(lines, ["amount_tax"])
+        services._save_fields(
+            invoice,
+            [
+                "number",
+                "entry",
+                "state",
+                "payment_state",
+                "amount_tax",
+                "amount_total",
+                "amount_residual",
+                "posted_at",
+                "posted_by",
+                "version",
+            ],
+        )
+    entry_change, entry_event = services.posting_announcements(actor, invoice.entry)
+    invoice_change = audit.Change(
         actor=actor,
         obj=invoice,
-        action="finance.invoice_post",
-        changes={"state": ["draft", "posted"], "number": invoice.number, "entry": invoice.entry.number},
+        action=action,
+        changes={
+            **changes,
+            "state": ["draft", "posted"],
+            "total": invoice.amount_total,
+            "number": invoice.number,
+            "entry": invoice.entry.number,
+        },
     )
-    publish(
+    audit.record_many([entry_change, invoice_change])
+    events: list[Event] = [
+        entry_event,
         InvoicePosted(
             company_id=invoice.company_id,
             invoice_id=invoice.pk,
@@ -711,10 +853,10 @@ def invoice_post(*, actor: User, invoice_id: int, version: int | None = None) ->
             currency=invoice.currency,
             amount_total=str(invoice.amount_total),
             actor_id=actor.pk,
-        )
-    )
+        ),
+    ]
     if invoice.kind == InvoiceKind.CUSTOMER_CREDIT_NOTE:
-        publish(
+        events.append(
             CreditNoteIssued(
                 company_id=invoice.company_id,
                 invoice_id=invoice.pk,
@@ -726,6 +868,7 @@ def invoice_post(*, actor: User, invoice_id: int, version: int | None = None) ->
                 actor_id=actor.pk,
             )
         )
+    publish_many(events)
     if invoice.credit_note_of_id is not None:
         payments.documents_match(actor=actor, invoice_ids=[invoice.pk, invoice.credit_note_of_id])
         invoice.refresh_from_db()
@@ -897,6 +1040,7 @@ __all__ = [
     "credit_note_create",
     "invoice_create",
     "invoice_delete",
+    "invoice_issue",
     "invoice_mark_sent",
     "invoice_post",
     "invoice_send",

@@ -447,9 +447,10 @@ def _amount(value: Any, places: int) -> Decimal:
 
 def _lines_clean(
     company_id: int, base: str, on: dt.date, items: Sequence[LineIn | Mapping[str, Any]]
-) -> list[JournalLine]:
-    """Check every line at once (so one error lists every faulty field); unsaved lines.
-    `base` is the company's currency."""
+) -> tuple[list[dict[str, Any]], set[int]]:
+    """Check every line at once (so one error lists every faulty field). Returns the lines'
+    values by field name (what _lines_save inserts) and which of their accounts are
+    reconcilable. `base` is the company's currency."""
     errors: dict[str, list[str]] = {}
     lines = []
     raw = []
@@ -462,9 +463,10 @@ def _lines_clean(
         raise EntryInvalidError(_("Please correct the marked lines."), field_errors=errors)
     # One query for all accounts of the entry and one for its parties (when it names any).
     accounts = {
-        pk: (code, bool(active))
-        for pk, code, active in _rows_in(
-            "SELECT id, code, is_active FROM finance_account WHERE company_id = %s AND id IN ({ids})",
+        pk: (code, bool(active), bool(reconcilable))
+        for pk, code, active, reconcilable in _rows_in(
+            "SELECT id, code, is_active, is_reconcilable FROM finance_account "
+            "WHERE company_id = %s AND id IN ({ids})",
             company_id,
             Account,
             {line.account_id for line in raw},
@@ -547,23 +549,23 @@ def _lines_clean(
         if line.due_date is not None and not isinstance(line.due_date, dt.date):
             fail("due_date", _("Not a date."))
         lines.append(
-            JournalLine(
-                company_id=company_id,
-                account_id=line.account_id,
-                party_id=line.party_id,
-                label=line.label.strip(),
-                debit=debit,
-                credit=credit,
-                currency=currency,
-                amount_currency=amount_currency if amount_currency is not None else debit - credit,
-                rate=rate,
-                due_date=line.due_date,
-                tax_tag=line.tax_tag,
-            )
+            {
+                "company": company_id,
+                "account": line.account_id,
+                "party": line.party_id,
+                "label": line.label.strip(),
+                "debit": debit,
+                "credit": credit,
+                "currency": currency,
+                "amount_currency": amount_currency if amount_currency is not None else debit - credit,
+                "rate": rate,
+                "due_date": line.due_date,
+                "tax_tag": line.tax_tag,
+            }
         )
     if errors:
         raise EntryInvalidError(_("Please correct the marked lines."), field_errors=errors)
-    return lines
+    return lines, {pk for pk, (_code, _active, reconcilable) in accounts.items() if reconcilable}
 
 
 def _header_clean(date: Any, reference: str, narration: str) -> None:
@@ -574,13 +576,11 @@ def _header_clean(date: Any, reference: str, narration: str) -> None:
         raise EntryInvalidError(_("Please correct the marked fields."), field_errors=errors)
 
 
-def _lines_save(entry: JournalEntry, lines: list[JournalLine]) -> None:
-    for line in lines:
-        line.entry = entry
-        line.date = entry.date
-        line.journal_id = entry.journal_id
-        line.state = EntryState.DRAFT
-    fastsql.insert_objects(lines)  # one INSERT for all lines (their pk stays unset)
+def _lines_save(entry: JournalEntry, lines: list[dict[str, Any]]) -> list[int]:
+    """Insert the lines (values by field name) of a draft entry in one statement; returns
+    their ids in order."""
+    common = {"entry": entry.pk, "date": entry.date, "journal": entry.journal_id, "state": EntryState.DRAFT}
+    return fastsql.insert_many(JournalLine, [{**line, **common} for line in lines], returning=True)
 
 
 @transaction.atomic
@@ -594,7 +594,7 @@ def entry_create(
     narration: str = "",
 ) -> JournalEntry:
     """Create a draft entry (no number yet; drafts need not balance)."""
-    entry, journal_code, count = _entry_insert(
+    entry, journal_code, count, _fresh = _entry_insert(
         actor=actor, journal_id=journal_id, date=date, lines=lines, reference=reference, narration=narration
     )
     audit.record(
@@ -614,9 +614,10 @@ def _entry_insert(
     lines: Sequence[LineIn | Mapping[str, Any]],
     reference: str,
     narration: str,
-) -> tuple[JournalEntry, str, int]:
+) -> tuple[JournalEntry, str, int, list[dict[str, Any]] | None]:
     """Check and insert a draft entry and its lines in the caller's transaction; returns the
-    entry, its journal's code and the number of lines."""
+    entry, its journal's code, the number of lines and the lines as _post reads them
+    (_fresh_lines)."""
     policy.require(actor, POST)
     company_id = policy.actor_company_id(actor)
     # The journal (of the actor's company) and the company's currency in one query.
@@ -629,7 +630,7 @@ def _entry_insert(
         raise EntryInvalidError.for_field("journal_id", _("Unknown journal."))
     journal_pk, journal_code, base_currency = found[0]
     _header_clean(date, reference, narration)
-    cleaned = _lines_clean(company_id, base_currency, date, lines)
+    cleaned, reconcilable = _lines_clean(company_id, base_currency, date, lines)
     entry = JournalEntry(
         company_id=company_id,
         journal_id=journal_pk,
@@ -639,8 +640,46 @@ def _entry_insert(
         created_by=actor,
     )
     fastsql.insert_instance(entry)
-    _lines_save(entry, cleaned)
-    return entry, journal_code, len(cleaned)
+    ids = _lines_save(entry, cleaned)
+    return entry, journal_code, len(cleaned), _fresh_lines(cleaned, ids, reconcilable)
+
+
+# SQLite keeps decimals as floating point and reads them back rounded to 15 significant
+# digits: a line of longer amounts is hashed as it is read back, not as it was given.
+_EXACT_DIGITS = 15
+
+
+def _fresh_lines(
+    cleaned: list[dict[str, Any]], ids: list[int], reconcilable: set[int]
+) -> list[dict[str, Any]] | None:
+    """Lines just inserted, as _post reads them back (the hashed fields, the party and
+    whether the account is reconcilable), or None when a read is needed to hash them
+    exactly as stored."""
+    db = _db()
+    lines = []
+    for line, pk in zip(cleaned, ids, strict=True):
+        if db.vendor == "sqlite" and any(
+            len(line[name].as_tuple().digits) > _EXACT_DIGITS
+            for name in ("debit", "credit", "amount_currency", "rate")
+        ):
+            return None
+        lines.append(
+            {
+                "id": pk,
+                "account_id": line["account"],
+                "label": line["label"],
+                "debit": line["debit"],
+                "credit": line["credit"],
+                "currency": line["currency"],
+                "amount_currency": line["amount_currency"],
+                "rate": line["rate"],
+                "due_date": line["due_date"],
+                "tax_tag": line["tax_tag"],
+                "party_id": line["party"],
+                "account__is_reconcilable": line["account"] in reconcilable,
+            }
+        )
+    return lines
 
 
 def _line_in_again(line: JournalLine, base: str) -> LineIn:
@@ -704,7 +743,7 @@ def entry_update(
         # Another date may mean another exchange rate: convert the foreign lines again.
         lines = [_line_in_again(line, entry.company.base_currency) for line in entry.lines.order_by("id")]
     cleaned = (
-        _lines_clean(entry.company_id, entry.company.base_currency, new_date, lines)
+        _lines_clean(entry.company_id, entry.company.base_currency, new_date, lines)[0]
         if lines is not None
         else None
     )
@@ -781,12 +820,9 @@ def _require_open(company_id: int, on: dt.date) -> None:
         )
 
 
-def _post(actor: User, entry: JournalEntry) -> JournalEntry:
-    """Number, chain and post a locked draft; the caller holds the transaction."""
-    _require_draft(entry)
-    _require_open(entry.company_id, entry.date)
-    # The lines as they are stored (the entry's lock keeps them): one read, with their
-    # accounts, serves the checks and the hash.
+def _stored_lines(entry: JournalEntry) -> list[dict[str, Any]]:
+    """The lines of a draft as they are stored (the entry's lock keeps them), checked
+    against their accounts: one read serves the checks and the hash."""
     sql, fields = _line_read(_db().vendor)
     names = (
         *chain.LINE_FIELDS,
@@ -807,6 +843,25 @@ def _post(actor: User, entry: JournalEntry) -> JournalEntry:
             )
     if errors:
         raise EntryInvalidError(_("Please correct the marked lines."), field_errors=errors)
+    return lines
+
+
+def _post(
+    actor: User,
+    entry: JournalEntry,
+    *,
+    fiscal_year: int | None = None,
+    lines: list[dict[str, Any]] | None = None,
+    announce: bool = True,
+) -> JournalEntry:
+    """Number, chain and post a locked draft; the caller holds the transaction. A caller
+    that just inserted the draft gives its `lines` (checked against their accounts in the
+    same transaction, see _fresh_lines) and may know its fiscal year. Without `announce`
+    the caller writes the audit row and event (posting_announcements)."""
+    _require_draft(entry)
+    _require_open(entry.company_id, entry.date)
+    if lines is None:
+        lines = _stored_lines(entry)
     if len(lines) < 2:
         raise EntryUnbalancedError(_("An entry needs at least two lines."))
     debit = sum((line["debit"] for line in lines), Decimal(0))
@@ -823,7 +878,11 @@ def _post(actor: User, entry: JournalEntry) -> JournalEntry:
         "SELECT code, sequence_code FROM finance_journal WHERE id = %s", [entry.journal_id], lock="FOR UPDATE"
     )
     entry.number = number_allocate(
-        company_id=entry.company_id, code=sequence_code, on=entry.date, prefix=journal_code
+        company_id=entry.company_id,
+        code=sequence_code,
+        on=entry.date,
+        prefix=journal_code,
+        fiscal_year=fiscal_year,
     )
     last = _rows(
         "SELECT chain_position, hash FROM finance_journalentry "
@@ -876,23 +935,31 @@ def _post(actor: User, entry: JournalEntry) -> JournalEntry:
         entry,
         ["number", "chain_position", "previous_hash", "hash", "state", "posted_at", "posted_by", "version"],
     )
-    audit.record(
+    if announce:
+        change, event = posting_announcements(actor, entry)
+        audit.record_many([change])
+        publish(event)
+    return entry
+
+
+def posting_announcements(actor: User, entry: JournalEntry) -> tuple[audit.Change, EntryPosted]:
+    """The audit row and the event of a posted entry, for a caller that posted it with
+    `announce=False` and writes them together with its own."""
+    change = audit.Change(
         actor=actor,
         obj=entry,
         action="finance.entry_post",
         changes={"state": ["draft", "posted"], "number": entry.number, "hash": entry.hash},
     )
-    publish(
-        EntryPosted(
-            company_id=entry.company_id,
-            entry_id=entry.pk,
-            journal_id=entry.journal_id,
-            number=entry.number,
-            date=entry.date.isoformat(),
-            actor_id=actor.pk,
-        )
+    event = EntryPosted(
+        company_id=entry.company_id,
+        entry_id=entry.pk,
+        journal_id=entry.journal_id,
+        number=entry.number,
+        date=entry.date.isoformat(),
+        actor_id=actor.pk,
     )
-    return entry
+    return change, event
 
 
 @transaction.atomic
@@ -917,11 +984,33 @@ def entry_record(
     narration: str = "",
 ) -> JournalEntry:
     """Create and post an entry at once: what invoices, bills and payments book. One audit
-    row (the posting's, which names the number and hash) and no savepoint of its own."""
-    entry, _journal_code, _count = _entry_insert(
+    row (the posting's, which names the number and hash)."""
+    return entry_book(
         actor=actor, journal_id=journal_id, date=date, lines=lines, reference=reference, narration=narration
     )
-    return _post(actor, entry)
+
+
+def entry_book(
+    *,
+    actor: User,
+    journal_id: int,
+    date: dt.date,
+    lines: Sequence[LineIn | Mapping[str, Any]],
+    reference: str = "",
+    narration: str = "",
+    fiscal_year: int | None = None,
+    announce: bool = True,
+) -> JournalEntry:
+    """`entry_record` in the caller's transaction, without a savepoint of its own: for a
+    service that books an entry as part of its own write (an invoice's posting), which
+    rolls back as a whole. `fiscal_year`, when the caller knows it, saves a read; without
+    `announce` the caller writes the audit row and event (posting_announcements)."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("entry_book belongs inside the caller's transaction")
+    entry, _journal_code, _count, fresh = _entry_insert(
+        actor=actor, journal_id=journal_id, date=date, lines=lines, reference=reference, narration=narration
+    )
+    return _post(actor, entry, fiscal_year=fiscal_year, lines=fresh, announce=announce)
 
 
 @transaction.atomic
@@ -950,19 +1039,19 @@ def entry_reverse(
     _lines_save(
         reversal,
         [
-            JournalLine(
-                company_id=line.company_id,
-                account_id=line.account_id,
-                party_id=line.party_id,
-                label=line.label,
-                debit=line.credit,
-                credit=line.debit,
-                currency=line.currency,
-                amount_currency=-line.amount_currency,
-                rate=line.rate,
-                due_date=line.due_date,
-                tax_tag=line.tax_tag,
-            )
+            {
+                "company": line.company_id,
+                "account": line.account_id,
+                "party": line.party_id,
+                "label": line.label,
+                "debit": line.credit,
+                "credit": line.debit,
+                "currency": line.currency,
+                "amount_currency": -line.amount_currency,
+                "rate": line.rate,
+                "due_date": line.due_date,
+                "tax_tag": line.tax_tag,
+            }
             for line in original.lines.order_by("id")
         ],
     )
