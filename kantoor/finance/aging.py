@@ -10,9 +10,10 @@ as every chart's are).
 
 Everything is summed in SQL, grouped by party, with the buckets as conditional sums on the
 due date (the boundaries are computed here, so no date arithmetic runs in SQL): one query
-over the open items — on the partial index `open_item_open` (company, account, due_date)
-where the residual is not zero — and two over the matches dated after the report date.
-Python only merges the rows per party.
+over the open items, with the party's name — on the partial index `open_item_open_party`
+(company, account, party, due_date, date, residual) where the residual is not zero, which
+it reads alone and already in party order — and two over the matches dated after the
+report date. Python only merges the rows per party.
 
 Payables are shown positive when owed (the negated residual). Items without a party are
 grouped under party None.
@@ -26,13 +27,14 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Q
+from django.db.models import Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from kantoor.core import policy
 from kantoor.core.errors import InvalidInputError, NotFoundError
+from kantoor.core.money import quantize
 from kantoor.finance.models import Account, AccountRole, Match, OpenItem
 from kantoor.finance.vat import VIEW, as_amount, company_currency, sql_sum
 from kantoor.parties.models import Party
@@ -123,9 +125,19 @@ class AgingReport:
         return [(key, str(label)) for key, label, *_rest in BUCKETS]
 
 
+def _amount(value: Any, currency: str) -> Decimal:
+    # A Decimal is rounded as it is (as_amount would go through its text first).
+    return quantize(value, currency) if isinstance(value, Decimal) else as_amount(value, currency)
+
+
 def _grouped(rows: Iterable[dict[str, Any]], party_key: str, sign: int, currency: str) -> Any:
+    # Many of a party's buckets are empty: their amount is computed once, not per bucket.
+    zero = sign * as_amount(ZERO, currency)
     for row in rows:
-        yield row[party_key], {key: sign * as_amount(row[key], currency) for key in BUCKET_KEYS}
+        yield (
+            row[party_key],
+            {key: sign * _amount(row[key], currency) if row[key] else zero for key in BUCKET_KEYS},
+        )
 
 
 def aging(*, company_id: int, kind: str, at: dt.date | None) -> AgingReport:
@@ -141,16 +153,18 @@ def aging(*, company_id: int, kind: str, at: dt.date | None) -> AgingReport:
         residual=0
     )
     conditions = _bucket_conditions(at, "due_date")
-    parts = [
-        _grouped(
-            items.values("party_id")
-            .annotate(**{key: sql_sum("residual", conditions[key]) for key in BUCKET_KEYS})
-            .order_by(),
-            "party_id",
-            sign,
-            currency,
+    # The party's name comes with its group (a join), not from a list of thousands of ids
+    # afterwards.
+    grouped = list(
+        items.values("party_id")
+        .annotate(
+            **{key: sql_sum("residual", conditions[key]) for key in BUCKET_KEYS},
+            party_name=Max("party__name"),
         )
-    ]
+        .order_by()
+    )
+    names = {row["party_id"]: row["party_name"] or "" for row in grouped}
+    parts = [_grouped(grouped, "party_id", sign, currency)]
     # Matches after the report date: what they settled was still open at it.
     later = Match.objects.filter(company_id=company_id, date__gt=at)
     for side, match_sign in (("debit_item", 1), ("credit_item", -1)):
@@ -172,11 +186,10 @@ def aging(*, company_id: int, kind: str, at: dt.date | None) -> AgingReport:
             into = merged.setdefault(party_id, dict.fromkeys(BUCKET_KEYS, ZERO))
             for key, amount in buckets.items():
                 into[key] += amount
-    names = dict(
-        Party.objects.filter(company_id=company_id, pk__in=[p for p in merged if p is not None]).values_list(
-            "pk", "name"
-        )
-    )
+    # Parties only the later matches name (rare: all their items settled since).
+    missing = [p for p in merged if p is not None and p not in names]
+    if missing:
+        names.update(Party.objects.filter(company_id=company_id, pk__in=missing).values_list("pk", "name"))
     rows = sorted(
         (
             AgingRow(party_id, names.get(party_id, "") if party_id else "", buckets)

@@ -2,8 +2,8 @@
 sheet. Read-only; only posted lines count.
 
 Every figure is an SQL aggregate grouped by account over the index (company, state, account,
-date), rounded in SQL and quantized to the company currency (SQLite sums decimals as
-floating point). Only the general ledger reads lines themselves, one page of one account at
+date, debit, credit), rounded in SQL and quantized to the company currency (SQLite sums
+decimals as floating point). Only the general ledger reads lines themselves, one page of one account at
 a time (keyset on (date, id)), so a ledger of millions of lines is never loaded whole.
 
 Sign conventions: balances are debit minus credit; the profit and loss and the balance sheet
@@ -220,28 +220,43 @@ class TrialBalanceReport:
     previous_total: TrialBalanceFigures | None
 
 
-def _trial_figures(company_id: int, period: DateRange, currency: str) -> dict[int, TrialBalanceFigures]:
-    within = Q(date__gte=period.date_from)
-    rows = (
-        _posted_lines(company_id)
-        .filter(date__lte=period.date_to)
-        .values("account_id")
-        .annotate(
-            opening_debit=_sum("debit", ~within),
-            opening_credit=_sum("credit", ~within),
-            period_debit=_sum("debit", within),
-            period_credit=_sum("credit", within),
+def _company_accounts(company_id: int) -> dict[int, AccountRef]:
+    rows = Account.objects.filter(company_id=company_id).values_list("pk", "code", "name", "account_type")
+    return {pk: AccountRef(pk, code, name, kind) for pk, code, name, kind in rows}
+
+
+def _trial_figures(
+    company_id: int, period: DateRange, currency: str, account_ids: Sequence[int]
+) -> dict[int, TrialBalanceFigures]:
+    # Two sums per date range (before the period, within it) rather than four conditional
+    # sums over every line up to its end; naming the accounts makes each account's lines one
+    # range of the index (company, state, account, date, debit, credit), which holds the
+    # amounts: SQLite reads the index alone, and neither database reads the lines after the
+    # period nor, for the opening balances, those within it. SQLite, without statistics, does
+    # not skip through that index by date unless the accounts are named.
+    lines = _posted_lines(company_id).filter(account_id__in=account_ids)
+
+    def sums(dates: Q) -> dict[int, tuple[Decimal, Decimal]]:
+        rows = (
+            lines.filter(dates)
+            .values("account_id")
+            .annotate(debit=_sum("debit"), credit=_sum("credit"))
+            .order_by()
         )
-        .order_by()
-    )
+        return {
+            row["account_id"]: (_amount(row["debit"], currency), _amount(row["credit"], currency))
+            for row in rows
+        }
+
+    before = sums(Q(date__lt=period.date_from))
+    within = sums(Q(date__gte=period.date_from, date__lte=period.date_to))
     figures = {}
-    for row in rows:
-        opening = _amount(row["opening_debit"], currency) - _amount(row["opening_credit"], currency)
-        item = TrialBalanceFigures(
-            opening, _amount(row["period_debit"], currency), _amount(row["period_credit"], currency)
-        )
+    for account_id in before.keys() | within.keys():
+        opening_debit, opening_credit = before.get(account_id, (ZERO, ZERO))
+        debit, credit = within.get(account_id, (ZERO, ZERO))
+        item = TrialBalanceFigures(opening_debit - opening_credit, debit, credit)
         if item != EMPTY_FIGURES:
-            figures[row["account_id"]] = item
+            figures[account_id] = item
     return figures
 
 
@@ -263,17 +278,18 @@ def trial_balance(
     closing balances add up to zero."""
     period = range_check(date_from, date_to)
     currency = _currency(company_id)
-    current = _trial_figures(company_id, period, currency)
+    chart = _company_accounts(company_id)
+    current = _trial_figures(company_id, period, currency, list(chart))
     earlier = previous_range(period) if compare else None
-    previous = _trial_figures(company_id, earlier, currency) if earlier else {}
-    accounts = _accounts(company_id, set(current) | set(previous))
+    previous = _trial_figures(company_id, earlier, currency, list(chart)) if earlier else {}
+    accounts = [chart[pk] for pk in set(current) | set(previous)]
     rows = tuple(
         TrialBalanceRow(
             account=ref,
             current=current.get(ref.account_id or 0, EMPTY_FIGURES),
             previous=previous.get(ref.account_id or 0, EMPTY_FIGURES) if earlier else None,
         )
-        for ref in _sorted(accounts.values())
+        for ref in _sorted(accounts)
     )
     return TrialBalanceReport(
         currency=currency,
