@@ -110,6 +110,27 @@ def list_invoices(
     return keyset_page(invoices, ordering=INVOICE_ORDER, params=page, name="invoices")
 
 
+# Before /invoices/{invoice_id}: that pattern takes any text as an id, so it would answer
+# POST /invoices/issue itself (with a 405).
+@router.post("/invoices/issue", response={201: InvoiceOut})
+def issue_invoice(request: HttpRequest, payload: InvoiceCreateIn) -> Status:
+    """Create and post at once: the invoice gets its number and journal entry in the same
+    transaction, or nothing is written (the checks of creating, then of posting)."""
+    invoice = invoicing.invoice_issue(
+        actor=actor_of(request),
+        kind=payload.kind,
+        party_id=payload.party_id,
+        date=payload.date,
+        due_date=payload.due_date,
+        payment_term_id=payload.payment_term_id,
+        currency=payload.currency,
+        reference=payload.reference,
+        narration=payload.narration,
+        lines=[line.model_dump() for line in payload.lines],
+    )
+    return Status(201, invoice)
+
+
 @router.get("/invoices/{invoice_id}", response=InvoiceOut)
 def get_invoice(request: HttpRequest, invoice_id: Id) -> Invoice:
     return _invoice_get(request, invoice_id)

@@ -18,7 +18,7 @@ from django.test.utils import CaptureQueriesContext
 from kantoor.core.models import OutboxEvent
 from kantoor.core.services import exchange_rate_set, team_create
 from kantoor.core.tests.api_support import Api, assert_problem, nothing_written
-from kantoor.finance import invoicing, payments
+from kantoor.finance import invoicing, payments, services
 from kantoor.finance.models import (
     Invoice,
     InvoiceLine,
@@ -670,3 +670,133 @@ def test_the_invoices_list_costs_the_same_for_2_or_8_invoices(
         fiona.post("/invoices", _body(acme, tax))
     assert len(fiona.get("/invoices", {"limit": 200}).json()["items"]) == 8
     assert queries() == few
+
+
+# ----------------------------------------------------------------------------- issue: create and post at once
+
+
+def test_issue_creates_a_posted_invoice_with_its_entry(
+    fiona: Api, acme: Any, tax: Callable[[str], Tax], term: Callable[[str], PaymentTerm], acct: Any
+) -> None:
+    response = fiona.post("/invoices/issue", _body(acme, tax, payment_term_id=term("30 days").pk))
+    assert response.status_code == 201, response.content
+    body = response.json()
+    invoice = Invoice.objects.get()
+    entry = JournalEntry.objects.get()
+    line = invoice.lines.get()
+    assert body == {
+        "id": invoice.pk,
+        "kind": "customer_invoice",
+        "number": f"INV-{YEAR}-00001",
+        "state": "posted",
+        "payment_state": "not_paid",
+        "party_id": acme.pk,
+        "party_name": "Acme Retail",
+        "date": f"{YEAR}-03-15",
+        "due_date": f"{YEAR}-04-14",
+        "currency": "EUR",
+        "amount_untaxed": "99.99",
+        "amount_tax": "21.00",
+        "amount_total": "120.99",
+        "amount_residual": "120.99",
+        "reference": "PO-17",
+        "credit_note_of_id": None,
+        "entry_id": entry.pk,
+        "posted_at": body["posted_at"],
+        "sent_at": None,
+        "created_at": body["created_at"],
+        "version": 2,
+        "journal_id": invoice.journal_id,
+        "payment_term_id": term("30 days").pk,
+        "rate": "1",
+        "narration": "",
+        "entry_number": entry.number,
+        "posted_by_id": fiona.user.pk,
+        "lines": [
+            {
+                "id": line.pk,
+                "sequence": 1,
+                "product_code": "",
+                "description": "Consulting hour",
+                "quantity": "3",
+                "unit_price": "33.33",
+                "discount": "0",
+                "account_id": acct("4000").pk,
+                "tax_id": tax("V21").pk,
+                "amount_untaxed": "99.99",
+                "amount_tax": "21.00",
+            }
+        ],
+    }
+    assert body["posted_at"] is not None
+    assert entry.state == "posted"
+    assert {(li.account.code, li.debit, li.credit, li.party_id) for li in entry.lines.all()} == {
+        ("1100", Decimal("120.99"), Decimal("0.00"), acme.pk),
+        ("4000", Decimal("0.00"), Decimal("99.99"), None),
+        ("2100", Decimal("0.00"), Decimal("21.00"), None),
+    }
+    assert OpenItem.objects.get().residual == Decimal("120.99")
+    assert fiona.get(f"/invoices/{invoice.pk}").json() == body
+    assert list(
+        OutboxEvent.objects.filter(name="finance.InvoicePosted").values_list("payload__invoice_id", flat=True)
+    ) == [invoice.pk]
+
+
+def test_issue_with_an_idempotency_key_is_issued_once(
+    fiona: Api, acme: Any, tax: Callable[[str], Tax]
+) -> None:
+    first = fiona.post("/invoices/issue", _body(acme, tax), key="issue-po-17")
+    assert first.status_code == 201, first.content
+    with nothing_changed():
+        again = fiona.post("/invoices/issue", _body(acme, tax), key="issue-po-17")
+    assert (again.status_code, again.json(), again["Idempotent-Replayed"]) == (201, first.json(), "true")
+    assert (Invoice.objects.count(), JournalEntry.objects.count()) == (1, 1)
+
+
+def test_issue_refuses_bad_input_naming_the_field_and_writes_nothing(
+    fiona: Api, acme: Any, tax: Callable[[str], Tax], acct: Any
+) -> None:
+    for changes, code, named in _bad_inputs(acme, tax, acct):
+        with nothing_changed():
+            problem = assert_problem(fiona.post("/invoices/issue", _body(acme, tax, **changes)), 422, code)
+        fields = sorted({error["field"] for error in problem.get("errors", [])})
+        assert fields == named, (changes, problem)
+
+
+def test_issue_refuses_what_posting_refuses_and_writes_nothing(
+    fiona: Api, accountant: Any, acme: Any, tax: Callable[[str], Tax]
+) -> None:
+    with nothing_changed():
+        nothing = fiona.post("/invoices/issue", _body(acme, tax, lines=[{"description": "Free sample"}]))
+        problem = assert_problem(nothing, 422, "invoice-invalid")
+        assert problem["errors"] == [{"field": "lines", "message": "Nothing to invoice."}]
+        no_year = assert_problem(
+            fiona.post("/invoices/issue", _body(acme, tax, date=f"{YEAR + 1}-01-15")), 409, "period-locked"
+        )
+        assert no_year["errors"] == [{"field": "date", "message": "No fiscal year contains this date."}]
+    services.lock_date_set(actor=accountant, lock_date=dt.date(YEAR, 3, 31))
+    with nothing_changed():
+        assert_problem(fiona.post("/invoices/issue", _body(acme, tax)), 409, "period-locked")
+    assert not Invoice.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("who", "status"),
+    [("sales", 403), ("service", 403), ("management", 403), ("nobody", 403), ("outsider", 404)],
+)
+def test_only_finance_may_issue(
+    api_as: Any,
+    make_user: Any,
+    outsider: Any,
+    nobody: Any,
+    fiona: Api,
+    acme: Any,
+    tax: Callable[[str], Tax],
+    who: str,
+    status: int,
+) -> None:
+    user = {"nobody": nobody, "outsider": outsider}.get(who) or make_user(who)
+    api = api_as(user)
+    with nothing_changed():
+        code = "permission-denied" if status == 403 else "not-found"
+        assert_problem(api.post("/invoices/issue", _body(acme, tax)), status, code)

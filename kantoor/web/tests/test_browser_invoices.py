@@ -113,3 +113,37 @@ def test_a_finance_user_invoices_posts_and_is_paid(page: Page, live_server: Any,
     invoice.refresh_from_db()
     assert (invoice.payment_state, invoice.amount_residual) == ("paid", Decimal(0))
     assert Payment.objects.get().amount == Decimal("605.00")
+
+
+def test_a_finance_user_saves_and_posts_a_new_invoice_at_once(
+    page: Page, live_server: Any, accountant: Any
+) -> None:
+    # given a finance user on the new-invoice form
+    log_in(page, live_server, "fiona")
+    page.goto(f"{live_server.url}/finance/invoices/new/?kind=customer_invoice")
+    expect(page.get_by_role("heading", level=1)).to_have_text("New invoice")
+
+    # when she fills in the customer and one line and presses "Save and post"
+    page.locator("#party-search").fill("Acme")
+    page.get_by_label("Acme Trading").check()
+    page.get_by_label("Date", exact=True).fill(f"{YEAR}-03-21")
+    page.locator("[name=lines-0-description]").fill("Workshop")
+    page.locator("[name=lines-0-quantity]").fill("2")
+    page.locator("[name=lines-0-unit_price]").fill("150.00")
+    expect(page.locator("#total-total")).to_have_text("363.00 EUR")  # 300.00 + 21% VAT
+    page.get_by_role("button", name="Save and post").click()
+
+    # then the detail page shows the posted invoice under its number, with nothing left to post
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"INV-{YEAR}-00001")
+    expect(page.get_by_text(f"INV-{YEAR}-00001 was posted.")).to_be_visible()
+    expect(page.locator("#amount-due")).to_have_text("363.00 EUR")
+    expect(page.get_by_role("button", name="Post", exact=True)).to_have_count(0)
+    shot(page, "invoices-04-saved-and-posted")
+    invoice = Invoice.objects.get()
+    assert (invoice.state, invoice.number, invoice.amount_total) == (
+        "posted",
+        f"INV-{YEAR}-00001",
+        Decimal("363.00"),
+    )
+    assert invoice.entry is not None
+    assert invoice.entry.state == "posted"

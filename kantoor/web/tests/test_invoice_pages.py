@@ -14,6 +14,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from kantoor.core.models import AuditEntry, NumberSequence, OutboxEvent
 from kantoor.finance import invoicing, services
 from kantoor.finance.models import (
     Invoice,
@@ -21,6 +22,8 @@ from kantoor.finance.models import (
     InvoiceLine,
     InvoiceState,
     Journal,
+    JournalEntry,
+    JournalLine,
     Match,
     Payment,
     PaymentState,
@@ -619,3 +622,104 @@ def test_the_detail_pages_read_in_a_few_queries(
         assert client.get(reverse("web:invoice-detail", args=[posted.pk])).status_code == 200
     with django_assert_max_num_queries(12):
         assert client.get(reverse("web:payment-detail", args=[payment.pk])).status_code == 200
+
+
+# ---- "Save and post": create and post at once ----------------------------------------------
+
+
+def everything() -> tuple[Any, ...]:
+    """state() with the ledger, the audit trail and the outbox: what posting also writes."""
+    return (
+        state(),
+        JournalEntry.objects.count(),
+        JournalLine.objects.count(),
+        AuditEntry.objects.count(),
+        OutboxEvent.objects.count(),
+        list(NumberSequence.objects.order_by("pk").values_list("code", "next_number")),
+    )
+
+
+def test_save_and_post_issues_the_invoice_and_shows_it_posted(
+    client: Any, accountant: Any, customer: Any
+) -> None:
+    client.force_login(accountant)
+    form = client.get(reverse("web:invoice-create") + "?kind=customer_invoice").content.decode()
+    assert re.search(r'<button type="submit" name="post" value="1"[^>]*>Save and post</button>', form)
+    assert "Save draft" in form
+
+    response = client.post(
+        reverse("web:invoice-create"), {**invoice_form(customer, two_lines(), reference="PO-8"), "post": "1"}
+    )
+
+    invoice = Invoice.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == reverse("web:invoice-detail", args=[invoice.pk])
+    assert (invoice.state, invoice.number, invoice.payment_state, invoice.reference) == (
+        InvoiceState.POSTED, f"INV-{YEAR}-00001", PaymentState.NOT_PAID, "PO-8"
+    )  # fmt: skip
+    assert (invoice.amount_total, invoice.amount_residual) == (Decimal("335.04"), Decimal("335.04"))
+    assert invoice.entry is not None
+    assert invoice.entry.state == "posted"
+    detail = client.get(response["Location"]).content.decode()
+    assert f"INV-{YEAR}-00001 was posted." in detail
+    assert re.search(r'id="amount-total">335\.04 EUR<', detail)
+    assert reverse("web:invoice-post", args=[invoice.pk]) not in detail
+    assert reverse("web:invoice-edit", args=[invoice.pk]) not in detail
+
+
+def test_save_and_post_refused_by_posting_keeps_the_form_with_the_error_and_writes_nothing(
+    client: Any, accountant: Any, customer: Any
+) -> None:
+    client.force_login(accountant)
+    services.lock_date_set(actor=accountant, lock_date=dt.date(YEAR, 3, 31))
+    before = everything()
+
+    response = client.post(
+        reverse("web:invoice-create"), {**invoice_form(customer, two_lines(), reference="PO-9"), "post": "1"}
+    )
+
+    assert response.status_code == 409
+    html = response.content.decode()
+    assert re.search(r'id="id_date_error">On or before the lock date\.<', html)
+    assert f"{ON} is on or before the lock date {YEAR}-03-31." in html
+    assert 'name="reference"' in html
+    assert 'value="PO-9"' in html  # the input is kept
+    assert len(line_rows(html)) == 2
+    assert everything() == before
+    assert not Invoice.objects.exists()
+
+
+def test_save_and_post_of_nothing_and_of_bad_lines_show_their_errors_and_write_nothing(
+    client: Any, accountant: Any, customer: Any
+) -> None:
+    client.force_login(accountant)
+    before = everything()
+    free = [{"description": "Free sample", "quantity": "1", "unit_price": "0", "discount": "0"}]
+    response = client.post(reverse("web:invoice-create"), {**invoice_form(customer, free), "post": "1"})
+    assert response.status_code == 422
+    assert "Nothing to invoice." in response.content.decode()
+
+    lines = two_lines()
+    lines[1]["discount"] = "150"
+    response = client.post(reverse("web:invoice-create"), {**invoice_form(customer, lines), "post": "1"})
+    assert response.status_code == 422
+    rows = line_rows(response.content.decode())
+    assert "At most 100." in rows[1]
+    assert "At most 100." not in rows[0]
+    assert everything() == before
+
+
+def test_save_and_post_is_only_on_the_new_invoice_form_of_finance(
+    client: Any, accountant: Any, seller: Any, customer: Any, draft: Invoice
+) -> None:
+    client.force_login(accountant)
+    edit = client.get(reverse("web:invoice-edit", args=[draft.pk])).content.decode()
+    assert "Save and post" not in edit
+    client.force_login(seller)
+    before = everything()
+    assert client.get(reverse("web:invoice-create")).status_code == 403
+    response = client.post(
+        reverse("web:invoice-create"), {**invoice_form(customer, two_lines()), "post": "1"}
+    )
+    assert response.status_code == 403
+    assert everything() == before

@@ -380,8 +380,11 @@ def invoice_create(request: AuthedRequest) -> HttpResponse:
     if request.method != "POST" or not editor.is_valid():
         return _render_form(request, editor, invoice=None, status=422 if request.method == "POST" else 200)
     header = editor.form.cleaned_data
+    # "Save and post" issues the invoice (created and posted in one transaction: a refusal
+    # by either step leaves nothing behind); "Save draft" only creates it.
+    issue = request.POST.get("post") == "1"
     try:
-        invoice = invoicing.invoice_create(
+        invoice = (invoicing.invoice_issue if issue else invoicing.invoice_create)(
             actor=request.user,
             kind=kind,
             party_id=header["party"] or 0,
@@ -398,7 +401,10 @@ def invoice_create(request: AuthedRequest) -> HttpResponse:
             raise
         editor.show_error(exc)
         return _render_form(request, editor, invoice=None, status=exc.status)
-    messages.success(request, _("The draft was saved."))
+    if issue:
+        messages.success(request, _("%(number)s was posted.") % {"number": invoice.number})
+    else:
+        messages.success(request, _("The draft was saved."))
     return redirect("web:invoice-detail", invoice.pk)
 
 
