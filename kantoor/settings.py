@@ -96,6 +96,8 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Django's backend with its placeholder conversion cached (see kantoor/core/sqlite).
+    DATABASES["default"]["ENGINE"] = "kantoor.core.sqlite"
     # A fresh clone has no var/ yet, and SQLite does not create the directory of its file.
     Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
     DATABASES["default"]["CONN_MAX_AGE"] = 0
@@ -113,9 +115,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
             "PRAGMA wal_autocheckpoint=10000;"
         ),
     }
-    DATABASES["default"]["TEST"] = {"NAME": os.environ.get("KANTOOR_TEST_SQLITE", "")}
-    if not DATABASES["default"]["TEST"]["NAME"]:
-        del DATABASES["default"]["TEST"]
+    # Tests run in memory unless KANTOOR_TEST_SQLITE names a file. Said explicitly: pytest-django
+    # recognises an in-memory SQLite test database by Django's own ENGINE name only.
+    DATABASES["default"]["TEST"] = {"NAME": os.environ.get("KANTOOR_TEST_SQLITE") or ":memory:"}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "core.User"

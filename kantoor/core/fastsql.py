@@ -9,6 +9,7 @@ dates and foreign keys are stored exactly as the ORM would store them, on every 
 
 from __future__ import annotations
 
+import datetime as dt
 import decimal
 import functools
 from collections.abc import Mapping, Sequence
@@ -40,16 +41,25 @@ _PASS_THROUGH: dict[type, tuple[type, ...]] = {
 }
 
 
-def _plain_types(field: Any) -> tuple[type, ...]:
-    """The value types `field` (a foreign key: its target) stores unprepared."""
-    types = _PASS_THROUGH.get(type(field.target_field if field.is_relation else field), ())
-    return (*types, type(None)) if types else ()
+_DATE, _DATETIME = "date", "datetime"
+
+
+def _plain_types(field: Any) -> tuple[tuple[type, ...], str]:
+    """The value types `field` (a foreign key: its target) stores unprepared, and whether
+    it is a date or date-time field (whose values the backend adapts)."""
+    target = type(field.target_field if field.is_relation else field)
+    if target is models.DateField:
+        return (type(None),), _DATE
+    if target is models.DateTimeField:
+        return (type(None),), _DATETIME
+    types = _PASS_THROUGH.get(target, ())
+    return ((*types, type(None)) if types else ()), ""
 
 
 @functools.cache
 def _statement(
     model: type[models.Model], names: tuple[str, ...], rows: int, vendor: str, returning: bool = False
-) -> tuple[str, list[Any], list[tuple[type, ...]]]:
+) -> tuple[str, list[Any], list[tuple[tuple[type, ...], str]]]:
     # `vendor` is part of the cache key: quoting differs per backend.
     connection = _connection()
     opts = model._meta
@@ -71,14 +81,23 @@ def _connection() -> BaseDatabaseWrapper:
 
 def _params(
     fields: list[Any],
-    plain: list[tuple[type, ...]],
+    plain: list[tuple[tuple[type, ...], str]],
     values: Mapping[str, Any],
     connection: BaseDatabaseWrapper,
 ) -> list[Any]:
+    ops = connection.ops
     params = []
-    for field, types in zip(fields, plain, strict=True):
+    for field, (types, adapt) in zip(fields, plain, strict=True):
         value = values[field.name] if field.name in values else field.get_default()
-        if type(value) not in types or (type(value) is decimal.Decimal and not value.is_finite()):
+        kind = type(value)
+        if kind in types:  # an int, str, bool, Decimal or None the field stores as it is
+            if kind is decimal.Decimal and not value.is_finite():
+                value = field.get_db_prep_save(value, connection)  # refused as the ORM refuses it
+        elif adapt is _DATE and kind is dt.date:
+            value = ops.adapt_datefield_value(value)
+        elif adapt is _DATETIME and kind is dt.datetime and value.tzinfo is not None:
+            value = ops.adapt_datetimefield_value(value)
+        else:
             value = field.get_db_prep_save(value, connection)
         params.append(value)
     return params

@@ -120,6 +120,7 @@ class _Facts:
     taxes: dict[int, Tax]
     rounding: str
     term_lines: list[tuple[Decimal, int, bool]]
+    journal: Journal | None = None  # read with the draft (posting a saved draft reads it)
 
 
 @dataclass
@@ -295,7 +296,7 @@ def _clean(
         untaxed=amounts.untaxed,
         tax=amounts.tax,
         total=amounts.total,
-        facts=_Facts(company=company, taxes=taxes, rounding=rounding, term_lines=term_lines),
+        facts=_Facts(company=company, taxes=taxes, rounding=rounding, term_lines=term_lines, journal=journal),
         party=party,
     )
 
@@ -452,6 +453,8 @@ def invoice_issue(
     )
     invoice = _draft_invoice(actor, draft)  # inserted by _book, already posted
     invoice.party = draft.party
+    # As invoice_post checks it: the actor's scope must reach the invoice (its party).
+    policy.require(actor, MANAGE, invoice, visible_with=VIEW)
     return _book(
         actor,
         invoice,
@@ -799,6 +802,7 @@ def _book(
         narration=invoice.party.name,
         fiscal_year=fiscal_year,
         announce=False,  # with the invoice's own, below
+        known=(facts.journal, facts.company.currency) if facts.journal is not None else None,
     )
     invoice.state = InvoiceState.POSTED
     invoice.payment_state = PaymentState.NOT_PAID

@@ -614,21 +614,26 @@ def _entry_insert(
     lines: Sequence[LineIn | Mapping[str, Any]],
     reference: str,
     narration: str,
+    known: tuple[Journal, str] | None = None,
 ) -> tuple[JournalEntry, str, int, list[dict[str, Any]] | None]:
     """Check and insert a draft entry and its lines in the caller's transaction; returns the
     entry, its journal's code, the number of lines and the lines as _post reads them
-    (_fresh_lines)."""
+    (_fresh_lines). A caller that has read the journal (of the actor's company) and the
+    company's currency gives them as `known`."""
     policy.require(actor, POST)
     company_id = policy.actor_company_id(actor)
-    # The journal (of the actor's company) and the company's currency in one query.
-    found = _rows(
-        "SELECT j.id, j.code, c.base_currency FROM finance_journal j "
-        "JOIN core_company c ON c.id = j.company_id WHERE j.id = %s AND j.company_id = %s",
-        [_pk(Journal, journal_id), company_id],
-    )
-    if not found:
-        raise EntryInvalidError.for_field("journal_id", _("Unknown journal."))
-    journal_pk, journal_code, base_currency = found[0]
+    if known is not None and known[0].pk == journal_id and known[0].company_id == company_id:
+        journal_pk, journal_code, base_currency = known[0].pk, known[0].code, known[1]
+    else:
+        # The journal (of the actor's company) and the company's currency in one query.
+        found = _rows(
+            "SELECT j.id, j.code, c.base_currency FROM finance_journal j "
+            "JOIN core_company c ON c.id = j.company_id WHERE j.id = %s AND j.company_id = %s",
+            [_pk(Journal, journal_id), company_id],
+        )
+        if not found:
+            raise EntryInvalidError.for_field("journal_id", _("Unknown journal."))
+        journal_pk, journal_code, base_currency = found[0]
     _header_clean(date, reference, narration)
     cleaned, reconcilable = _lines_clean(company_id, base_currency, date, lines)
     entry = JournalEntry(
@@ -790,29 +795,36 @@ def _as_date(value: Any) -> dt.date:
 
 
 def _require_open(company_id: int, on: dt.date) -> None:
-    """Refuse a date on or before the lock date or outside an open period (and fiscal year)."""
-    settings = _read_shared(
-        "SELECT lock_date FROM finance_financesettings WHERE company_id = %s", [company_id]
+    """Refuse a date on or before the lock date or outside an open period (and fiscal year).
+    The settings and the period are read in one statement, FOR SHARE on PostgreSQL (see
+    _read_shared)."""
+    lock = " FOR SHARE" if _db().vendor == "postgresql" else ""
+    found = _rows(
+        "SELECT (SELECT lock_date FROM finance_financesettings WHERE company_id = %s" + lock + "), "  # noqa: S608 - no input
+        "y.year, p.number, p.is_closed, y.is_closed FROM finance_period p "
+        "JOIN finance_fiscalyear y ON y.id = p.fiscal_year_id "
+        "WHERE p.company_id = %s AND p.start_date <= %s AND p.end_date >= %s" + lock,
+        [company_id, company_id, on.isoformat(), on.isoformat()],
     )
-    lock_date = _as_date(settings[0]) if settings and settings[0] is not None else None
+    if found:
+        lock_date = _as_date(found[0][0]) if found[0][0] is not None else None
+    else:  # no period: the lock date still comes first
+        settings = _read_shared(
+            "SELECT lock_date FROM finance_financesettings WHERE company_id = %s", [company_id]
+        )
+        lock_date = _as_date(settings[0]) if settings and settings[0] is not None else None
     if lock_date is not None and on <= lock_date:
         raise PeriodLockedError(
             _("%(date)s is on or before the lock date %(lock)s.")
             % {"date": on.isoformat(), "lock": lock_date.isoformat()},
             field_errors={"date": [_("On or before the lock date.")]},
         )
-    period = _read_shared(
-        "SELECT y.year, p.number, p.is_closed, y.is_closed FROM finance_period p "
-        "JOIN finance_fiscalyear y ON y.id = p.fiscal_year_id "
-        "WHERE p.company_id = %s AND p.start_date <= %s AND p.end_date >= %s",
-        [company_id, on.isoformat(), on.isoformat()],
-    )
-    if period is None:
+    if not found:
         raise PeriodLockedError(
             _("No fiscal year contains %s; create it first.") % on.isoformat(),
             field_errors={"date": [_("No fiscal year contains this date.")]},
         )
-    year, number, period_closed, year_closed = period
+    _lock, year, number, period_closed, year_closed = found[0]
     if period_closed or year_closed:
         raise PeriodLockedError(
             _("Period %(period)s is closed.") % {"period": f"{year}-{number:02d}"},
@@ -853,11 +865,12 @@ def _post(
     fiscal_year: int | None = None,
     lines: list[dict[str, Any]] | None = None,
     announce: bool = True,
+    journal: Journal | None = None,
 ) -> JournalEntry:
     """Number, chain and post a locked draft; the caller holds the transaction. A caller
     that just inserted the draft gives its `lines` (checked against their accounts in the
-    same transaction, see _fresh_lines) and may know its fiscal year. Without `announce`
-    the caller writes the audit row and event (posting_announcements)."""
+    same transaction, see _fresh_lines) and may know its fiscal year and journal. Without
+    `announce` the caller writes the audit row and event (posting_announcements)."""
     _require_draft(entry)
     _require_open(entry.company_id, entry.date)
     if lines is None:
@@ -873,10 +886,16 @@ def _post(
             extra={"debit": str(debit), "credit": str(credit)},
         )
     # The journal row is the chain's lock: its entries are numbered and chained one at a time
-    # (the row lock on PostgreSQL; the IMMEDIATE transaction's write lock on SQLite).
-    ((journal_code, sequence_code),) = _rows(
-        "SELECT code, sequence_code FROM finance_journal WHERE id = %s", [entry.journal_id], lock="FOR UPDATE"
-    )
+    # (the row lock on PostgreSQL; the IMMEDIATE transaction's write lock on SQLite, where a
+    # caller that read the journal need not read it again).
+    if journal is not None and journal.pk == entry.journal_id and _db().vendor == "sqlite":
+        journal_code, sequence_code = journal.code, journal.sequence_code
+    else:
+        ((journal_code, sequence_code),) = _rows(
+            "SELECT code, sequence_code FROM finance_journal WHERE id = %s",
+            [entry.journal_id],
+            lock="FOR UPDATE",
+        )
     entry.number = number_allocate(
         company_id=entry.company_id,
         code=sequence_code,
@@ -1000,17 +1019,26 @@ def entry_book(
     narration: str = "",
     fiscal_year: int | None = None,
     announce: bool = True,
+    known: tuple[Journal, str] | None = None,
 ) -> JournalEntry:
     """`entry_record` in the caller's transaction, without a savepoint of its own: for a
     service that books an entry as part of its own write (an invoice's posting), which
-    rolls back as a whole. `fiscal_year`, when the caller knows it, saves a read; without
-    `announce` the caller writes the audit row and event (posting_announcements)."""
+    rolls back as a whole. What the caller knows saves reads: the `fiscal_year`, the
+    journal and company currency (`known`, see _entry_insert). Without `announce` the
+    caller writes the audit row and event (posting_announcements)."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("entry_book belongs inside the caller's transaction")
     entry, _journal_code, _count, fresh = _entry_insert(
-        actor=actor, journal_id=journal_id, date=date, lines=lines, reference=reference, narration=narration
+        actor=actor,
+        journal_id=journal_id,
+        date=date,
+        lines=lines,
+        reference=reference,
+        narration=narration,
+        known=known,
     )
-    return _post(actor, entry, fiscal_year=fiscal_year, lines=fresh, announce=announce)
+    journal = known[0] if known is not None else None
+    return _post(actor, entry, fiscal_year=fiscal_year, lines=fresh, announce=announce, journal=journal)
 
 
 @transaction.atomic

@@ -409,11 +409,6 @@ def test_finance_in_own_scope_issues_for_its_own_parties(fin, make_user):
     assert issue(olga, hers, _sale_lines(fin)).number == "INV-2026-00001"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="invoice_issue checks manage_invoice without the invoice (its party's owner and "
-    "team), which invoice_post checks: a finance user in own scope posts out of scope",
-)
 def test_finance_in_own_scope_cannot_issue_for_a_party_out_of_scope(fin, acme, make_user):
     # given a finance user whose rights reach only the parties she owns: create + post of an
     # invoice for someone else's party is refused at posting (404: out of her sight)
