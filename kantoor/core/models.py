@@ -191,7 +191,10 @@ class AppendOnlyQuerySet(models.QuerySet[Any]):
 class AuditEntry(models.Model):
     """Who changed which record when, with the fields' values before and after."""
 
-    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="+", null=True)
+    # Every service write adds a row: no index of the company's own, (company, -at) serves it.
+    company = models.ForeignKey(
+        Company, on_delete=models.CASCADE, related_name="+", null=True, db_index=False
+    )
     actor = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+")
     action = models.CharField(max_length=40)
     model = models.CharField(max_length=60)
@@ -226,7 +229,10 @@ class AuditEntry(models.Model):
 class OutboxEvent(models.Model):
     """A published domain event, written in the publisher's transaction (the outbox)."""
 
-    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="+", null=True)
+    # Every service write adds a row and nothing looks events up by company: no index.
+    company = models.ForeignKey(
+        Company, on_delete=models.CASCADE, related_name="+", null=True, db_index=False
+    )
     name = models.CharField(max_length=80)
     payload = models.JSONField()
     created_at = models.DateTimeField(default=timezone.now)

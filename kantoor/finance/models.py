@@ -200,18 +200,26 @@ class EntryState(models.TextChoices):
     POSTED = "posted", _("Posted")
 
 
+# Every index of a table is written on each insert, and a posting inserts into several
+# tables: foreign keys that no query looks up on their own carry no index of their own
+# (db_index=False) — the company (the composite indexes start with it), the users, journals
+# and payment terms (rarely deleted; checking such a deletion scans the table).
+
+
 class JournalEntry(models.Model):
     """A balanced set of debits and credits: a draft until posted, then immutable and chained."""
 
-    company = models.ForeignKey(Company, on_delete=models.PROTECT, related_name="+")
-    journal = models.ForeignKey(Journal, on_delete=models.PROTECT, related_name="entries")
+    company = models.ForeignKey(Company, on_delete=models.PROTECT, related_name="+", db_index=False)
+    journal = models.ForeignKey(Journal, on_delete=models.PROTECT, related_name="entries", db_index=False)
     number = models.CharField(_("number"), max_length=40, blank=True, default="")
     date = models.DateField(_("date"))
     reference = models.CharField(_("reference"), max_length=120, blank=True, default="")
     narration = models.TextField(_("narration"), blank=True, default="")
     state = models.CharField(_("state"), max_length=10, choices=EntryState.choices, default=EntryState.DRAFT)
     posted_at = models.DateTimeField(_("posted at"), null=True, blank=True)
-    posted_by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    posted_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+", db_index=False
+    )
     # Posted entries are immutable: corrections are reversals, and each is reversed at most once.
     reversal_of = models.OneToOneField(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="reversed_by"
@@ -220,7 +228,9 @@ class JournalEntry(models.Model):
     chain_position = models.PositiveBigIntegerField(null=True, blank=True)
     previous_hash = models.CharField(max_length=64, blank=True, default="")
     hash = models.CharField(max_length=64, blank=True, default="")
-    created_by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    created_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+", db_index=False
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -258,7 +268,7 @@ class JournalLine(models.Model):
     """One debit or credit of an entry on one account, in company currency (and optionally another)."""
 
     entry = models.ForeignKey(JournalEntry, on_delete=models.CASCADE, related_name="lines")
-    company = models.ForeignKey(Company, on_delete=models.PROTECT, related_name="+")
+    company = models.ForeignKey(Company, on_delete=models.PROTECT, related_name="+", db_index=False)
     account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="lines")
     # A named reverse relation: party merges re-point only the relations they can see.
     party = models.ForeignKey(
@@ -275,7 +285,7 @@ class JournalLine(models.Model):
     tax_tag = models.CharField(_("VAT box"), max_length=12, blank=True, default="")
     # Copies of the entry's fields, so reports aggregate lines without a join.
     date = models.DateField(_("date"))
-    journal = models.ForeignKey(Journal, on_delete=models.PROTECT, related_name="+")
+    journal = models.ForeignKey(Journal, on_delete=models.PROTECT, related_name="+", db_index=False)
     state = models.CharField(max_length=10, choices=EntryState.choices, default=EntryState.DRAFT)
 
     class Meta:
@@ -296,9 +306,11 @@ class JournalLine(models.Model):
                 fields=["company", "state", "account", "date", "debit", "credit"],
                 name="line_account_date_amounts",
             ),
-            models.Index(fields=["company", "state", "party", "date"], name="line_party_date"),
+            # Without the state: posting changes a line's state, and each index holding it is
+            # rewritten then; these ranges read the lines themselves anyway (drafts are few).
+            models.Index(fields=["company", "party", "date"], name="line_party_date"),
             # The VAT return sums the tagged lines of a date range.
-            models.Index(fields=["company", "state", "date"], condition=~Q(tax_tag=""), name="line_vat_date"),
+            models.Index(fields=["company", "date"], condition=~Q(tax_tag=""), name="line_vat_date"),
         ]
 
     def __str__(self) -> str:
@@ -444,7 +456,7 @@ class Invoice(models.Model):
     # Sales and service read the documents of the parties they own (or their team's).
     policy_scope = ScopeFields(company="company", owner="party__owner", team="party__team")
 
-    company = models.ForeignKey(Company, on_delete=models.PROTECT, related_name="+")
+    company = models.ForeignKey(Company, on_delete=models.PROTECT, related_name="+", db_index=False)
     kind = models.CharField(_("kind"), max_length=30, choices=InvoiceKind.choices)
     party = models.ForeignKey(Party, on_delete=models.PROTECT, related_name="invoices")
     state = models.CharField(
@@ -457,15 +469,15 @@ class Invoice(models.Model):
     date = models.DateField(_("date"))
     due_date = models.DateField(_("due date"), null=True, blank=True)
     payment_term = models.ForeignKey(
-        PaymentTerm, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        PaymentTerm, on_delete=models.PROTECT, null=True, blank=True, related_name="+", db_index=False
     )
-    journal = models.ForeignKey(Journal, on_delete=models.PROTECT, related_name="+")
+    journal = models.ForeignKey(Journal, on_delete=models.PROTECT, related_name="+", db_index=False)
     currency = models.CharField(_("currency"), max_length=3)
     rate = models.DecimalField(_("rate"), max_digits=20, decimal_places=10, default=1)
     reference = models.CharField(_("reference"), max_length=120, blank=True, default="")
     narration = models.TextField(_("note"), blank=True, default="")
     credit_note_of = models.ForeignKey(
-        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="credit_notes"
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="credit_notes", db_index=False
     )
     entry = models.OneToOneField(
         JournalEntry, on_delete=models.PROTECT, null=True, blank=True, related_name="invoice"
@@ -476,10 +488,14 @@ class Invoice(models.Model):
     amount_total = models.DecimalField(_("total"), max_digits=20, decimal_places=6, default=0)
     amount_residual = models.DecimalField(_("amount due"), max_digits=20, decimal_places=6, default=0)
     version = models.PositiveIntegerField(default=1)
-    created_by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    created_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+", db_index=False
+    )
     created_at = models.DateTimeField(default=timezone.now)
     posted_at = models.DateTimeField(_("posted at"), null=True, blank=True)
-    posted_by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    posted_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+", db_index=False
+    )
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
 
     class Meta:
@@ -502,6 +518,12 @@ class Invoice(models.Model):
         indexes: ClassVar = [
             models.Index(fields=["company", "kind", "state", "date"], name="invoice_kind_state_date"),
             models.Index(fields=["company", "party", "date"], name="invoice_party_date"),
+            # Only credit notes point at an invoice: the others need no index entry.
+            models.Index(
+                fields=["credit_note_of"],
+                condition=Q(credit_note_of__isnull=False),
+                name="invoice_credit_note_of",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -521,7 +543,7 @@ class InvoiceLine(models.Model):
     booked to an account with (at most) one tax. Amounts in the invoice's currency."""
 
     invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="lines")
-    company = models.ForeignKey(Company, on_delete=models.PROTECT, related_name="+")
+    company = models.ForeignKey(Company, on_delete=models.PROTECT, related_name="+", db_index=False)
     sequence = models.PositiveIntegerField(default=1)
     product_code = models.CharField(_("product"), max_length=60, blank=True, default="")
     description = models.CharField(_("description"), max_length=500)
@@ -534,7 +556,7 @@ class InvoiceLine(models.Model):
     amount_tax = models.DecimalField(_("tax"), max_digits=20, decimal_places=6, default=0)
     # On a credit note: the invoice line it credits (so no line is credited beyond its quantity).
     credited_line = models.ForeignKey(
-        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="credited_by"
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="credited_by", db_index=False
     )
 
     class Meta:
@@ -544,6 +566,14 @@ class InvoiceLine(models.Model):
         constraints: ClassVar = [
             models.CheckConstraint(
                 condition=Q(discount__gte=0, discount__lte=100), name="invoice_line_discount_range"
+            ),
+        ]
+        indexes: ClassVar = [
+            # Only credit-note lines point at the line they credit.
+            models.Index(
+                fields=["credited_line"],
+                condition=Q(credited_line__isnull=False),
+                name="invoice_line_credited",
             ),
         ]
 
@@ -562,7 +592,7 @@ class OpenItem(models.Model):
     line = models.OneToOneField(
         JournalLine, on_delete=models.PROTECT, primary_key=True, related_name="open_item"
     )
-    company = models.ForeignKey(Company, on_delete=models.PROTECT, related_name="+")
+    company = models.ForeignKey(Company, on_delete=models.PROTECT, related_name="+", db_index=False)
     entry = models.ForeignKey(JournalEntry, on_delete=models.PROTECT, related_name="open_items")
     account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="+")
     party = models.ForeignKey(

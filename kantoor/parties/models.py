@@ -202,14 +202,20 @@ class Address(models.Model):
 class TimelineEntry(models.Model):
     """One thing that happened with a party, written by event handlers of any app."""
 
-    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="+")
-    party = models.ForeignKey(Party, on_delete=models.CASCADE, related_name="timeline")
+    # Written for most events: the party's index below (party first) is the only one it needs.
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="+", db_index=False)
+    party = models.ForeignKey(Party, on_delete=models.CASCADE, related_name="timeline", db_index=False)
     occurred_at = models.DateTimeField(default=timezone.now)
     kind = models.CharField(max_length=80)
     title = models.CharField(max_length=300)
     body = models.TextField(blank=True)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
     )
     event_name = models.CharField(max_length=80, blank=True)
     event_key = models.CharField(max_length=120, blank=True)
