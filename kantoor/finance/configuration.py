@@ -126,7 +126,10 @@ def _changes(obj: Model, fields: list[str], values: Mapping[str, Any]) -> dict[s
 
 
 def _has_posted_lines(account: Account) -> bool:
-    return JournalLine.objects.filter(account=account, state=EntryState.POSTED).exists()
+    # With the company: the (company, state, account, …) index serves it.
+    return JournalLine.objects.filter(
+        company_id=account.company_id, state=EntryState.POSTED, account=account
+    ).exists()
 
 
 def _account_clean(values: Mapping[str, Any], errors: FieldErrors) -> dict[str, Any]:
@@ -258,7 +261,9 @@ def account_update(*, actor: User, account_id: int, **changes: Any) -> Account:
             )
     if (
         clean.get("is_reconcilable") is False
-        and OpenItem.objects.filter(account=account).exclude(residual=0).exists()
+        and OpenItem.objects.filter(company_id=account.company_id, account=account)
+        .exclude(residual=0)
+        .exists()
     ):
         _add(in_use, "is_reconcilable", _("The account has open items; settle them first."))
     _raise(AccountInUseError, in_use)
@@ -273,9 +278,9 @@ def account_update(*, actor: User, account_id: int, **changes: Any) -> Account:
 
 def account_balance(account: Account) -> Decimal:
     """Posted debit minus credit of the account, to the cent."""
-    totals = JournalLine.objects.filter(account=account, state=EntryState.POSTED).aggregate(
-        debit=Sum("debit"), credit=Sum("credit")
-    )
+    totals = JournalLine.objects.filter(
+        company_id=account.company_id, state=EntryState.POSTED, account=account
+    ).aggregate(debit=Sum("debit"), credit=Sum("credit"))
     balance = Decimal(str(totals["debit"] or 0)) - Decimal(str(totals["credit"] or 0))
     return balance.quantize(Decimal("0.01"))
 

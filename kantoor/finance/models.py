@@ -269,7 +269,8 @@ class JournalLine(models.Model):
 
     entry = models.ForeignKey(JournalEntry, on_delete=models.CASCADE, related_name="lines")
     company = models.ForeignKey(Company, on_delete=models.PROTECT, related_name="+", db_index=False)
-    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="lines")
+    # No index of its own: the (company, state, account, …) index serves every query by account.
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="lines", db_index=False)
     # A named reverse relation: party merges re-point only the relations they can see.
     party = models.ForeignKey(
         Party, on_delete=models.PROTECT, null=True, blank=True, related_name="journal_lines"
@@ -550,8 +551,11 @@ class InvoiceLine(models.Model):
     quantity = models.DecimalField(_("quantity"), max_digits=18, decimal_places=4, default=1)
     unit_price = models.DecimalField(_("unit price"), max_digits=20, decimal_places=6, default=0)
     discount = models.DecimalField(_("discount (%)"), max_digits=7, decimal_places=4, default=0)
-    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="+")
-    tax = models.ForeignKey(Tax, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    # No indexes of their own: only deleting an account or tax (rare) looks lines up by them.
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="+", db_index=False)
+    tax = models.ForeignKey(
+        Tax, on_delete=models.PROTECT, null=True, blank=True, related_name="+", db_index=False
+    )
     amount_untaxed = models.DecimalField(_("amount"), max_digits=20, decimal_places=6, default=0)
     amount_tax = models.DecimalField(_("tax"), max_digits=20, decimal_places=6, default=0)
     # On a credit note: the invoice line it credits (so no line is credited beyond its quantity).
@@ -594,7 +598,8 @@ class OpenItem(models.Model):
     )
     company = models.ForeignKey(Company, on_delete=models.PROTECT, related_name="+", db_index=False)
     entry = models.ForeignKey(JournalEntry, on_delete=models.PROTECT, related_name="open_items")
-    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="+")
+    # Queries by account name the company: (company, account, …) indexes serve them.
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="+", db_index=False)
     party = models.ForeignKey(
         Party, on_delete=models.PROTECT, null=True, blank=True, related_name="open_items"
     )

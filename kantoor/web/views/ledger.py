@@ -108,7 +108,9 @@ def account_list(request: AuthedRequest) -> HttpResponse:
     # The posted balance of the accounts shown: one aggregate query for the page.
     shown = [account.pk for account in context["page"].rows]
     balances = dict(
-        JournalLine.objects.filter(account_id__in=shown, state=EntryState.POSTED)
+        JournalLine.objects.filter(
+            company_id=request.user.company_id, state=EntryState.POSTED, account_id__in=shown
+        )
         .values("account_id")
         .annotate(total=Sum("debit") - Sum("credit"))
         .values_list("account_id", "total")
