@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import functools
+import threading
 from collections.abc import Mapping, Sequence
 from typing import Any, cast
 
@@ -73,10 +74,36 @@ def _statement(
     return sql, fields, [_plain_types(f) for f in fields]
 
 
-def _connection() -> BaseDatabaseWrapper:
-    # The wrapper itself, not the `connection` proxy, whose every attribute access goes
-    # through a context-local lookup (a measurable share of the hot path).
-    return connections[DEFAULT_DB_ALIAS]
+_thread = threading.local()
+
+
+def connection_wrapper() -> BaseDatabaseWrapper:
+    """This thread's wrapper of the default connection. Django finds it with a context-local
+    lookup on every `connections[…]` (and every attribute of the `connection` proxy): about
+    two per statement of the hot path, a twentieth of a posting. A thread's wrapper never
+    changes, so it is kept per thread."""
+    try:
+        db: BaseDatabaseWrapper = _thread.db
+    except AttributeError:
+        db = _thread.db = connections[DEFAULT_DB_ALIAS]
+    return db
+
+
+_connection = connection_wrapper
+
+
+def cursor() -> Any:
+    """A cursor of the default connection for the hot path's plain statements, kept on the
+    connection and reused (not to be closed): Django opens and closes one per
+    `connection.cursor()`, which costs as much as a short statement. While queries are
+    logged (DEBUG, tests that count them) it is a fresh one, so the log sees every statement."""
+    db = _connection()
+    if db.queries_logged:
+        return db.cursor()
+    kept = db.__dict__.get("_kantoor_cursor")
+    if kept is None or db.connection is None or kept.cursor.connection is not db.connection:
+        kept = db.__dict__["_kantoor_cursor"] = db.cursor()
+    return kept
 
 
 def _params(
@@ -108,10 +135,9 @@ def insert(model: type[models.Model], values: Mapping[str, Any]) -> int:
     model default; foreign keys are given by name with the related id as value."""
     connection = _connection()
     sql, fields, plain = _statement(model, tuple(sorted(values)), 1, connection.vendor)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, _params(fields, plain, values, connection))
-        row = cursor.fetchone()
-    return int(row[0])
+    rows = cursor()
+    rows.execute(sql, _params(fields, plain, values, connection))
+    return int(rows.fetchone()[0])
 
 
 def insert_many(
@@ -125,9 +151,9 @@ def insert_many(
     connection = _connection()
     sql, fields, plain = _statement(model, tuple(sorted(rows[0])), len(rows), connection.vendor, returning)
     params = [p for values in rows for p in _params(fields, plain, values, connection)]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return [int(row[0]) for row in cursor.fetchall()] if returning or len(rows) == 1 else []
+    statement = cursor()
+    statement.execute(sql, params)
+    return [int(row[0]) for row in statement.fetchall()] if returning or len(rows) == 1 else []
 
 
 def insert_instance(obj: models.Model) -> None:
@@ -153,6 +179,6 @@ def update_where_null(model: type[models.Model], *, pk: int, field: str, value: 
     target = cast("models.Field[Any, Any]", opts.get_field(field))
     column, pk_column = quote(target.column), quote(opts.pk.column)
     sql = f"UPDATE {quote(opts.db_table)} SET {column} = %s WHERE {pk_column} = %s AND {column} IS NULL"  # noqa: S608 - names only
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [target.get_db_prep_save(value, connection), pk])
-        return int(cursor.rowcount)
+    statement = cursor()
+    statement.execute(sql, [target.get_db_prep_save(value, connection), pk])
+    return int(statement.rowcount)

@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db import DEFAULT_DB_ALIAS, connection, connections
+from django.db import connection
 
+from kantoor.core import fastsql
 from kantoor.core.models import Company, NumberSequence
 
 # Takes the number in one statement: the UPDATE's row lock (or SQLite's write lock) is held
@@ -34,29 +35,27 @@ def number_allocate(
     as `fiscal_year` by a caller that knows it, which saves reading the company)."""
     if not connection.in_atomic_block:
         raise RuntimeError("numbers are allocated inside the posting transaction")
-    # The wrapper itself, not the `connection` proxy (a context-local lookup per access).
-    db = connections[DEFAULT_DB_ALIAS]
-    with db.cursor() as cursor:
-        if fiscal_year is None:
-            cursor.execute(
-                "SELECT fiscal_year_start_month, fiscal_year_start_day FROM core_company WHERE id = %s",
-                [int(company_id)],
-            )
-            found = cursor.fetchone()
-            if found is None:  # raises Company.DoesNotExist, as before
-                Company.objects.only("fiscal_year_start_month", "fiscal_year_start_day").get(pk=company_id)
-            start = Company(fiscal_year_start_month=found[0], fiscal_year_start_day=found[1])
-            fiscal_year = start.fiscal_year_of(on)
+    cursor = fastsql.cursor()
+    if fiscal_year is None:
+        cursor.execute(
+            "SELECT fiscal_year_start_month, fiscal_year_start_day FROM core_company WHERE id = %s",
+            [int(company_id)],
+        )
+        found = cursor.fetchone()
+        if found is None:  # raises Company.DoesNotExist, as before
+            Company.objects.only("fiscal_year_start_month", "fiscal_year_start_day").get(pk=company_id)
+        start = Company(fiscal_year_start_month=found[0], fiscal_year_start_day=found[1])
+        fiscal_year = start.fiscal_year_of(on)
+    cursor.execute(_TAKE, [int(company_id), code, fiscal_year])
+    row = cursor.fetchone()
+    if row is None:
+        NumberSequence.objects.get_or_create(
+            company_id=company_id,
+            code=code,
+            year=fiscal_year,
+            defaults={"prefix": prefix or code.upper()},
+        )
         cursor.execute(_TAKE, [int(company_id), code, fiscal_year])
         row = cursor.fetchone()
-        if row is None:
-            NumberSequence.objects.get_or_create(
-                company_id=company_id,
-                code=code,
-                year=fiscal_year,
-                defaults={"prefix": prefix or code.upper()},
-            )
-            cursor.execute(_TAKE, [int(company_id), code, fiscal_year])
-            row = cursor.fetchone()
-        pattern, sequence_prefix, next_number = row
+    pattern, sequence_prefix, next_number = row
     return str(pattern).format(prefix=sequence_prefix, year=fiscal_year, number=int(next_number) - 1)

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any, cast
 
-from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections, models, transaction
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, models, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -94,7 +94,7 @@ def _as_line(item: LineIn | Mapping[str, Any]) -> LineIn:
 
 def _db() -> BaseDatabaseWrapper:
     # The wrapper itself, not the `connection` proxy (a context-local lookup per access).
-    return connections[DEFAULT_DB_ALIAS]
+    return fastsql.connection_wrapper()
 
 
 def _rows(sql: str, params: Sequence[Any], *, lock: str = "") -> list[tuple[Any, ...]]:
@@ -103,9 +103,9 @@ def _rows(sql: str, params: Sequence[Any], *, lock: str = "") -> list[tuple[Any,
     db = _db()
     if lock and db.vendor == "postgresql":
         sql = f"{sql} {lock}"
-    with db.cursor() as cursor:
-        cursor.execute(sql, params)
-        return list(cursor.fetchall())
+    cursor = fastsql.cursor()
+    cursor.execute(sql, params)
+    return list(cursor.fetchall())
 
 
 def _pk(model: type[models.Model], value: Any) -> Any:
@@ -154,10 +154,10 @@ def _save_fields(obj: models.Model, names: Sequence[str]) -> None:
     db = _db()
     sql, fields = _update_statement(type(obj), tuple(names), db.vendor)
     params = [f.get_db_prep_save(getattr(obj, f.attname), db) for f in fields]
-    with db.cursor() as cursor:
-        cursor.execute(sql, [*params, obj.pk])
-        if cursor.rowcount != 1:
-            raise DatabaseError("Save with update_fields did not affect any rows.")
+    cursor = fastsql.cursor()
+    cursor.execute(sql, [*params, obj.pk])
+    if cursor.rowcount != 1:
+        raise DatabaseError("Save with update_fields did not affect any rows.")
 
 
 def _converters(fields: tuple[Any, ...], db: BaseDatabaseWrapper) -> list[tuple[int, list[Any], Any]]:
@@ -915,15 +915,14 @@ def _post(
     )
     # Lines first: once the entry is posted the database refuses any change to its lines.
     db = _db()
-    with db.cursor() as cursor:
-        cursor.execute(
-            "UPDATE finance_journalline SET state = %s, date = %s WHERE entry_id = %s",
-            [
-                str(EntryState.POSTED.value),
-                _field(JournalLine, "date").get_db_prep_save(entry.date, db),
-                entry.pk,
-            ],
-        )
+    fastsql.cursor().execute(
+        "UPDATE finance_journalline SET state = %s, date = %s WHERE entry_id = %s",
+        [
+            str(EntryState.POSTED.value),
+            _field(JournalLine, "date").get_db_prep_save(entry.date, db),
+            entry.pk,
+        ],
+    )
     # What reconciliation will settle: an open item per line on a reconcilable account.
     fastsql.insert_many(
         OpenItem,

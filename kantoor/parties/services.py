@@ -679,11 +679,10 @@ def timeline_entry_add(
     app may add an entry: the party's company and survivor are read by the INSERT itself,
     and the unique (party, event_key) makes a repeated insert a no-op."""
     occurred_at = TimelineEntry._meta.get_field("occurred_at").get_db_prep_save(timezone.now(), connection)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            _timeline_insert_sql(connection.vendor),
-            [occurred_at, kind, title, body, actor_id, event.event_name, event.event_id, party_id],
-        )
+    fastsql.cursor().execute(
+        _timeline_insert_sql(connection.vendor),
+        [occurred_at, kind, title, body, actor_id, event.event_name, event.event_id, party_id],
+    )
 
 
 @functools.cache

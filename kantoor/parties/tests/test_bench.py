@@ -6,18 +6,20 @@ import json
 import os
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 
-def _bench_dirs() -> set[str]:
-    return {p.name for p in Path(tempfile.gettempdir()).glob("kantoor-bench-*")}
+def _bench_dirs(directory: Path) -> set[str]:
+    return {p.name for p in directory.glob("kantoor-bench-*")}
 
 
 def test_bench_parties_runs_on_a_fresh_database_and_prints_the_table(tmp_path: Path) -> None:
-    before = _bench_dirs()
+    # Its own temporary directory: another bench running meanwhile (xdist) leaves its own.
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    before = _bench_dirs(scratch)
     results = tmp_path / "results.json"
-    env = {**os.environ, "COLUMNS": "200", "KANTOOR_DATA_DIR": str(tmp_path)}
+    env = {**os.environ, "COLUMNS": "200", "KANTOOR_DATA_DIR": str(tmp_path), "TMPDIR": str(scratch)}
 
     completed = subprocess.run(  # noqa: S603 - our own interpreter and command
         [
@@ -64,5 +66,5 @@ def test_bench_parties_runs_on_a_fresh_database_and_prints_the_table(tmp_path: P
     assert figures["parties in the database"]["value"] == 200
     assert figures["prefix search (25 rows) p95"]["unit"] == "ms"
     # the fresh database is gone, and the configured one was never touched
-    assert _bench_dirs() == before
+    assert _bench_dirs(scratch) == before
     assert not (tmp_path / "kantoor.sqlite3").exists()
