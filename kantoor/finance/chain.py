@@ -43,14 +43,17 @@ LINE_FIELDS = (
     "tax_tag",
 )
 _PLACES = {"debit": 2, "credit": 2, "amount_currency": 6, "rate": 10}
+_QUANTUM = {name: Decimal(1).scaleb(-places) for name, places in _PLACES.items()}
 
 
 def _plain(name: str, value: Any) -> Any:
     if value is None:
         return None
-    if name in _PLACES:
+    quantum = _QUANTUM.get(name)
+    if quantum is not None:
         # SQLite keeps decimals as REAL: fix the places so the text never depends on storage.
-        return f"{Decimal(str(value)).quantize(Decimal(1).scaleb(-_PLACES[name])):f}"
+        exact = value if type(value) is Decimal else Decimal(str(value))
+        return f"{exact.quantize(quantum):f}"
     if isinstance(value, dt.date):
         return value.isoformat()
     return value

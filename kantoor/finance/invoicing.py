@@ -80,6 +80,7 @@ class InvoiceLineIn:
 
 
 _LINE_FIELDS = {f.name for f in fields(InvoiceLineIn)}
+_KINDS = frozenset(InvoiceKind.values)
 
 
 def _decimal(value: Any, places: int, *, low: Decimal | None = None, high: Decimal | None = None) -> Decimal:
@@ -110,6 +111,47 @@ def _journal_kind(kind: str) -> str:
     return JournalKind.SALES if kind in SALES_KINDS else JournalKind.PURCHASE
 
 
+@dataclass(slots=True)
+class _LineDraft:
+    """A checked invoice line, not saved yet: what InvoiceLine stores (a plain object, as a
+    model instance per line cost a measurable share of booking an invoice)."""
+
+    company_id: int
+    sequence: int
+    product_code: str
+    description: str
+    quantity: Decimal
+    unit_price: Decimal
+    discount: Decimal
+    account_id: int
+    tax_id: int | None
+    amount_untaxed: Decimal = Decimal(0)
+    amount_tax: Decimal = Decimal(0)
+    credited_line_id: int | None = None
+
+    def row(self, invoice_id: int) -> dict[str, Any]:
+        """The line's values by InvoiceLine field name, for fastsql."""
+        return {
+            "invoice": invoice_id,
+            "company": self.company_id,
+            "sequence": self.sequence,
+            "product_code": self.product_code,
+            "description": self.description,
+            "quantity": self.quantity,
+            "unit_price": self.unit_price,
+            "discount": self.discount,
+            "account": self.account_id,
+            "tax": self.tax_id,
+            "amount_untaxed": self.amount_untaxed,
+            "amount_tax": self.amount_tax,
+            "credited_line": self.credited_line_id,
+        }
+
+
+# An invoice's lines as posting reads them: saved (InvoiceLine) or just checked (_LineDraft).
+_Line = InvoiceLine | _LineDraft
+
+
 @dataclass(frozen=True)
 class _Facts:
     """What posting needs besides the invoice and its lines, read once: the company's
@@ -129,7 +171,7 @@ class _Draft:
     what it was computed from (posting it in the same transaction reads none of it again)."""
 
     values: dict[str, Any]
-    lines: list[InvoiceLine]
+    lines: list[_LineDraft]
     untaxed: Decimal
     tax: Decimal
     total: Decimal
@@ -157,7 +199,7 @@ def _clean(
     def fail(field: str, message: str) -> None:
         errors.setdefault(field, []).append(message)
 
-    if kind not in InvoiceKind.values:
+    if kind not in _KINDS:
         raise InvoiceInvalidError.for_field("kind", _("Choose one of %s.") % ", ".join(InvoiceKind.values))
     company = fastread.company_facts(company_id)
     base_currency = company.currency
@@ -205,7 +247,7 @@ def _clean(
     accounts = {a.pk: a for a in fastread.by_keys(Account, company_id, [line.account_id for line in given])}
     taxes = {t.pk: t for t in fastread.by_keys(Tax, company_id, [line.tax_id for line in given])}
     scope = _scope_of(kind)
-    cleaned: list[InvoiceLine] = []
+    cleaned: list[_LineDraft] = []
     for i, line in enumerate(given):
         prefix = f"lines[{i}]"
         description = (line.description or "").strip()
@@ -237,7 +279,7 @@ def _clean(
         elif tax is not None and tax.scope != scope:
             fail(f"{prefix}.tax_id", _("Tax %s is not for this kind of document.") % tax.code)
         cleaned.append(
-            InvoiceLine(
+            _LineDraft(
                 company_id=company_id,
                 sequence=i + 1,
                 product_code=line.product_code.strip(),
@@ -345,12 +387,14 @@ def _draft_invoice(actor: User, draft: _Draft, *, credit_note_of_id: int | None 
     )
 
 
-def _insert(invoice: Invoice, lines: list[InvoiceLine]) -> None:
+def _insert(invoice: Invoice, lines: Sequence[_LineDraft]) -> None:
     """Insert a new invoice and its lines in the caller's transaction."""
     fastsql.insert_instance(invoice)
-    for line in lines:
-        line.invoice = invoice
-    fastsql.insert_objects(lines)  # one INSERT for all lines
+    _lines_insert(invoice, lines)
+
+
+def _lines_insert(invoice: Invoice, lines: Sequence[_LineDraft]) -> None:
+    fastsql.insert_many(InvoiceLine, [line.row(invoice.pk) for line in lines])  # one INSERT
 
 
 def _drafted(
@@ -580,9 +624,7 @@ def invoice_update(
         # The same lines again: a credit note's lines keep the invoice lines they credit.
         for row, credited_line_id in zip(draft.lines, credited_lines, strict=True):
             row.credited_line_id = credited_line_id
-    for line in draft.lines:
-        line.invoice = invoice
-    fastsql.insert_objects(draft.lines)
+    _lines_insert(invoice, draft.lines)
     changes: dict[str, Any] = audit.diff(before, audit.snapshot(invoice, [*names, "amount_total"]))
     if lines is not None:
         changes["lines"] = len(draft.lines)
@@ -613,7 +655,7 @@ def _party_account(kind: str, company: fastread.CompanyFacts) -> int:
     return account_id
 
 
-def _entry_lines(invoice: Invoice, lines: list[InvoiceLine], facts: _Facts) -> list[services.LineIn]:
+def _entry_lines(invoice: Invoice, lines: Sequence[_Line], facts: _Facts) -> list[services.LineIn]:
     """The journal lines of a posted invoice: the party's receivable or payable per
     instalment, each invoice line on its account with its VAT box, each tax on its account
     (reverse charge: also the self-assessed tax). Foreign amounts are converted here, the
@@ -731,7 +773,7 @@ def _entry_lines(invoice: Invoice, lines: list[InvoiceLine], facts: _Facts) -> l
     return result
 
 
-def _facts_read(invoice: Invoice, lines: list[InvoiceLine]) -> _Facts:
+def _facts_read(invoice: Invoice, lines: Sequence[_Line]) -> _Facts:
     """What posting a saved draft needs, as it is now (rates and rules may have changed
     since the draft was saved)."""
     term_lines = (
@@ -774,7 +816,7 @@ def invoice_post(*, actor: User, invoice_id: int, version: int | None = None) ->
 def _book(
     actor: User,
     invoice: Invoice,
-    lines: list[InvoiceLine],
+    lines: Sequence[_Line],
     facts: _Facts,
     *,
     action: str,
@@ -811,10 +853,12 @@ def _book(
     invoice.posted_by = actor
     invoice.version += 1
     if invoice.pk is None:
-        _insert(invoice, lines)
+        _insert(invoice, [line for line in lines if isinstance(line, _LineDraft)])
     else:
         if [line.amount_tax for line in lines] != drafted:  # taxes computed again (_entry_lines)
-            InvoiceLine.objects.bulk_update(lines, ["amount_tax"])
+            InvoiceLine.objects.bulk_update(
+                [line for line in lines if isinstance(line, InvoiceLine)], ["amount_tax"]
+            )
         services._save_fields(
             invoice,
             [
