@@ -43,6 +43,10 @@ _PASS_THROUGH: dict[type, tuple[type, ...]] = {
 
 
 _DATE, _DATETIME = "date", "datetime"
+_MISSING = object()
+# Per column: the field's name, the field, the value types it stores unprepared and whether
+# it is a date or date-time field.
+_Spec = tuple[str, Any, tuple[type, ...], str]
 
 
 def _plain_types(field: Any) -> tuple[tuple[type, ...], str]:
@@ -60,7 +64,7 @@ def _plain_types(field: Any) -> tuple[tuple[type, ...], str]:
 @functools.cache
 def _statement(
     model: type[models.Model], names: tuple[str, ...], rows: int, vendor: str, returning: bool = False
-) -> tuple[str, list[Any], list[tuple[tuple[type, ...], str]]]:
+) -> tuple[str, list[_Spec]]:
     # `vendor` is part of the cache key: quoting differs per backend.
     connection = _connection()
     opts = model._meta
@@ -71,7 +75,7 @@ def _statement(
     sql = f"INSERT INTO {quote(opts.db_table)} ({columns}) VALUES {', '.join([row] * rows)}"  # noqa: S608 - names only
     if rows == 1 or returning:
         sql += f" RETURNING {quote(opts.pk.column)}"
-    return sql, fields, [_plain_types(f) for f in fields]
+    return sql, [(f.name, f, *_plain_types(f)) for f in fields]
 
 
 _thread = threading.local()
@@ -106,16 +110,14 @@ def cursor() -> Any:
     return kept
 
 
-def _params(
-    fields: list[Any],
-    plain: list[tuple[tuple[type, ...], str]],
-    values: Mapping[str, Any],
-    connection: BaseDatabaseWrapper,
-) -> list[Any]:
+def _params(specs: list[_Spec], values: Mapping[str, Any], connection: BaseDatabaseWrapper) -> list[Any]:
     ops = connection.ops
-    params = []
-    for field, (types, adapt) in zip(fields, plain, strict=True):
-        value = values[field.name] if field.name in values else field.get_default()
+    params: list[Any] = []
+    append, get = params.append, values.get
+    for name, field, types, adapt in specs:
+        value = get(name, _MISSING)
+        if value is _MISSING:
+            value = field.get_default()
         kind = type(value)
         if kind in types:  # an int, str, bool, Decimal or None the field stores as it is
             if kind is decimal.Decimal and not value.is_finite():
@@ -126,7 +128,7 @@ def _params(
             value = ops.adapt_datetimefield_value(value)
         else:
             value = field.get_db_prep_save(value, connection)
-        params.append(value)
+        append(value)
     return params
 
 
@@ -134,9 +136,9 @@ def insert(model: type[models.Model], values: Mapping[str, Any]) -> int:
     """Insert one row of `model` and return its primary key. Fields not given take their
     model default; foreign keys are given by name with the related id as value."""
     connection = _connection()
-    sql, fields, plain = _statement(model, tuple(sorted(values)), 1, connection.vendor)
+    sql, specs = _statement(model, tuple(sorted(values)), 1, connection.vendor)
     rows = cursor()
-    rows.execute(sql, _params(fields, plain, values, connection))
+    rows.execute(sql, _params(specs, values, connection))
     return int(rows.fetchone()[0])
 
 
@@ -149,8 +151,8 @@ def insert_many(
     if not rows:
         return []
     connection = _connection()
-    sql, fields, plain = _statement(model, tuple(sorted(rows[0])), len(rows), connection.vendor, returning)
-    params = [p for values in rows for p in _params(fields, plain, values, connection)]
+    sql, specs = _statement(model, tuple(sorted(rows[0])), len(rows), connection.vendor, returning)
+    params = [p for values in rows for p in _params(specs, values, connection)]
     statement = cursor()
     statement.execute(sql, params)
     return [int(row[0]) for row in statement.fetchall()] if returning or len(rows) == 1 else []

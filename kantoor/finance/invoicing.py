@@ -844,7 +844,11 @@ def _book(
         narration=invoice.party.name,
         fiscal_year=fiscal_year,
         announce=False,  # with the invoice's own, below
-        known=(facts.journal, facts.company.currency) if facts.journal is not None else None,
+        known=(
+            services.Known(facts.journal, facts.company.currency, frozenset((invoice.party_id,)))
+            if facts.journal is not None
+            else None
+        ),
     )
     invoice.state = InvoiceState.POSTED
     invoice.payment_state = PaymentState.NOT_PAID

@@ -15,7 +15,7 @@ import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, models, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
@@ -79,6 +79,15 @@ class LineIn:
     amount_currency: Decimal | int | str | None = None
     due_date: dt.date | None = None
     tax_tag: str = ""
+
+
+class Known(NamedTuple):
+    """What a service that books an entry in its own transaction has read already: the
+    journal (of the actor's company), the company's currency and parties of the company."""
+
+    journal: Journal
+    currency: str
+    party_ids: frozenset[int] = frozenset()
 
 
 def _as_line(item: LineIn | Mapping[str, Any]) -> LineIn:
@@ -446,7 +455,11 @@ def _amount(value: Any, places: int) -> Decimal:
 
 
 def _lines_clean(
-    company_id: int, base: str, on: dt.date, items: Sequence[LineIn | Mapping[str, Any]]
+    company_id: int,
+    base: str,
+    on: dt.date,
+    items: Sequence[LineIn | Mapping[str, Any]],
+    known_parties: frozenset[int] = frozenset(),
 ) -> tuple[list[dict[str, Any]], set[int]]:
     """Check every line at once (so one error lists every faulty field). Returns the lines'
     values by field name (what _lines_save inserts) and which of their accounts are
@@ -472,15 +485,20 @@ def _lines_clean(
             {line.account_id for line in raw},
         )
     }
-    parties = {
-        pk
-        for (pk,) in _rows_in(
-            f"SELECT id FROM {Party._meta.db_table} WHERE company_id = %s AND id IN ({{ids}})",  # noqa: S608 - names only
-            company_id,
-            Party,
-            {line.party_id for line in raw if line.party_id is not None},
-        )
-    }
+    named = {line.party_id for line in raw if line.party_id is not None}
+    parties = (
+        named
+        if named <= known_parties
+        else {
+            pk
+            for (pk,) in _rows_in(
+                f"SELECT id FROM {Party._meta.db_table} WHERE company_id = %s AND id IN ({{ids}})",  # noqa: S608 - names only
+                company_id,
+                Party,
+                named,
+            )
+        }
+    )
     base_places = currency_exponent(base)
     for i, line in enumerate(raw):
 
@@ -614,16 +632,16 @@ def _entry_insert(
     lines: Sequence[LineIn | Mapping[str, Any]],
     reference: str,
     narration: str,
-    known: tuple[Journal, str] | None = None,
+    known: Known | None = None,
 ) -> tuple[JournalEntry, str, int, list[dict[str, Any]] | None]:
     """Check and insert a draft entry and its lines in the caller's transaction; returns the
     entry, its journal's code, the number of lines and the lines as _post reads them
     (_fresh_lines). A caller that has read the journal (of the actor's company) and the
-    company's currency gives them as `known`."""
+    company's currency (and parties) gives them as `known`."""
     policy.require(actor, POST)
     company_id = policy.actor_company_id(actor)
-    if known is not None and known[0].pk == journal_id and known[0].company_id == company_id:
-        journal_pk, journal_code, base_currency = known[0].pk, known[0].code, known[1]
+    if known is not None and known.journal.pk == journal_id and known.journal.company_id == company_id:
+        journal_pk, journal_code, base_currency = known.journal.pk, known.journal.code, known.currency
     else:
         # The journal (of the actor's company) and the company's currency in one query.
         found = _rows(
@@ -635,7 +653,8 @@ def _entry_insert(
             raise EntryInvalidError.for_field("journal_id", _("Unknown journal."))
         journal_pk, journal_code, base_currency = found[0]
     _header_clean(date, reference, narration)
-    cleaned, reconcilable = _lines_clean(company_id, base_currency, date, lines)
+    parties = known.party_ids if known is not None else frozenset()
+    cleaned, reconcilable = _lines_clean(company_id, base_currency, date, lines, parties)
     entry = JournalEntry(
         company_id=company_id,
         journal_id=journal_pk,
@@ -1018,12 +1037,12 @@ def entry_book(
     narration: str = "",
     fiscal_year: int | None = None,
     announce: bool = True,
-    known: tuple[Journal, str] | None = None,
+    known: Known | None = None,
 ) -> JournalEntry:
     """`entry_record` in the caller's transaction, without a savepoint of its own: for a
     service that books an entry as part of its own write (an invoice's posting), which
     rolls back as a whole. What the caller knows saves reads: the `fiscal_year`, the
-    journal and company currency (`known`, see _entry_insert). Without `announce` the
+    journal, company currency and parties (`known`, see _entry_insert). Without `announce` the
     caller writes the audit row and event (posting_announcements)."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("entry_book belongs inside the caller's transaction")
@@ -1036,7 +1055,7 @@ def entry_book(
         narration=narration,
         known=known,
     )
-    journal = known[0] if known is not None else None
+    journal = known.journal if known is not None else None
     return _post(actor, entry, fiscal_year=fiscal_year, lines=fresh, announce=announce, journal=journal)
 
 
