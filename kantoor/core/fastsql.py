@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import functools
-import threading
 from collections.abc import Mapping, Sequence
 from typing import Any, cast
 
@@ -78,36 +77,22 @@ def _statement(
     return sql, [(f.name, f, *_plain_types(f)) for f in fields]
 
 
-_thread = threading.local()
-
-
 def connection_wrapper() -> BaseDatabaseWrapper:
-    """This thread's wrapper of the default connection. Django finds it with a context-local
-    lookup on every `connections[…]` (and every attribute of the `connection` proxy): about
-    two per statement of the hot path, a twentieth of a posting. A thread's wrapper never
-    changes, so it is kept per thread."""
-    try:
-        db: BaseDatabaseWrapper = _thread.db
-    except AttributeError:
-        db = _thread.db = connections[DEFAULT_DB_ALIAS]
-    return db
+    """The default connection's wrapper itself, not the `connection` proxy, whose every
+    attribute access goes through a context-local lookup. Looked up on every call: test
+    tooling (a live server, transactional tests) may give a thread another wrapper, so a
+    cached one would write through a second connection."""
+    return connections[DEFAULT_DB_ALIAS]
 
 
 _connection = connection_wrapper
 
 
 def cursor() -> Any:
-    """A cursor of the default connection for the hot path's plain statements, kept on the
-    connection and reused (not to be closed): Django opens and closes one per
-    `connection.cursor()`, which costs as much as a short statement. While queries are
-    logged (DEBUG, tests that count them) it is a fresh one, so the log sees every statement."""
-    db = _connection()
-    if db.queries_logged:
-        return db.cursor()
-    kept = db.__dict__.get("_kantoor_cursor")
-    if kept is None or db.connection is None or kept.cursor.connection is not db.connection:
-        kept = db.__dict__["_kantoor_cursor"] = db.cursor()
-    return kept
+    """A cursor of the default connection for the hot path's plain statements, released when
+    the caller drops it. Read results to their end (fetchall): an unfinished statement keeps
+    SQLite's read open."""
+    return _connection().cursor()
 
 
 def _params(specs: list[_Spec], values: Mapping[str, Any], connection: BaseDatabaseWrapper) -> list[Any]:
@@ -139,7 +124,9 @@ def insert(model: type[models.Model], values: Mapping[str, Any]) -> int:
     sql, specs = _statement(model, tuple(sorted(values)), 1, connection.vendor)
     rows = cursor()
     rows.execute(sql, _params(specs, values, connection))
-    return int(rows.fetchone()[0])
+    # fetchall, not fetchone: a kept cursor must finish its statement, or SQLite keeps it
+    # open (and, with a shared cache, its table locked for the other connections).
+    return int(rows.fetchall()[0][0])
 
 
 def insert_many(

@@ -41,14 +41,14 @@ def number_allocate(
             "SELECT fiscal_year_start_month, fiscal_year_start_day FROM core_company WHERE id = %s",
             [int(company_id)],
         )
-        found = cursor.fetchone()
-        if found is None:  # raises Company.DoesNotExist, as before
+        found = cursor.fetchall()  # to the end: the kept cursor's statement must finish
+        if not found:  # raises Company.DoesNotExist, as before
             Company.objects.only("fiscal_year_start_month", "fiscal_year_start_day").get(pk=company_id)
-        start = Company(fiscal_year_start_month=found[0], fiscal_year_start_day=found[1])
+        start = Company(fiscal_year_start_month=found[0][0], fiscal_year_start_day=found[0][1])
         fiscal_year = start.fiscal_year_of(on)
     cursor.execute(_TAKE, [int(company_id), code, fiscal_year])
-    row = cursor.fetchone()
-    if row is None:
+    rows = cursor.fetchall()
+    if not rows:
         NumberSequence.objects.get_or_create(
             company_id=company_id,
             code=code,
@@ -56,6 +56,6 @@ def number_allocate(
             defaults={"prefix": prefix or code.upper()},
         )
         cursor.execute(_TAKE, [int(company_id), code, fiscal_year])
-        row = cursor.fetchone()
-    pattern, sequence_prefix, next_number = row
+        rows = cursor.fetchall()
+    ((pattern, sequence_prefix, next_number),) = rows
     return str(pattern).format(prefix=sequence_prefix, year=fiscal_year, number=int(next_number) - 1)

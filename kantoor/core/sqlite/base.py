@@ -24,7 +24,8 @@ class SQLiteCursorWrapper(base.SQLiteCursorWrapper):
     def convert_query(self, query: str, *, param_names: list[str] | None = None) -> str:
         if param_names is None:
             return _qmark(query)
-        return str(super().convert_query(query, param_names=param_names))
+        # (django-stubs do not declare convert_query.)
+        return str(super().convert_query(query, param_names=param_names))  # type: ignore[misc]
 
 
 class DatabaseWrapper(base.DatabaseWrapper):

@@ -107,10 +107,10 @@ def account_list(request: AuthedRequest) -> HttpResponse:
     context = _list_context(request, accounts, Ordering("code"))
     # The posted balance of the accounts shown: one aggregate query for the page.
     shown = [account.pk for account in context["page"].rows]
+    # By the accounts' company: the (company, state, account, …) index serves the sums.
+    company_ids = {account.company_id for account in context["page"].rows}
     balances = dict(
-        JournalLine.objects.filter(
-            company_id=request.user.company_id, state=EntryState.POSTED, account_id__in=shown
-        )
+        JournalLine.objects.filter(company_id__in=company_ids, state=EntryState.POSTED, account_id__in=shown)
         .values("account_id")
         .annotate(total=Sum("debit") - Sum("credit"))
         .values_list("account_id", "total")
