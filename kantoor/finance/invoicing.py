@@ -770,7 +770,38 @@ def _entry_lines(invoice: Invoice, lines: Sequence[_Line], facts: _Facts) -> lis
                 result[-1] = replace(booked, debit=Decimal(booked.debit) - balance, credit=0)
             else:
                 result[-1] = replace(booked, debit=0, credit=Decimal(booked.credit) + balance)
+    if foreign:
+        _party_lines_at_least_a_cent(result, party_debit=party_debit, cent=cent)
     return result
+
+
+def _party_lines_at_least_a_cent(result: list[services.LineIn], *, party_debit: bool, cent: Decimal) -> None:
+    """A foreign document's receivable (or payable) line converted to less than a cent — a
+    tiny total whose other lines rounded up — is booked as a cent: the ledger has no line of
+    zero, and its party must owe something. The largest line on the other side takes the
+    difference, so the entry still balances."""
+
+    def side(line: services.LineIn, debit: bool) -> Decimal:
+        return Decimal(line.debit if debit else line.credit)
+
+    for i, line in enumerate(result):
+        if line.party_id is None or side(line, party_debit) >= cent:
+            continue
+        others = [
+            j for j, other in enumerate(result) if other.party_id is None and side(other, not party_debit) > 0
+        ]
+        if not others:
+            continue  # nothing to take the difference: refused by the ledger as before
+        shortfall = cent - side(line, party_debit)
+        result[i] = (
+            replace(line, debit=cent, credit=0) if party_debit else replace(line, debit=0, credit=cent)
+        )
+        j = max(others, key=lambda k: side(result[k], not party_debit))
+        other = result[j]
+        if party_debit:
+            result[j] = replace(other, credit=side(other, False) + shortfall)
+        else:
+            result[j] = replace(other, debit=side(other, True) + shortfall)
 
 
 def _facts_read(invoice: Invoice, lines: Sequence[_Line]) -> _Facts:

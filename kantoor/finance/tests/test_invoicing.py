@@ -597,3 +597,22 @@ def test_a_foreign_line_worth_less_than_half_a_cent_is_booked_as_a_cent(fin, acm
         ("2100", D(0), D("0.01"), D("-0.04")),
         ("1100", D("0.03"), D(0), D("0.24")),
     ]
+
+
+def test_a_foreign_total_worth_less_than_half_a_cent_is_owed_as_a_cent(fin, acme):
+    # given 1 EUR = 2.0001 USD: 0.02 USD less a 0.01 USD discount is 0.01 USD, 0.005 EUR,
+    # while the lines round to 0.01 EUR each (hypothesis found this one)
+    _usd(fin, dt.date(2026, 1, 1), "2.0001")
+    inv = invoice(
+        fin,
+        acme,
+        [line("Sample", "1", "0.02", tax(fin, "V21").pk), line("Discount", "-1", "0.01", tax(fin, "V21").pk)],
+        currency="USD",
+    )
+    lines = JournalLine.objects.filter(entry=inv.entry).select_related("account").order_by("id")
+    # the receivable is a cent, and the revenue (the largest credit) takes the difference
+    assert [(x.account.code, x.debit, x.credit, x.amount_currency) for x in lines] == [
+        ("4000", D(0), D("0.02"), D("-0.02")),
+        ("4000", D("0.01"), D(0), D("0.01")),
+        ("1100", D("0.01"), D(0), D("0.01")),
+    ]
