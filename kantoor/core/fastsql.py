@@ -77,15 +77,11 @@ def _statement(
     return sql, [(f.name, f, *_plain_types(f)) for f in fields]
 
 
-def connection_wrapper() -> BaseDatabaseWrapper:
-    """The default connection's wrapper itself, not the `connection` proxy, whose every
-    attribute access goes through a context-local lookup. Looked up on every call: test
-    tooling (a live server, transactional tests) may give a thread another wrapper, so a
-    cached one would write through a second connection."""
+def _connection() -> BaseDatabaseWrapper:
+    # The wrapper itself, not the `connection` proxy, whose every attribute access goes
+    # through a context-local lookup. Not cached: test tooling (a live server) may give a
+    # thread another wrapper, and a cached one would write through a second connection.
     return connections[DEFAULT_DB_ALIAS]
-
-
-_connection = connection_wrapper
 
 
 def cursor() -> Any:
@@ -124,8 +120,8 @@ def insert(model: type[models.Model], values: Mapping[str, Any]) -> int:
     sql, specs = _statement(model, tuple(sorted(values)), 1, connection.vendor)
     rows = cursor()
     rows.execute(sql, _params(specs, values, connection))
-    # fetchall, not fetchone: a kept cursor must finish its statement, or SQLite keeps it
-    # open (and, with a shared cache, its table locked for the other connections).
+    # fetchall, not fetchone: an unfinished statement keeps SQLite's read open (and, with a
+    # shared cache, its table locked for the other connections) until the cursor goes.
     return int(rows.fetchall()[0][0])
 
 

@@ -41,7 +41,7 @@ def number_allocate(
             "SELECT fiscal_year_start_month, fiscal_year_start_day FROM core_company WHERE id = %s",
             [int(company_id)],
         )
-        found = cursor.fetchall()  # to the end: the kept cursor's statement must finish
+        found = cursor.fetchall()  # to the end: an unfinished statement stays open
         if not found:  # raises Company.DoesNotExist, as before
             Company.objects.only("fiscal_year_start_month", "fiscal_year_start_day").get(pk=company_id)
         start = Company(fiscal_year_start_month=found[0][0], fiscal_year_start_day=found[0][1])

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any, NamedTuple, cast
 
-from django.db import DEFAULT_DB_ALIAS, DatabaseError, models, transaction
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections, models, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -103,7 +103,7 @@ def _as_line(item: LineIn | Mapping[str, Any]) -> LineIn:
 
 def _db() -> BaseDatabaseWrapper:
     # The wrapper itself, not the `connection` proxy (a context-local lookup per access).
-    return fastsql.connection_wrapper()
+    return connections[DEFAULT_DB_ALIAS]
 
 
 def _rows(sql: str, params: Sequence[Any], *, lock: str = "") -> list[tuple[Any, ...]]:

@@ -5,6 +5,8 @@ a 404) and write none (403); finance writes."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
@@ -112,23 +114,26 @@ def list_invoices(
 
 # Before /invoices/{invoice_id}: that pattern takes any text as an id, so it would answer
 # POST /invoices/issue itself (with a 405).
+def _document(payload: InvoiceCreateIn) -> dict[str, Any]:
+    """The create payload as the services take it (creating a draft and issuing alike)."""
+    return {
+        "kind": payload.kind,
+        "party_id": payload.party_id,
+        "date": payload.date,
+        "due_date": payload.due_date,
+        "payment_term_id": payload.payment_term_id,
+        "currency": payload.currency,
+        "reference": payload.reference,
+        "narration": payload.narration,
+        "lines": [line.model_dump() for line in payload.lines],
+    }
+
+
 @router.post("/invoices/issue", response={201: InvoiceOut})
 def issue_invoice(request: HttpRequest, payload: InvoiceCreateIn) -> Status:
     """Create and post at once: the invoice gets its number and journal entry in the same
     transaction, or nothing is written (the checks of creating, then of posting)."""
-    invoice = invoicing.invoice_issue(
-        actor=actor_of(request),
-        kind=payload.kind,
-        party_id=payload.party_id,
-        date=payload.date,
-        due_date=payload.due_date,
-        payment_term_id=payload.payment_term_id,
-        currency=payload.currency,
-        reference=payload.reference,
-        narration=payload.narration,
-        lines=[line.model_dump() for line in payload.lines],
-    )
-    return Status(201, invoice)
+    return Status(201, invoicing.invoice_issue(actor=actor_of(request), **_document(payload)))
 
 
 @router.get("/invoices/{invoice_id}", response=InvoiceOut)
@@ -139,19 +144,7 @@ def get_invoice(request: HttpRequest, invoice_id: Id) -> Invoice:
 @router.post("/invoices", response={201: InvoiceOut})
 def create_invoice(request: HttpRequest, payload: InvoiceCreateIn) -> Status:
     """Create a draft with its lines; its totals are computed (no number yet)."""
-    invoice = invoicing.invoice_create(
-        actor=actor_of(request),
-        kind=payload.kind,
-        party_id=payload.party_id,
-        date=payload.date,
-        due_date=payload.due_date,
-        payment_term_id=payload.payment_term_id,
-        currency=payload.currency,
-        reference=payload.reference,
-        narration=payload.narration,
-        lines=[line.model_dump() for line in payload.lines],
-    )
-    return Status(201, invoice)
+    return Status(201, invoicing.invoice_create(actor=actor_of(request), **_document(payload)))
 
 
 @router.patch("/invoices/{invoice_id}", response=InvoiceOut)
