@@ -16,12 +16,16 @@ from ninja import NinjaAPI, Swagger
 from ninja.openapi.schema import OpenAPISchema
 from ninja.operation import Operation
 
+from kantoor.catalog.api import router as catalog_router
 from kantoor.core import idempotency, problems
 from kantoor.core.api import router as core_router
 from kantoor.core.auth import SessionAuth, TokenAuth
 from kantoor.core.schemas import Problem
 from kantoor.finance.api import router as finance_router
+from kantoor.inventory.api import router as inventory_router
+from kantoor.manufacturing.api import router as manufacturing_router
 from kantoor.parties.api import router as parties_router
+from kantoor.purchasing.api import router as purchasing_router
 
 _PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
 
@@ -90,3 +94,7 @@ idempotency.install(api)
 api.add_router("", core_router)
 api.add_router("", parties_router)
 api.add_router("", finance_router)
+api.add_router("", catalog_router)
+api.add_router("", inventory_router)
+api.add_router("", purchasing_router)
+api.add_router("", manufacturing_router)

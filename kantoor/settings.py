@@ -50,7 +50,11 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "kantoor.core",
     "kantoor.parties",
+    "kantoor.catalog",
     "kantoor.finance",
+    "kantoor.inventory",
+    "kantoor.purchasing",
+    "kantoor.manufacturing",
     "kantoor.web",
 ]
 

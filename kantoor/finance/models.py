@@ -38,6 +38,9 @@ class AccountRole(models.TextChoices):
     VAT_RECEIVABLE = "vat_receivable", _("VAT receivable")
     VAT_SETTLEMENT = "vat_settlement", _("VAT settlement")
     STOCK = "stock", _("Stock")
+    STOCK_RECEIVED = "stock_received", _("Goods received not invoiced")
+    STOCK_DIFFERENCE = "stock_difference", _("Stock differences")
+    PRODUCTION = "production", _("Work in progress")
     FIXED_ASSET = "fixed_asset", _("Fixed asset")
     RETAINED_EARNINGS = "retained_earnings", _("Retained earnings")
     CURRENT_YEAR_EARNINGS = "current_year_earnings", _("Current year earnings")
@@ -86,6 +89,7 @@ class JournalKind(models.TextChoices):
     BANK = "bank", _("Bank")
     CASH = "cash", _("Cash")
     GENERAL = "general", _("General")
+    STOCK = "stock", _("Stock valuation")
 
 
 class Journal(models.Model):

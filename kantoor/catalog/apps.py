@@ -1,0 +1,11 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class CatalogConfig(AppConfig):
+    name = "kantoor.catalog"
+    label = "catalog"
+    verbose_name = _("Catalog")
+
+    def ready(self) -> None:
+        pass

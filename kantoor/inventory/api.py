@@ -1,0 +1,5 @@
+"""The inventory endpoints under /api/v1/."""
+
+from ninja import Router
+
+router = Router(tags=["inventory"])

@@ -1,0 +1,386 @@
+"""Where the company's goods are and what they are worth: warehouses and locations, stock
+moves between them (double entry: every quantity leaves one location and enters another),
+the stock on hand per place (quants), lots and serial numbers, transfers and valuation."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from kantoor.catalog.models import Product, ProductCategory
+from kantoor.core.models import Company
+from kantoor.finance.models import Account, JournalEntry
+from kantoor.parties.models import Party
+
+
+class LocationUsage(models.TextChoices):
+    """What a location is for. Only internal locations hold the company's own stock; the
+    others are the counterparties of the double entry (where goods come from or go to)."""
+
+    VIEW = "view", _("View (groups locations)")
+    INTERNAL = "internal", _("Internal (own stock)")
+    SUPPLIER = "supplier", _("Suppliers")
+    CUSTOMER = "customer", _("Customers")
+    PRODUCTION = "production", _("Production")
+    INVENTORY = "inventory", _("Inventory loss")
+    TRANSIT = "transit", _("Transit")
+
+
+# Locations whose stock is the company's: moves in or out of them are valued.
+OWN_STOCK = (LocationUsage.INTERNAL,)
+
+
+class Warehouse(models.Model):
+    """A site where the company keeps stock, with its tree of locations: the warehouse's
+    view location, and in it stock (storage), input (goods received) and output (goods to ship)."""
+
+    company = models.ForeignKey(Company, on_delete=models.PROTECT, related_name="+")
+    code = models.CharField(_("code"), max_length=10)
+    name = models.CharField(_("name"), max_length=100)
+    view_location = models.ForeignKey(
+        "Location", on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    stock_location = models.ForeignKey(
+        "Location", on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    input_location = models.ForeignKey(
+        "Location", on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    output_location = models.ForeignKey(
+        "Location", on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    # 1: goods go straight from stock to the customer; 3: pick (stock → packing), pack
+    # (packing → output), ship (output → customer) as three chained transfers.
+    delivery_steps = models.PositiveSmallIntegerField(_("delivery steps"), default=1)
+    is_active = models.BooleanField(_("active"), default=True)
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        verbose_name = _("warehouse")
+        ordering = ("code",)
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["company", "code"], name="warehouse_code_unique"),
+            models.CheckConstraint(condition=Q(delivery_steps__in=[1, 3]), name="warehouse_delivery_steps"),
+        ]
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class Location(models.Model):
+    """A place goods can be: a shelf, a zone, a warehouse (a view over its shelves), or a
+    counterparty such as the suppliers, the customers, production or inventory loss."""
+
+    company = models.ForeignKey(Company, on_delete=models.PROTECT, related_name="+")
+    warehouse = models.ForeignKey(
+        Warehouse,
+        verbose_name=_("warehouse"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("parent"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+    )
+    name = models.CharField(_("name"), max_length=60)
+    # "WH/Stock/Shelf 1": the names from the root down, kept with the row for lists and scans.
+    full_name = models.CharField(_("full name"), max_length=255)
+    usage = models.CharField(_("usage"), max_length=12, choices=LocationUsage.choices)
+    barcode = models.CharField(_("barcode"), max_length=40, blank=True, default="")
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("location")
+        ordering = ("full_name",)
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["company", "full_name"], name="location_name_unique"),
+            models.UniqueConstraint(
+                fields=["company", "barcode"], condition=~Q(barcode=""), name="location_barcode_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.full_name
+
+    @property
+    def is_own_stock(self) -> bool:
+        return self.usage in OWN_STOCK
+
+
+class Lot(models.Model):
+    """A lot or serial number of a tracked product (a serial number names one unit)."""
+
+    company = models.ForeignKey(Company, on_delete=models.PROTECT, related_name="+")
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="+")
+    name = models.CharField(_("lot / serial number"), max_length=60)
+    expiry_date = models.DateField(_("expiry date"), null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("lot / serial number")
+        ordering = ("product", "name")
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["company", "product", "name"], name="lot_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Quant(models.Model):
+    """How much of a product (of one lot) is at one location, and how much of that is
+    promised to moves not yet done. Kept by the move services only: quantity always
+    equals the done moves into the location minus the done moves out of it."""
+
+    company = models.ForeignKey(Company, on_delete=models.PROTECT, related_name="+")
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="+")
+    location = models.ForeignKey(Location, on_delete=models.PROTECT, related_name="+")
+    lot = models.ForeignKey(Lot, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    quantity = models.DecimalField(_("quantity"), max_digits=18, decimal_places=4, default=0)
+    reserved_quantity = models.DecimalField(_("reserved"), max_digits=18, decimal_places=4, default=0)
+
+    class Meta:
+        verbose_name = _("stock quantity")
+        constraints: ClassVar = [
+            models.UniqueConstraint(
+                fields=["product", "location", "lot"], condition=Q(lot__isnull=False), name="quant_lot_unique"
+            ),
+            models.UniqueConstraint(
+                fields=["product", "location"], condition=Q(lot__isnull=True), name="quant_unique"
+            ),
+            models.CheckConstraint(condition=Q(reserved_quantity__gte=0), name="quant_reserved_not_negative"),
+        ]
+        indexes: ClassVar = [models.Index(fields=["company", "location", "product"], name="quant_location")]
+
+    def __str__(self) -> str:
+        return f"{self.product_id}@{self.location_id}: {self.quantity}"
+
+
+class TransferKind(models.TextChoices):
+    RECEIPT = "receipt", _("Receipt")
+    DELIVERY = "delivery", _("Delivery")
+    INTERNAL = "internal", _("Internal transfer")
+    PICK = "pick", _("Pick")
+    PACK = "pack", _("Pack")
+    RETURN_IN = "return_in", _("Customer return")
+    RETURN_OUT = "return_out", _("Return to supplier")
+    ADJUSTMENT = "adjustment", _("Inventory adjustment")
+    PRODUCTION = "production", _("Production")
+
+
+class TransferState(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    WAITING = "waiting", _("Waiting for stock")
+    READY = "ready", _("Ready")
+    DONE = "done", _("Done")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class Transfer(models.Model):
+    """A document that moves goods: a receipt from a supplier, a delivery to a customer, an
+    internal transfer, a return, an inventory adjustment. Done when its moves are done;
+    what is not done then goes on to a backorder."""
+
+    company = models.ForeignKey(Company, on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(_("kind"), max_length=12, choices=TransferKind.choices)
+    number = models.CharField(_("number"), max_length=40)
+    state = models.CharField(
+        _("state"), max_length=10, choices=TransferState.choices, default=TransferState.DRAFT
+    )
+    warehouse = models.ForeignKey(
+        Warehouse, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    source = models.ForeignKey(Location, verbose_name=_("from"), on_delete=models.PROTECT, related_name="+")
+    destination = models.ForeignKey(
+        Location, verbose_name=_("to"), on_delete=models.PROTECT, related_name="+"
+    )
+    party = models.ForeignKey(
+        Party, verbose_name=_("partner"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    scheduled_date = models.DateField(_("scheduled date"))
+    done_at = models.DateTimeField(_("done at"), null=True, blank=True)
+    # Where it comes from: "PO-2026-0012", a sales order, a production order.
+    origin = models.CharField(_("origin"), max_length=60, blank=True, default="")
+    backorder_of = models.ForeignKey(
+        "self",
+        verbose_name=_("backorder of"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="backorders",
+    )
+    # The next transfer of a multi-step delivery (pick → pack → ship) or a return's original.
+    next_transfer = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="previous_transfers"
+    )
+    return_of = models.ForeignKey(
+        "self",
+        verbose_name=_("return of"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="returns",
+    )
+    notes = models.TextField(_("notes"), blank=True, default="")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        verbose_name = _("transfer")
+        ordering = ("-scheduled_date", "-id")
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["company", "number"], name="transfer_number_unique"),
+        ]
+        indexes: ClassVar = [models.Index(fields=["company", "state", "kind"], name="transfer_state")]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class MoveState(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    WAITING = "waiting", _("Waiting for stock")
+    RESERVED = "reserved", _("Reserved")
+    DONE = "done", _("Done")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class Move(models.Model):
+    """One quantity of one product (of one lot) going from one location to another: the
+    double entry of stock. Done moves are final; a correction is a move back. A move of the
+    company's own stock into or out of it carries its value (`value`, in company currency)
+    and the journal entry that booked that value."""
+
+    company = models.ForeignKey(Company, on_delete=models.PROTECT, related_name="+")
+    transfer = models.ForeignKey(
+        Transfer, on_delete=models.PROTECT, null=True, blank=True, related_name="moves"
+    )
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="+")
+    lot = models.ForeignKey(Lot, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    source = models.ForeignKey(Location, on_delete=models.PROTECT, related_name="+")
+    destination = models.ForeignKey(Location, on_delete=models.PROTECT, related_name="+")
+    quantity = models.DecimalField(_("quantity"), max_digits=18, decimal_places=4)
+    state = models.CharField(_("state"), max_length=10, choices=MoveState.choices, default=MoveState.DRAFT)
+    date = models.DateField(_("date"))
+    done_at = models.DateTimeField(_("done at"), null=True, blank=True)
+    # The unit cost the move was valued at (incoming: its purchase price; outgoing: the
+    # average or the FIFO layers it consumed) and the total; 0 for moves inside the company.
+    unit_cost = models.DecimalField(_("unit cost"), max_digits=20, decimal_places=6, default=0)
+    value = models.DecimalField(_("value"), max_digits=20, decimal_places=2, default=0)
+    entry = models.ForeignKey(JournalEntry, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    reference = models.CharField(_("reference"), max_length=60, blank=True, default="")
+    # A return's move points at the move it sends back (its value comes from there).
+    origin_move = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="returned_by"
+    )
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        verbose_name = _("stock move")
+        ordering = ("date", "id")
+        constraints: ClassVar = [
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="move_quantity_positive"),
+            models.CheckConstraint(condition=~Q(source=models.F("destination")), name="move_changes_place"),
+        ]
+        indexes: ClassVar = [
+            models.Index(fields=["company", "product", "state"], name="move_product_state"),
+            models.Index(fields=["transfer"], name="move_transfer"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.product_id}: {self.quantity} {self.source_id}→{self.destination_id}"
+
+
+class ValuationLayer(models.Model):
+    """A quantity and value added to (positive) or taken from (negative) the company's
+    stock of a product by a done move. Σ value per product is the product's stock value;
+    incoming layers keep what FIFO has not consumed yet in `remaining_*`."""
+
+    company = models.ForeignKey(Company, on_delete=models.PROTECT, related_name="+")
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="+")
+    move = models.ForeignKey(Move, on_delete=models.PROTECT, null=True, blank=True, related_name="layers")
+    date = models.DateField(_("date"))
+    quantity = models.DecimalField(_("quantity"), max_digits=18, decimal_places=4)
+    unit_cost = models.DecimalField(_("unit cost"), max_digits=20, decimal_places=6)
+    value = models.DecimalField(_("value"), max_digits=20, decimal_places=2)
+    remaining_quantity = models.DecimalField(max_digits=18, decimal_places=4, default=0)
+    remaining_value = models.DecimalField(max_digits=20, decimal_places=2, default=0)
+    description = models.CharField(_("description"), max_length=120, blank=True, default="")
+
+    class Meta:
+        verbose_name = _("valuation layer")
+        ordering = ("id",)
+        indexes: ClassVar = [
+            models.Index(fields=["company", "product"], name="layer_product"),
+            # FIFO reads the oldest layers with something left, per product.
+            models.Index(
+                fields=["product", "id"], condition=Q(remaining_quantity__gt=0), name="layer_fifo_open"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.product_id}: {self.quantity} = {self.value}"
+
+
+class ProductValuation(models.Model):
+    """The company's stock of a product in total: quantity and value (Σ of its layers),
+    kept with every valued move so the average cost is one read and one write."""
+
+    company = models.ForeignKey(Company, on_delete=models.PROTECT, related_name="+")
+    product = models.OneToOneField(Product, on_delete=models.PROTECT, related_name="+")
+    quantity = models.DecimalField(max_digits=18, decimal_places=4, default=0)
+    value = models.DecimalField(max_digits=20, decimal_places=2, default=0)
+
+    class Meta:
+        verbose_name = _("product valuation")
+
+    def __str__(self) -> str:
+        return f"{self.product_id}: {self.quantity} = {self.value}"
+
+
+class StockAccounts(models.Model):
+    """The accounts a product category's stock moves book to (category null: the company's
+    defaults). An empty field falls back to the company default, then to the account with
+    the matching role."""
+
+    company = models.ForeignKey(Company, on_delete=models.PROTECT, related_name="+")
+    category = models.OneToOneField(
+        ProductCategory, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    stock_account = models.ForeignKey(
+        Account, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    received_account = models.ForeignKey(
+        Account, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    cogs_account = models.ForeignKey(
+        Account, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    difference_account = models.ForeignKey(
+        Account, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    production_account = models.ForeignKey(
+        Account, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("stock accounts")
+        constraints: ClassVar = [
+            models.UniqueConstraint(
+                fields=["company"], condition=Q(category__isnull=True), name="stock_accounts_default_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.company_id}/{self.category_id}"

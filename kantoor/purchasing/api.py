@@ -1,0 +1,5 @@
+"""The purchasing endpoints under /api/v1/."""
+
+from ninja import Router
+
+router = Router(tags=["purchasing"])
