@@ -30,13 +30,15 @@ class LocationUsage(models.TextChoices):
     TRANSIT = "transit", _("Transit")
 
 
-# Locations whose stock is the company's: moves in or out of them are valued.
-OWN_STOCK = (LocationUsage.INTERNAL,)
+# Locations whose stock is the company's (goods in transit between its warehouses too):
+# moves in or out of them are valued.
+OWN_STOCK = (LocationUsage.INTERNAL, LocationUsage.TRANSIT)
 
 
 class Warehouse(models.Model):
     """A site where the company keeps stock, with its tree of locations: the warehouse's
-    view location, and in it stock (storage), input (goods received) and output (goods to ship)."""
+    view location, and in it stock (storage), input (goods received), packing and output
+    (goods to ship)."""
 
     company = models.ForeignKey(Company, on_delete=models.PROTECT, related_name="+")
     code = models.CharField(_("code"), max_length=10)
@@ -51,6 +53,9 @@ class Warehouse(models.Model):
         "Location", on_delete=models.PROTECT, related_name="+", null=True, blank=True
     )
     output_location = models.ForeignKey(
+        "Location", on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    pack_location = models.ForeignKey(
         "Location", on_delete=models.PROTECT, related_name="+", null=True, blank=True
     )
     # 1: goods go straight from stock to the customer; 3: pick (stock → packing), pack
