@@ -633,12 +633,14 @@ def _entry_insert(
     reference: str,
     narration: str,
     known: Known | None = None,
+    permission: str = POST,
 ) -> tuple[JournalEntry, str, int, list[dict[str, Any]] | None]:
     """Check and insert a draft entry and its lines in the caller's transaction; returns the
     entry, its journal's code, the number of lines and the lines as _post reads them
     (_fresh_lines). A caller that has read the journal (of the actor's company) and the
-    company's currency (and parties) gives them as `known`."""
-    policy.require(actor, POST)
+    company's currency (and parties) gives them as `known`. `permission` is the action
+    that authorises the booking (see entry_book)."""
+    policy.require(actor, permission)
     company_id = policy.actor_company_id(actor)
     if known is not None and known.journal.pk == journal_id and known.journal.company_id == company_id:
         journal_pk, journal_code, base_currency = known.journal.pk, known.journal.code, known.currency
@@ -1038,12 +1040,16 @@ def entry_book(
     fiscal_year: int | None = None,
     announce: bool = True,
     known: Known | None = None,
+    permission: str = POST,
 ) -> JournalEntry:
     """`entry_record` in the caller's transaction, without a savepoint of its own: for a
     service that books an entry as part of its own write (an invoice's posting), which
     rolls back as a whole. What the caller knows saves reads: the `fiscal_year`, the
     journal, company currency and parties (`known`, see _entry_insert). Without `announce` the
-    caller writes the audit row and event (posting_announcements)."""
+    caller writes the audit row and event (posting_announcements). A service of a higher
+    app whose own action books value (inventory's stock moves: `inventory.manage_stock`)
+    names that action as `permission`: an operations user who receives goods books their
+    value without the right to post entries by hand."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("entry_book belongs inside the caller's transaction")
     entry, _journal_code, _count, fresh = _entry_insert(
@@ -1054,6 +1060,7 @@ def entry_book(
         reference=reference,
         narration=narration,
         known=known,
+        permission=permission,
     )
     journal = known.journal if known is not None else None
     return _post(actor, entry, fiscal_year=fiscal_year, lines=fresh, announce=announce, journal=journal)

@@ -8,4 +8,150 @@ class InventoryConfig(AppConfig):
     verbose_name = _("Inventory")
 
     def ready(self) -> None:
-        pass
+        from kantoor.core import personal_data, policy
+        from kantoor.core.models import Role
+        from kantoor.inventory import models
+
+        # Operations keeps the stock; sales and service see what is available; finance and
+        # management see stock and its value (the value also to operations).
+        policy.register_grants(
+            {
+                Role.OPERATIONS: {
+                    "inventory.view_stock",
+                    "inventory.manage_stock",
+                    "inventory.view_valuation",
+                },
+                Role.SALES: {"inventory.view_stock"},
+                Role.SERVICE: {"inventory.view_stock"},
+                Role.FINANCE: {"inventory.view_stock", "inventory.view_valuation"},
+                Role.MANAGEMENT: {"inventory.view_stock", "inventory.view_valuation"},
+            }
+        )
+
+        personal_data.register(
+            models.Warehouse,
+            personal=set(),
+            not_personal={
+                "code",
+                "company",
+                "delivery_steps",
+                "id",
+                "input_location",
+                "is_active",
+                "name",
+                "output_location",
+                "pack_location",
+                "stock_location",
+                "version",
+                "view_location",
+            },
+        )
+        personal_data.register(
+            models.Location,
+            personal=set(),
+            not_personal={
+                "barcode",
+                "company",
+                "full_name",
+                "id",
+                "is_active",
+                "name",
+                "parent",
+                "usage",
+                "warehouse",
+            },
+        )
+        personal_data.register(
+            models.Lot,
+            personal=set(),
+            not_personal={"company", "created_at", "expiry_date", "id", "name", "product"},
+        )
+        personal_data.register(
+            models.Quant,
+            personal=set(),
+            not_personal={"company", "id", "location", "lot", "product", "quantity", "reserved_quantity"},
+        )
+        personal_data.register(
+            models.Transfer,
+            # Free text may name the people who hand goods over.
+            personal={"notes"},
+            not_personal={
+                "backorder_of",
+                "company",
+                "created_at",
+                "created_by",
+                "destination",
+                "done_at",
+                "id",
+                "kind",
+                "next_transfer",
+                "number",
+                "origin",
+                "party",
+                "return_of",
+                "scheduled_date",
+                "source",
+                "state",
+                "version",
+                "warehouse",
+            },
+        )
+        personal_data.register(
+            models.Move,
+            personal=set(),
+            not_personal={
+                "company",
+                "date",
+                "destination",
+                "done_at",
+                "entry",
+                "id",
+                "lot",
+                "origin_move",
+                "product",
+                "quantity",
+                "reference",
+                "source",
+                "state",
+                "transfer",
+                "unit_cost",
+                "value",
+                "version",
+            },
+        )
+        personal_data.register(
+            models.ValuationLayer,
+            personal=set(),
+            not_personal={
+                "company",
+                "date",
+                "description",
+                "id",
+                "move",
+                "product",
+                "quantity",
+                "remaining_quantity",
+                "remaining_value",
+                "unit_cost",
+                "value",
+            },
+        )
+        personal_data.register(
+            models.ProductValuation,
+            personal=set(),
+            not_personal={"company", "id", "product", "quantity", "value"},
+        )
+        personal_data.register(
+            models.StockAccounts,
+            personal=set(),
+            not_personal={
+                "category",
+                "cogs_account",
+                "company",
+                "difference_account",
+                "id",
+                "production_account",
+                "received_account",
+                "stock_account",
+            },
+        )

@@ -1,0 +1,290 @@
+"""The engine under every stock document: reserving stock for moves and doing moves.
+
+Doing a move takes its quantity off the quant at its source and puts it on the quant at its
+destination (only the company's own locations keep quants; suppliers, customers, production
+and inventory loss are the other side of the double entry), then values the moves that cross
+into or out of own stock (kantoor.inventory.valuation). All of it in the caller's transaction.
+
+Concurrency: the quants a call changes are read with SELECT … FOR UPDATE (on PostgreSQL;
+SQLite's IMMEDIATE transaction holds the write lock), in a fixed order, before anything is
+checked; so two deliveries competing for the last units are serialised and the second one
+sees what the first took.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from decimal import Decimal
+
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from kantoor.catalog.models import Product, Tracking
+from kantoor.core.models import User
+from kantoor.inventory import valuation
+from kantoor.inventory.errors import LotRequiredError, SerialNumberError, StockUnavailableError
+from kantoor.inventory.models import OWN_STOCK, Location, Lot, Move, MoveState, Quant
+
+ZERO = Decimal(0)
+QuantKey = tuple[int, int, int | None]  # product, location, lot
+
+
+def _key(product_id: int, location_id: int, lot_id: int | None) -> QuantKey:
+    return (product_id, location_id, lot_id)
+
+
+def quants_locked(keys: Iterable[QuantKey]) -> dict[QuantKey, Quant]:
+    """The existing quants of `keys`, locked in id order."""
+    wanted = set(keys)
+    if not wanted:
+        return {}
+    products = {k[0] for k in wanted}
+    locations = {k[1] for k in wanted}
+    rows = (
+        Quant.objects.select_for_update()
+        .filter(product_id__in=products, location_id__in=locations)
+        .order_by("id")
+    )
+    return {
+        key: quant
+        for quant in rows
+        if (key := _key(quant.product_id, quant.location_id, quant.lot_id)) in wanted
+    }
+
+
+def _format(quantity: Decimal) -> str:
+    return f"{quantity.normalize():f}"
+
+
+def _sub_locations(location: Location) -> Q:
+    """The location and every location under it."""
+    return Q(location=location) | Q(location__full_name__startswith=location.full_name + "/")
+
+
+def reserve(move: Move, product: Product) -> list[Move]:
+    """Reserve stock for `move` (of own stock, not yet done) from the quants at or under its
+    source: lots expiring first, then oldest quant first. The move is split per quant it
+    takes from (each piece names its location and lot); what cannot be reserved stays on a
+    piece in WAITING. Returns the pieces."""
+    source = move.source
+    quants = list(
+        Quant.objects.select_for_update()
+        .filter(_sub_locations(source), product_id=product.pk, location__usage__in=OWN_STOCK)
+        .filter(quantity__gt=F("reserved_quantity"))
+        .select_related("lot", "location")
+        .order_by("lot__expiry_date", "id")
+    )
+    if move.lot_id is not None:
+        quants = [quant for quant in quants if quant.lot_id == move.lot_id]
+    pieces: list[Move] = []
+    left = move.quantity
+    for quant in quants:
+        if left <= 0:
+            break
+        available = quant.quantity - quant.reserved_quantity
+        if available <= 0:
+            continue
+        take = min(available, left)
+        quant.reserved_quantity += take
+        quant.save(update_fields=["reserved_quantity"])
+        piece = move if not pieces else move_copy(move)
+        piece.quantity = take
+        piece.source = quant.location
+        piece.lot = quant.lot
+        piece.state = MoveState.RESERVED
+        piece.save()
+        pieces.append(piece)
+        left -= take
+    if left > 0:
+        piece = move if not pieces else move_copy(move)
+        piece.quantity = left
+        piece.state = MoveState.WAITING
+        piece.save()
+        pieces.append(piece)
+    return pieces
+
+
+def move_copy(move: Move) -> Move:
+    """An unsaved move like `move` (to split it)."""
+    return Move(
+        company_id=move.company_id,
+        transfer_id=move.transfer_id,
+        product_id=move.product_id,
+        lot_id=move.lot_id,
+        source_id=move.source_id,
+        destination_id=move.destination_id,
+        quantity=move.quantity,
+        state=move.state,
+        date=move.date,
+        unit_cost=move.unit_cost,
+        reference=move.reference,
+        origin_move_id=move.origin_move_id,
+    )
+
+
+def unreserve(moves: Sequence[Move]) -> None:
+    """Give back what `moves` (RESERVED) hold on their quants; they become WAITING."""
+    reserved = [move for move in moves if move.state == MoveState.RESERVED]
+    if not reserved:
+        return
+    quants = quants_locked(_key(m.product_id, m.source_id, m.lot_id) for m in reserved)
+    for move in reserved:
+        quant = quants.get(_key(move.product_id, move.source_id, move.lot_id))
+        if quant is not None:
+            quant.reserved_quantity = max(ZERO, quant.reserved_quantity - move.quantity)
+        move.state = MoveState.WAITING
+    Quant.objects.bulk_update(list(quants.values()), ["reserved_quantity"])
+    Move.objects.bulk_update(reserved, ["state"])
+
+
+def lot_for(company_id: int, product: Product, name: str, expiry: dt.date | None, *, create: bool) -> Lot:
+    """The product's lot or serial number `name`, created when `create` (goods coming in)."""
+    name = name.strip()
+    lot = Lot.objects.filter(company_id=company_id, product=product, name=name).first()
+    if lot is None:
+        if not create:
+            raise LotRequiredError(
+                _("%(product)s has no lot or serial number “%(lot)s”.")
+                % {"product": product.sku, "lot": name}
+            )
+        lot = Lot.objects.create(company_id=company_id, product=product, name=name, expiry_date=expiry)
+    elif expiry is not None and lot.expiry_date != expiry:
+        lot.expiry_date = expiry
+        lot.save(update_fields=["expiry_date"])
+    return lot
+
+
+def moves_do(
+    *,
+    actor: User,
+    moves: Sequence[Move],
+    products: dict[int, Product],
+    locations: dict[int, Location],
+    unit_costs: dict[int, Decimal | None] | None = None,
+    on: dt.date | None = None,
+    reference: str,
+    permission: str,
+) -> None:
+    """Do `moves` (saved, not reserved any more, each of one product, lot, source and
+    destination): change the quants, check stock and serial numbers, value what crosses
+    into or out of own stock and book it. `unit_costs` gives incoming moves' unit cost by
+    move id (None or missing: the current cost). Refuses (StockUnavailableError,
+    SerialNumberError, LotRequiredError) before it changes anything."""
+    if not moves:
+        return
+    company_id = moves[0].company_id
+    on = on or timezone.localdate()
+    unit_costs = unit_costs or {}
+    deltas: dict[QuantKey, Decimal] = defaultdict(Decimal)
+    for move in moves:
+        product = products[move.product_id]
+        if not product.is_storable:
+            continue
+        if product.tracking != Tracking.NONE and move.lot_id is None:
+            raise LotRequiredError(
+                _("Enter the lot or serial number of %(product)s.") % {"product": product.sku},
+                field_errors={"lot": [_("Required for %s.") % product.sku]},
+            )
+        if product.tracking == Tracking.SERIAL and move.quantity != 1:
+            raise SerialNumberError(
+                _("A serial number is one unit: move %(product)s one serial number at a time.")
+                % {"product": product.sku}
+            )
+        if locations[move.source_id].is_own_stock:
+            deltas[_key(move.product_id, move.source_id, move.lot_id)] -= move.quantity
+        if locations[move.destination_id].is_own_stock:
+            deltas[_key(move.product_id, move.destination_id, move.lot_id)] += move.quantity
+    quants = quants_locked(deltas)
+    for key, delta in sorted(deltas.items(), key=lambda item: (item[0][0], item[0][1], item[0][2] or 0)):
+        quant = quants.get(key)
+        have = quant.quantity if quant is not None else ZERO
+        held = quant.reserved_quantity if quant is not None else ZERO
+        product = products[key[0]]
+        if delta < 0 and not product.allows_negative_stock and have - held + delta < 0:
+            available = max(ZERO, have - held)
+            raise StockUnavailableError(
+                _("Not enough %(product)s at %(location)s: %(needed)s needed, %(available)s available.")
+                % {
+                    "product": product.sku,
+                    "location": locations[key[1]].full_name,
+                    "needed": _format(-delta),
+                    "available": _format(available),
+                }
+            )
+    _serials_check(company_id, products, deltas, quants)
+    new_quants: list[Quant] = []
+    changed: list[Quant] = []
+    for key, delta in deltas.items():
+        quant = quants.get(key)
+        if quant is None:
+            new_quants.append(
+                Quant(
+                    company_id=company_id,
+                    product_id=key[0],
+                    location_id=key[1],
+                    lot_id=key[2],
+                    quantity=delta,
+                )
+            )
+        elif delta:
+            quant.quantity += delta
+            changed.append(quant)
+    if new_quants:
+        Quant.objects.bulk_create(new_quants)
+    if changed:
+        Quant.objects.bulk_update(changed, ["quantity"])
+    now = timezone.now()
+    valued: list[valuation.Valued] = []
+    for move in moves:
+        move.state = MoveState.DONE
+        move.done_at = now
+        move.date = on
+        product = products[move.product_id]
+        source, destination = locations[move.source_id], locations[move.destination_id]
+        if product.is_storable and source.is_own_stock != destination.is_own_stock:
+            incoming = destination.is_own_stock
+            valued.append(
+                valuation.Valued(
+                    move=move,
+                    product=product,
+                    incoming=incoming,
+                    counterpart=str((source if incoming else destination).usage),
+                    unit_cost=unit_costs.get(move.pk) if incoming else None,
+                )
+            )
+    valuation.value_moves(
+        actor=actor, company_id=company_id, valued=valued, on=on, reference=reference, permission=permission
+    )
+    Move.objects.bulk_update(list(moves), ["state", "done_at", "date", "unit_cost", "value", "entry"])
+
+
+def _serials_check(
+    company_id: int,
+    products: dict[int, Product],
+    deltas: dict[QuantKey, Decimal],
+    quants: dict[QuantKey, Quant],
+) -> None:
+    """A serial number is one unit in one place: after the moves, its own stock is 0 or 1
+    in total and never more than 1 at a location."""
+    serial_lots: dict[int, Decimal] = defaultdict(Decimal)
+    for (product_id, _location, lot_id), delta in deltas.items():
+        if lot_id is not None and products[product_id].tracking == Tracking.SERIAL:
+            serial_lots[lot_id] += delta
+    if not serial_lots:
+        return
+    totals: dict[int, Decimal] = defaultdict(Decimal)
+    for lot_id, quantity in Quant.objects.filter(
+        lot_id__in=list(serial_lots), location__usage__in=OWN_STOCK
+    ).values_list("lot_id", "quantity"):
+        totals[lot_id] += quantity
+    for lot_id, delta in serial_lots.items():
+        after = totals[lot_id] + delta
+        if after > 1:
+            lot = Lot.objects.select_related("product").get(pk=lot_id)
+            raise SerialNumberError(
+                _("Serial number %(serial)s of %(product)s is in stock already.")
+                % {"serial": lot.name, "product": lot.product.sku}
+            )

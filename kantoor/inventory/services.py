@@ -1,0 +1,964 @@
+"""Writes of inventory: warehouses and locations, and transfers (receipts, deliveries,
+internal transfers, returns) from draft through reservation to done.
+
+Every function owns its transaction, checks the policy (`inventory.manage_stock`), locks
+the transfer it changes, refuses bad input with a DomainError naming the problem (nothing
+is written then), records an audit row and publishes its events through the outbox.
+The moves themselves are done by kantoor.inventory.moves, which also values them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from kantoor.catalog.errors import UomIncompatibleError
+from kantoor.catalog.models import QUANTITY, Product, Tracking, Uom, uom_convert
+from kantoor.core import audit, outbox, policy
+from kantoor.core.errors import NotFoundError
+from kantoor.core.models import User
+from kantoor.core.numbering import number_allocate
+from kantoor.core.services import require_version
+from kantoor.core.validation import unique_or_field_error
+from kantoor.inventory import moves as engine
+from kantoor.inventory.errors import (
+    LocationInvalidError,
+    LotRequiredError,
+    TransferInvalidError,
+    TransferStateError,
+    WarehouseInvalidError,
+)
+from kantoor.inventory.events import GoodsDelivered, GoodsReceived, TransferDone
+from kantoor.inventory.models import (
+    Location,
+    LocationUsage,
+    Move,
+    MoveState,
+    Transfer,
+    TransferKind,
+    TransferState,
+    Warehouse,
+)
+from kantoor.parties.models import Party
+
+VIEW = "inventory.view_stock"
+MANAGE = "inventory.manage_stock"
+VIEW_VALUATION = "inventory.view_valuation"
+
+KIND_PREFIX: dict[str, str] = {
+    TransferKind.RECEIPT: "IN",
+    TransferKind.DELIVERY: "OUT",
+    TransferKind.INTERNAL: "INT",
+    TransferKind.PICK: "PICK",
+    TransferKind.PACK: "PACK",
+    TransferKind.RETURN_IN: "RET",
+    TransferKind.RETURN_OUT: "RTS",
+    TransferKind.ADJUSTMENT: "ADJ",
+    TransferKind.PRODUCTION: "MO",
+}
+# The company's locations outside its warehouses: the other side of every move in or out.
+COMPANY_LOCATIONS = (
+    ("Partners", LocationUsage.VIEW, None),
+    ("Partners/Suppliers", LocationUsage.SUPPLIER, "Partners"),
+    ("Partners/Customers", LocationUsage.CUSTOMER, "Partners"),
+    ("Virtual", LocationUsage.VIEW, None),
+    ("Virtual/Production", LocationUsage.PRODUCTION, "Virtual"),
+    ("Virtual/Inventory loss", LocationUsage.INVENTORY, "Virtual"),
+    ("Virtual/Transit", LocationUsage.TRANSIT, "Virtual"),
+)
+# Transfers whose goods arrive (GoodsReceived) or leave (GoodsDelivered).
+RECEIVING = (TransferKind.RECEIPT, TransferKind.RETURN_IN)
+DELIVERING = (TransferKind.DELIVERY, TransferKind.RETURN_OUT)
+OPEN_STATES = (TransferState.DRAFT, TransferState.WAITING, TransferState.READY)
+
+
+@dataclass(frozen=True)
+class MoveIn:
+    """A line of a new transfer: `quantity` of a product in `uom_id` (default: its stock
+    unit); for goods coming from a supplier their `unit_cost` in company currency per `uom`
+    (default: the product's cost); `lot` to ask for one lot or serial number."""
+
+    product_id: int
+    quantity: Decimal | int | str
+    uom_id: int | None = None
+    unit_cost: Decimal | int | str | None = None
+    lot: str = ""
+
+
+@dataclass(frozen=True)
+class DoneIn:
+    """What was really moved for one move of a transfer: `quantity` (in the product's stock
+    unit) of lot or serial number `lot`, taken from (outgoing) or put on (incoming) the
+    sub-location `location_id` when not the move's own. Several per move split it (one
+    serial number each)."""
+
+    move_id: int
+    quantity: Decimal | int | str
+    lot: str = ""
+    expiry_date: dt.date | None = None
+    location_id: int | None = None
+
+
+def _company_location(company_id: int, usage: str) -> Location:
+    location = (
+        Location.objects.filter(company_id=company_id, usage=usage, warehouse__isnull=True)
+        .order_by("pk")
+        .first()
+    )
+    if location is None:
+        locations_install(company_id)
+        location = Location.objects.get(company_id=company_id, usage=usage, warehouse__isnull=True)
+    return location
+
+
+def locations_install(company_id: int) -> None:
+    """The company's locations outside its warehouses (suppliers, customers, production,
+    inventory loss, transit); idempotent."""
+    made: dict[str, Location] = {}
+    for full_name, usage, parent in COMPANY_LOCATIONS:
+        location, _created = Location.objects.get_or_create(
+            company_id=company_id,
+            full_name=full_name,
+            defaults={
+                "name": full_name.rsplit("/", 1)[-1],
+                "usage": usage,
+                "parent": made.get(parent) if parent else None,
+            },
+        )
+        made[full_name] = location
+
+
+def _location_add(
+    company_id: int, warehouse: Warehouse | None, parent: Location | None, name: str, usage: str
+) -> Location:
+    full_name = f"{parent.full_name}/{name}" if parent else name
+    return Location.objects.create(
+        company_id=company_id, warehouse=warehouse, parent=parent, name=name, full_name=full_name, usage=usage
+    )
+
+
+@transaction.atomic
+def warehouse_create(*, actor: User, code: str, name: str, delivery_steps: int = 1) -> Warehouse:
+    """A warehouse with its locations: CODE (a view), CODE/Stock, CODE/Input, CODE/Packing
+    and CODE/Output. Deliveries take one step (stock → customer) or three (pick, pack, ship)."""
+    policy.require(actor, MANAGE)
+    company_id = policy.actor_company_id(actor)
+    code, name = str(code or "").strip().upper(), str(name or "").strip()
+    errors: dict[str, list[str]] = {}
+    if not code or len(code) > 10 or "/" in code or " " in code:
+        errors["code"] = [_("Enter a code of at most 10 characters, without spaces or slashes.")]
+    elif Warehouse.objects.filter(company_id=company_id, code=code).exists():
+        errors["code"] = [_("Warehouse %s exists already.") % code]
+    elif Location.objects.filter(company_id=company_id, full_name=code).exists():
+        errors["code"] = [_("A location is called %s already.") % code]
+    if not name or len(name) > 100:
+        errors["name"] = [_("Enter a name of at most 100 characters.")]
+    if delivery_steps not in (1, 3):
+        errors["delivery_steps"] = [_("Deliveries take 1 or 3 steps.")]
+    if errors:
+        raise WarehouseInvalidError(_("Please correct the marked fields."), field_errors=errors)
+    locations_install(company_id)
+    with unique_or_field_error("code", lambda: _("Warehouse %s exists already.") % code):
+        warehouse = Warehouse.objects.create(
+            company_id=company_id, code=code, name=name, delivery_steps=delivery_steps
+        )
+    view = _location_add(company_id, warehouse, None, code, LocationUsage.VIEW)
+    warehouse.view_location = view
+    warehouse.stock_location = _location_add(company_id, warehouse, view, "Stock", LocationUsage.INTERNAL)
+    warehouse.input_location = _location_add(company_id, warehouse, view, "Input", LocationUsage.INTERNAL)
+    warehouse.pack_location = _location_add(company_id, warehouse, view, "Packing", LocationUsage.INTERNAL)
+    warehouse.output_location = _location_add(company_id, warehouse, view, "Output", LocationUsage.INTERNAL)
+    warehouse.save(
+        update_fields=[
+            "view_location",
+            "stock_location",
+            "input_location",
+            "pack_location",
+            "output_location",
+        ]
+    )
+    audit.record(
+        actor=actor,
+        obj=warehouse,
+        action="inventory.warehouse_create",
+        changes={"code": [None, code], "name": [None, name], "delivery_steps": [None, delivery_steps]},
+    )
+    return warehouse
+
+
+@transaction.atomic
+def location_create(
+    *, actor: User, parent_id: int, name: str, usage: str = LocationUsage.INTERNAL, barcode: str = ""
+) -> Location:
+    """A location under `parent_id` (a shelf in a warehouse's stock, say); its full name is
+    the path from the top and unique in the company, its barcode too."""
+    policy.require(actor, MANAGE)
+    company_id = policy.actor_company_id(actor)
+    parent = _location(company_id, parent_id, "parent_id", LocationInvalidError)
+    name, barcode = str(name or "").strip(), str(barcode or "").strip()
+    errors: dict[str, list[str]] = {}
+    if not name or "/" in name or len(name) > 60:
+        errors["name"] = [_("Enter a name of at most 60 characters, without slashes.")]
+    if usage not in LocationUsage.values or (
+        usage == LocationUsage.VIEW and parent.usage != LocationUsage.VIEW
+    ):
+        errors["usage"] = [_("Choose a usage of: %s.") % ", ".join(LocationUsage.values)]
+    full_name = f"{parent.full_name}/{name}"
+    if not errors and Location.objects.filter(company_id=company_id, full_name=full_name).exists():
+        errors["name"] = [_("Location %s exists already.") % full_name]
+    if barcode and Location.objects.filter(company_id=company_id, barcode=barcode).exists():
+        errors["barcode"] = [_("Another location has barcode %s.") % barcode]
+    if errors:
+        raise LocationInvalidError(_("Please correct the marked fields."), field_errors=errors)
+    location = Location.objects.create(
+        company_id=company_id,
+        warehouse_id=parent.warehouse_id,
+        parent=parent,
+        name=name,
+        full_name=full_name,
+        usage=usage,
+        barcode=barcode,
+    )
+    audit.record(
+        actor=actor,
+        obj=location,
+        action="inventory.location_create",
+        changes={"full_name": [None, full_name], "usage": [None, usage], "barcode": [None, barcode]},
+    )
+    return location
+
+
+def _location(
+    company_id: int, location_id: Any, field: str, error: type[Any] = TransferInvalidError
+) -> Location:
+    location = (
+        Location.objects.filter(pk=location_id, company_id=company_id).first()
+        if isinstance(location_id, int)
+        else None
+    )
+    if location is None:
+        raise error(_("Unknown location."), field_errors={field: [_("Unknown location.")]})
+    if not location.is_active:
+        raise error(
+            _("Location %s is archived.") % location.full_name,
+            field_errors={field: [_("Location %s is archived.") % location.full_name]},
+        )
+    return location
+
+
+def _quantity(value: Any, field: str) -> Decimal:
+    try:
+        quantity = Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        raise TransferInvalidError(
+            _("Enter a number."), field_errors={field: [_("Enter a number.")]}
+        ) from None
+    if not quantity.is_finite() or quantity <= 0:
+        raise TransferInvalidError(
+            _("Enter a quantity above zero."), field_errors={field: [_("Enter a quantity above zero.")]}
+        )
+    if quantity != quantity.quantize(QUANTITY) or quantity >= Decimal(10) ** 14:
+        raise TransferInvalidError(
+            _("Enter a quantity with at most four decimals."),
+            field_errors={field: [_("Enter a quantity with at most four decimals.")]},
+        )
+    return quantity
+
+
+def _default_route(
+    kind: str, warehouse: Warehouse, company_id: int
+) -> tuple[Location | None, Location | None]:
+    suppliers = lambda: _company_location(company_id, LocationUsage.SUPPLIER)  # noqa: E731 - read when needed
+    customers = lambda: _company_location(company_id, LocationUsage.CUSTOMER)  # noqa: E731
+    routes: dict[str, Any] = {
+        TransferKind.RECEIPT: lambda: (suppliers(), warehouse.stock_location),
+        TransferKind.DELIVERY: lambda: (warehouse.stock_location, customers()),
+        TransferKind.RETURN_IN: lambda: (customers(), warehouse.stock_location),
+        TransferKind.RETURN_OUT: lambda: (warehouse.stock_location, suppliers()),
+    }
+    if kind in routes:
+        return routes[kind]()
+    return None, None
+
+
+def _warehouse(company_id: int, warehouse_id: Any) -> Warehouse:
+    warehouse = (
+        Warehouse.objects.select_related("stock_location", "pack_location", "output_location")
+        .filter(pk=warehouse_id, company_id=company_id)
+        .first()
+        if isinstance(warehouse_id, int)
+        else None
+    )
+    if warehouse is None:
+        raise TransferInvalidError(
+            _("Unknown warehouse."), field_errors={"warehouse_id": [_("Unknown warehouse.")]}
+        )
+    if not warehouse.is_active:
+        raise TransferInvalidError(
+            _("Warehouse %s is archived.") % warehouse.code,
+            field_errors={"warehouse_id": [_("Warehouse %s is archived.") % warehouse.code]},
+        )
+    return warehouse
+
+
+def _products(company_id: int, ids: set[Any]) -> dict[int, Product]:
+    valid = {pk for pk in ids if isinstance(pk, int)}
+    return {
+        product.pk: product
+        for product in Product.objects.select_related("category", "uom").filter(
+            company_id=company_id, pk__in=valid
+        )
+    }
+
+
+def _lines_clean(
+    company_id: int, lines: Sequence[MoveIn]
+) -> list[tuple[Product, Decimal, Decimal | None, str]]:
+    """Each line's product, quantity in the product's unit, unit cost per that unit and lot."""
+    if not lines:
+        raise TransferInvalidError(
+            _("Add at least one line."), field_errors={"lines": [_("Add at least one line.")]}
+        )
+    products = _products(company_id, {line.product_id for line in lines})
+    uoms = {
+        uom.pk: uom
+        for uom in Uom.objects.filter(
+            company_id=company_id, pk__in=[line.uom_id for line in lines if line.uom_id]
+        )
+    }
+    clean = []
+    for index, line in enumerate(lines):
+        field = f"lines.{index}"
+        product = products.get(line.product_id)
+        if product is None:
+            raise TransferInvalidError(
+                _("Line %d: unknown product.") % (index + 1),
+                field_errors={f"{field}.product_id": [_("Unknown product.")]},
+            )
+        if not product.is_active:
+            raise TransferInvalidError(
+                _("Line %(line)d: product %(sku)s is archived.") % {"line": index + 1, "sku": product.sku},
+                field_errors={f"{field}.product_id": [_("Archived.")]},
+            )
+        quantity = _quantity(line.quantity, f"{field}.quantity")
+        cost: Decimal | None = None
+        if line.unit_cost is not None:
+            try:
+                cost = Decimal(str(line.unit_cost))
+            except (InvalidOperation, ValueError):
+                cost = None
+            if cost is None or not cost.is_finite() or cost < 0:
+                raise TransferInvalidError(
+                    _("Line %d: enter a unit cost of zero or more.") % (index + 1),
+                    field_errors={f"{field}.unit_cost": [_("Enter a unit cost of zero or more.")]},
+                )
+        if line.uom_id is not None and line.uom_id != product.uom_id:
+            uom = uoms.get(line.uom_id)
+            if uom is None:
+                raise TransferInvalidError(
+                    _("Line %d: unknown unit.") % (index + 1),
+                    field_errors={f"{field}.uom_id": [_("Unknown unit.")]},
+                )
+            try:
+                converted = uom_convert(quantity, uom, product.uom)
+            except UomIncompatibleError as error:
+                raise TransferInvalidError(
+                    _("Line %(line)d: %(error)s") % {"line": index + 1, "error": error.message},
+                    field_errors={f"{field}.uom_id": [error.message]},
+                ) from None
+            if cost is not None:
+                cost = cost * quantity / converted if converted else cost
+            quantity = converted
+            if quantity <= 0:
+                raise TransferInvalidError(
+                    _("Line %d: the quantity rounds to zero in the product's unit.") % (index + 1),
+                    field_errors={f"{field}.quantity": [_("Rounds to zero.")]},
+                )
+        clean.append((product, quantity, cost, str(line.lot or "").strip()))
+    return clean
+
+
+def _number(company_id: int, warehouse: Warehouse | None, kind: str, on: dt.date) -> str:
+    prefix = f"{warehouse.code}/{KIND_PREFIX[kind]}" if warehouse else KIND_PREFIX[kind]
+    return number_allocate(company_id=company_id, code=f"stock.{prefix}", on=on, prefix=prefix)
+
+
+def _transfer_insert(
+    *,
+    actor: User,
+    company_id: int,
+    kind: str,
+    warehouse: Warehouse | None,
+    source: Location,
+    destination: Location,
+    party_id: int | None,
+    on: dt.date,
+    origin: str,
+    notes: str,
+    lines: list[tuple[Product, Decimal, Decimal | None, str]],
+) -> Transfer:
+    transfer = Transfer.objects.create(
+        company_id=company_id,
+        kind=kind,
+        number=_number(company_id, warehouse, kind, on),
+        warehouse=warehouse,
+        source=source,
+        destination=destination,
+        party_id=party_id,
+        scheduled_date=on,
+        origin=origin,
+        notes=notes,
+        created_by=actor,
+    )
+    lots = {
+        (product.pk, lot): engine.lot_for(company_id, product, lot, None, create=not source.is_own_stock)
+        for product, _quantity, _cost, lot in lines
+        if lot and product.tracking != Tracking.NONE
+    }
+    Move.objects.bulk_create(
+        [
+            Move(
+                company_id=company_id,
+                transfer=transfer,
+                product=product,
+                lot=lots.get((product.pk, lot)),
+                source=source,
+                destination=destination,
+                quantity=quantity,
+                date=on,
+                unit_cost=cost if cost is not None else product.cost,
+                reference=transfer.number,
+            )
+            for product, quantity, cost, lot in lines
+        ]
+    )
+    return transfer
+
+
+@transaction.atomic
+def transfer_create(
+    *,
+    actor: User,
+    kind: str,
+    lines: Sequence[MoveIn],
+    warehouse_id: int | None = None,
+    source_id: int | None = None,
+    destination_id: int | None = None,
+    party_id: int | None = None,
+    scheduled_date: dt.date | None = None,
+    origin: str = "",
+    notes: str = "",
+) -> Transfer:
+    """A draft transfer of `kind` with one move per line. A receipt comes from the
+    suppliers into the warehouse's stock, a delivery goes from its stock to the customers
+    (through packing and output when the warehouse delivers in three steps: then the pick
+    and pack transfers are made too, chained before it), returns the other way; an internal
+    transfer names both locations. The number is taken now (gapless per warehouse and kind)."""
+    policy.require(actor, MANAGE)
+    company_id = policy.actor_company_id(actor)
+    if kind not in KIND_PREFIX or kind in (
+        TransferKind.ADJUSTMENT,
+        TransferKind.PRODUCTION,
+        TransferKind.PICK,
+        TransferKind.PACK,
+    ):
+        raise TransferInvalidError(
+            _("Choose a kind of: receipt, delivery, internal, return_in, return_out."),
+            field_errors={"kind": [_("Unknown kind.")]},
+        )
+    warehouse = _warehouse(company_id, warehouse_id) if warehouse_id is not None else None
+    if warehouse is None and kind != TransferKind.INTERNAL:
+        raise TransferInvalidError(
+            _("Choose a warehouse."), field_errors={"warehouse_id": [_("Choose a warehouse.")]}
+        )
+    source, destination = _default_route(kind, warehouse, company_id) if warehouse else (None, None)
+    if source_id is not None:
+        source = _location(company_id, source_id, "source_id")
+    if destination_id is not None:
+        destination = _location(company_id, destination_id, "destination_id")
+    if source is None or destination is None:
+        raise TransferInvalidError(
+            _("Choose where the goods come from and go to."),
+            field_errors={"source_id" if source is None else "destination_id": [_("Choose a location.")]},
+        )
+    for field, location in (("source_id", source), ("destination_id", destination)):
+        if location.usage == LocationUsage.VIEW:
+            raise TransferInvalidError(
+                _("%s only groups locations; choose one of its locations.") % location.full_name,
+                field_errors={field: [_("Choose a location that holds goods.")]},
+            )
+    if source.pk == destination.pk:
+        raise TransferInvalidError(
+            _("The goods must go somewhere else."),
+            field_errors={"destination_id": [_("Same as the source.")]},
+        )
+    if kind == TransferKind.INTERNAL and not (source.is_own_stock and destination.is_own_stock):
+        raise TransferInvalidError(
+            _("An internal transfer moves goods between the company's own locations."),
+            field_errors={"destination_id": [_("Choose an internal location.")]},
+        )
+    party = None
+    if party_id is not None:
+        party = (
+            Party.objects.filter(pk=party_id, company_id=company_id).first()
+            if isinstance(party_id, int)
+            else None
+        )
+        if party is None:
+            raise TransferInvalidError(
+                _("Unknown partner."), field_errors={"party_id": [_("Unknown partner.")]}
+            )
+    on = scheduled_date or timezone.localdate()
+    clean = _lines_clean(company_id, lines)
+    origin, notes = str(origin or "").strip()[:60], str(notes or "").strip()
+    if (
+        kind == TransferKind.DELIVERY
+        and warehouse is not None
+        and warehouse.delivery_steps == 3
+        and source_id is None
+    ):
+        transfer = _three_step_delivery(
+            actor, company_id, warehouse, destination, party_id, on, origin, notes, clean
+        )
+    else:
+        transfer = _transfer_insert(
+            actor=actor,
+            company_id=company_id,
+            kind=kind,
+            warehouse=warehouse,
+            source=source,
+            destination=destination,
+            party_id=party.pk if party else None,
+            on=on,
+            origin=origin,
+            notes=notes,
+            lines=clean,
+        )
+    audit.record(
+        actor=actor,
+        obj=transfer,
+        action="inventory.transfer_create",
+        changes={"number": [None, transfer.number], "kind": [None, kind], "lines": [None, len(clean)]},
+    )
+    return transfer
+
+
+def _three_step_delivery(
+    actor: User,
+    company_id: int,
+    warehouse: Warehouse,
+    customers: Location,
+    party_id: int | None,
+    on: dt.date,
+    origin: str,
+    notes: str,
+    lines: list[tuple[Product, Decimal, Decimal | None, str]],
+) -> Transfer:
+    """Pick (stock → packing), pack (packing → output) and ship (output → customer), chained."""
+    # Made with the warehouse; a warehouse without them cannot exist.
+    assert warehouse.stock_location is not None  # noqa: S101
+    assert warehouse.pack_location is not None  # noqa: S101
+    assert warehouse.output_location is not None  # noqa: S101
+    ship = _transfer_insert(
+        actor=actor,
+        company_id=company_id,
+        kind=TransferKind.DELIVERY,
+        warehouse=warehouse,
+        source=warehouse.output_location,
+        destination=customers,
+        party_id=party_id,
+        on=on,
+        origin=origin,
+        notes=notes,
+        lines=lines,
+    )
+    pack = _transfer_insert(
+        actor=actor,
+        company_id=company_id,
+        kind=TransferKind.PACK,
+        warehouse=warehouse,
+        source=warehouse.pack_location,
+        destination=warehouse.output_location,
+        party_id=party_id,
+        on=on,
+        origin=ship.number,
+        notes="",
+        lines=lines,
+    )
+    pick = _transfer_insert(
+        actor=actor,
+        company_id=company_id,
+        kind=TransferKind.PICK,
+        warehouse=warehouse,
+        source=warehouse.stock_location,
+        destination=warehouse.pack_location,
+        party_id=party_id,
+        on=on,
+        origin=ship.number,
+        notes="",
+        lines=lines,
+    )
+    pick.next_transfer = pack
+    pick.save(update_fields=["next_transfer"])
+    pack.next_transfer = ship
+    pack.save(update_fields=["next_transfer"])
+    return ship
+
+
+def _locked_transfer(actor: User, transfer_id: int) -> Transfer:
+    policy.require(actor, MANAGE)
+    transfer = (
+        Transfer.objects.select_for_update().filter(pk=transfer_id).first()
+        if isinstance(transfer_id, int)
+        else None
+    )
+    if transfer is None or transfer.company_id != policy.actor_company_id(actor):
+        raise NotFoundError(_("Not found."))
+    return transfer
+
+
+def _open_moves(transfer: Transfer) -> list[Move]:
+    return list(
+        Move.objects.select_for_update()
+        .filter(transfer=transfer)
+        .exclude(state__in=[MoveState.DONE, MoveState.CANCELLED])
+        .select_related("source", "destination")
+        .order_by("id")
+    )
+
+
+def _reserve_all(transfer: Transfer, moves: list[Move]) -> str:
+    """Reserve what the moves out of own stock can get; the transfer's state after it."""
+    products = _products(transfer.company_id, {move.product_id for move in moves})
+    waiting = False
+    for move in moves:
+        product = products[move.product_id]
+        if move.state == MoveState.RESERVED:
+            continue
+        if not product.is_storable or not move.source.is_own_stock:
+            # Nothing to hold back: goods coming in, or products not kept in stock.
+            move.state = MoveState.RESERVED
+            move.save(update_fields=["state"])
+            continue
+        pieces = engine.reserve(move, product)
+        waiting = waiting or any(piece.state == MoveState.WAITING for piece in pieces)
+    return TransferState.WAITING if waiting else TransferState.READY
+
+
+@transaction.atomic
+def transfer_confirm(*, actor: User, transfer_id: int, version: int | None = None) -> Transfer:
+    """A draft transfer becomes due: stock is reserved for its moves out of own stock (lots
+    expiring first). READY when everything is reserved, WAITING otherwise."""
+    transfer = _locked_transfer(actor, transfer_id)
+    require_version(transfer, version)
+    if transfer.state != TransferState.DRAFT:
+        raise TransferStateError(_("Only a draft transfer can be confirmed."))
+    before = transfer.state
+    transfer.state = _reserve_all(transfer, _open_moves(transfer))
+    transfer.version += 1
+    transfer.save(update_fields=["state", "version"])
+    audit.record(
+        actor=actor,
+        obj=transfer,
+        action="inventory.transfer_confirm",
+        changes={"state": [before, transfer.state]},
+    )
+    return transfer
+
+
+@transaction.atomic
+def transfer_reserve(*, actor: User, transfer_id: int) -> Transfer:
+    """Try again to reserve a waiting transfer's moves (stock may have come in)."""
+    transfer = _locked_transfer(actor, transfer_id)
+    if transfer.state not in (TransferState.WAITING, TransferState.READY):
+        raise TransferStateError(_("Only a confirmed transfer that is not done reserves stock."))
+    before = transfer.state
+    transfer.state = _reserve_all(transfer, _open_moves(transfer))
+    if transfer.state != before:
+        transfer.version += 1
+        transfer.save(update_fields=["state", "version"])
+        audit.record(
+            actor=actor,
+            obj=transfer,
+            action="inventory.transfer_reserve",
+            changes={"state": [before, transfer.state]},
+        )
+    return transfer
+
+
+@transaction.atomic
+def transfer_cancel(*, actor: User, transfer_id: int, version: int | None = None) -> Transfer:
+    """Cancel a transfer that is not done: its reservations are released, its moves cancelled."""
+    transfer = _locked_transfer(actor, transfer_id)
+    require_version(transfer, version)
+    if transfer.state not in OPEN_STATES:
+        raise TransferStateError(_("Transfer %s is done or cancelled already.") % transfer.number)
+    moves = _open_moves(transfer)
+    engine.unreserve(moves)
+    Move.objects.filter(pk__in=[move.pk for move in moves]).update(state=MoveState.CANCELLED)
+    before = transfer.state
+    transfer.state = TransferState.CANCELLED
+    transfer.version += 1
+    transfer.save(update_fields=["state", "version"])
+    audit.record(
+        actor=actor,
+        obj=transfer,
+        action="inventory.transfer_cancel",
+        changes={"state": [before, transfer.state]},
+    )
+    return transfer
+
+
+def _done_plan(
+    transfer: Transfer, moves: list[Move], done: Sequence[DoneIn] | None
+) -> dict[int, list[DoneIn]]:
+    """Per move, what was done: everything as planned when `done` is None."""
+    by_id = {move.pk: move for move in moves}
+    if done is None:
+        return {move.pk: [DoneIn(move_id=move.pk, quantity=move.quantity)] for move in moves}
+    plan: dict[int, list[DoneIn]] = {}
+    for index, item in enumerate(done):
+        if item.move_id not in by_id:
+            raise TransferInvalidError(
+                _("Line %d: not an open move of this transfer.") % (index + 1),
+                field_errors={f"done.{index}.move_id": [_("Unknown move.")]},
+            )
+        field = f"done.{index}.quantity"
+        if str(item.quantity).strip() in ("", "0"):
+            continue  # nothing done of this one
+        plan.setdefault(item.move_id, []).append(
+            DoneIn(
+                move_id=item.move_id,
+                quantity=_quantity(item.quantity, field),
+                lot=str(item.lot or "").strip(),
+                expiry_date=item.expiry_date,
+                location_id=item.location_id,
+            )
+        )
+    if not plan:
+        raise TransferInvalidError(
+            _("Enter the quantities done."), field_errors={"done": [_("Nothing was done.")]}
+        )
+    return plan
+
+
+@transaction.atomic
+def transfer_validate(
+    *,
+    actor: User,
+    transfer_id: int,
+    done: Sequence[DoneIn] | None = None,
+    backorder: bool = True,
+    version: int | None = None,
+) -> Transfer:
+    """Do the transfer: every move as planned, or as `done` says (quantities, lots and
+    serial numbers, sub-locations). What is left of a move goes on to a backorder (a new
+    transfer for the rest), or is cancelled when `backorder` is false. Goods in and out of
+    own stock are valued and booked in the same transaction. Refused with nothing written
+    when stock is short (unless the product may go negative), a tracked product lacks its
+    lot, or a serial number would be in two places. Publishes TransferDone and, for
+    receipts and deliveries, GoodsReceived or GoodsDelivered."""
+    transfer = _locked_transfer(actor, transfer_id)
+    require_version(transfer, version)
+    if transfer.state not in OPEN_STATES:
+        raise TransferStateError(_("Transfer %s is done or cancelled already.") % transfer.number)
+    moves = _open_moves(transfer)
+    if not moves:
+        raise TransferStateError(_("Transfer %s has nothing left to do.") % transfer.number)
+    plan = _done_plan(transfer, moves, done)
+    company_id = transfer.company_id
+    products = _products(company_id, {move.product_id for move in moves})
+    engine.unreserve(moves)
+    to_do: list[Move] = []
+    rest: list[Move] = []
+    for move in moves:
+        product = products[move.product_id]
+        items = plan.get(move.pk, [])
+        done_total = sum((Decimal(item.quantity) for item in items), Decimal(0))
+        if done_total < move.quantity:
+            # Copied before the pieces change it: the rest keeps the move's lot and place.
+            remainder = move if not items else engine.move_copy(move)
+            remainder.quantity = move.quantity - done_total
+            remainder.state = MoveState.DRAFT
+            rest.append(remainder)
+        first = True
+        for item in items:
+            piece = move if first else engine.move_copy(move)
+            first = False
+            piece.quantity = Decimal(item.quantity)
+            if item.location_id is not None and item.location_id != (
+                move.source_id if move.source.is_own_stock else move.destination_id
+            ):
+                _sub_location_set(piece, move, company_id, item.location_id)
+            if item.lot:
+                piece.lot = engine.lot_for(
+                    company_id, product, item.lot, item.expiry_date, create=not move.source.is_own_stock
+                )
+            elif product.tracking != Tracking.NONE and piece.lot_id is None and product.is_storable:
+                raise LotRequiredError(
+                    _("Enter the lot or serial number of %s.") % product.sku,
+                    field_errors={"lot": [_("Required for %s.") % product.sku]},
+                )
+            to_do.append(piece)
+    for piece in to_do:
+        if piece.pk is None:
+            piece.save()
+        else:
+            piece.save(update_fields=["quantity", "lot", "source", "destination", "state"])
+    locations = {
+        location.pk: location
+        for location in Location.objects.filter(
+            pk__in={m.source_id for m in to_do} | {m.destination_id for m in to_do}
+        )
+    }
+    unit_costs = _incoming_costs(to_do, locations)
+    on = timezone.localdate()
+    engine.moves_do(
+        actor=actor,
+        moves=to_do,
+        products=products,
+        locations=locations,
+        unit_costs=unit_costs,
+        on=on,
+        reference=transfer.number,
+        permission=MANAGE,
+    )
+    backorder_transfer = _rest_settle(actor, transfer, rest, keep=backorder)
+    transfer.state = TransferState.DONE
+    transfer.done_at = timezone.now()
+    transfer.version += 1
+    transfer.save(update_fields=["state", "done_at", "version"])
+    if transfer.next_transfer_id is not None:
+        _chain_reserve(transfer.next_transfer_id)
+    audit.record(
+        actor=actor,
+        obj=transfer,
+        action="inventory.transfer_validate",
+        changes={
+            "state": [None, TransferState.DONE],
+            "moves": [None, len(to_do)],
+            "backorder": [None, backorder_transfer.number if backorder_transfer else None],
+        },
+    )
+    _announce(actor, transfer, to_do, backorder_transfer)
+    return transfer
+
+
+def _sub_location_set(piece: Move, move: Move, company_id: int, location_id: int) -> None:
+    """Take from (or put on) a location under the move's own instead."""
+    own = move.source if move.source.is_own_stock else move.destination
+    location = _location(company_id, location_id, "location_id")
+    if location.pk != own.pk and not location.full_name.startswith(own.full_name + "/"):
+        raise TransferInvalidError(
+            _("%(location)s is not in %(own)s.") % {"location": location.full_name, "own": own.full_name},
+            field_errors={"location_id": [_("Choose a location in %s.") % own.full_name]},
+        )
+    if move.source.is_own_stock:
+        piece.source = location
+    else:
+        piece.destination = location
+
+
+def _incoming_costs(moves: list[Move], locations: dict[int, Location]) -> dict[int, Decimal | None]:
+    """The unit cost of each move coming into own stock: from a supplier or production its
+    own; from a customer what the returned delivery cost (else the current cost); an
+    inventory gain the current cost (None)."""
+    costs: dict[int, Decimal | None] = {}
+    origins = {
+        move.pk: move.unit_cost
+        for move in Move.objects.filter(pk__in=[m.origin_move_id for m in moves if m.origin_move_id])
+    }
+    for move in moves:
+        source = locations[move.source_id]
+        if source.usage in (LocationUsage.SUPPLIER, LocationUsage.PRODUCTION):
+            costs[move.pk] = move.unit_cost
+        elif source.usage == LocationUsage.CUSTOMER and move.origin_move_id in origins:
+            costs[move.pk] = origins[move.origin_move_id]
+        else:
+            costs[move.pk] = None
+    return costs
+
+
+def _rest_settle(actor: User, transfer: Transfer, rest: list[Move], *, keep: bool) -> Transfer | None:
+    """What was not done: on a backorder (reserved at once where stock allows) or cancelled."""
+    if not rest:
+        return None
+    if not keep:
+        for move in rest:
+            move.state = MoveState.CANCELLED
+            if move.pk is None:
+                move.save()
+        Move.objects.bulk_update([m for m in rest if m.pk], ["quantity", "state"])
+        return None
+    backorder = Transfer.objects.create(
+        company_id=transfer.company_id,
+        kind=transfer.kind,
+        number=_number(transfer.company_id, transfer.warehouse, transfer.kind, timezone.localdate()),
+        warehouse_id=transfer.warehouse_id,
+        source_id=transfer.source_id,
+        destination_id=transfer.destination_id,
+        party_id=transfer.party_id,
+        scheduled_date=transfer.scheduled_date,
+        origin=transfer.origin,
+        notes=transfer.notes,
+        backorder_of=transfer,
+        next_transfer_id=transfer.next_transfer_id,
+        created_by=actor,
+    )
+    for move in rest:
+        move.transfer = backorder
+        move.reference = backorder.number
+        if move.pk is None:
+            move.save()
+    Move.objects.bulk_update(list(rest), ["transfer", "quantity", "state", "reference"])
+    moves = list(
+        Move.objects.filter(transfer=backorder).select_related("source", "destination").order_by("id")
+    )
+    backorder.state = _reserve_all(backorder, moves)
+    backorder.save(update_fields=["state"])
+    return backorder
+
+
+def _chain_reserve(transfer_id: int) -> None:
+    """The next step of a multi-step delivery may reserve what the last step brought."""
+    following = Transfer.objects.select_for_update().get(pk=transfer_id)
+    if following.state in (TransferState.WAITING, TransferState.READY, TransferState.DRAFT):
+        following.state = _reserve_all(following, _open_moves(following))
+        following.save(update_fields=["state"])
+
+
+def _announce(actor: User, transfer: Transfer, done: list[Move], backorder: Transfer | None) -> None:
+    events: list[Any] = [
+        TransferDone(
+            company_id=transfer.company_id,
+            transfer_id=transfer.pk,
+            number=transfer.number,
+            kind=transfer.kind,
+            party_id=transfer.party_id,
+            origin=transfer.origin,
+            backorder_id=backorder.pk if backorder else None,
+            actor_id=actor.pk,
+        )
+    ]
+    lines: list[list[str | int]] = [[move.product_id, str(move.quantity), str(move.value)] for move in done]
+    common: dict[str, Any] = {
+        "company_id": transfer.company_id,
+        "transfer_id": transfer.pk,
+        "number": transfer.number,
+        "party_id": transfer.party_id,
+        "origin": transfer.origin,
+        "lines": lines,
+        "actor_id": actor.pk,
+    }
+    if transfer.kind in RECEIVING:
+        events.append(GoodsReceived(**common))
+    elif transfer.kind in DELIVERING:
+        events.append(GoodsDelivered(**common))
+    outbox.publish_many(events)

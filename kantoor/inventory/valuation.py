@@ -1,0 +1,289 @@
+"""What stock is worth: every done move that brings goods into the company's own stock or
+takes them out of it is valued, adds or takes a valuation layer, and books its value to
+the ledger in the same transaction.
+
+- Incoming (from a supplier, production, inventory gain, a customer's return) at the move's
+  unit cost: the purchase price, the production cost, the current cost, or what the
+  returned delivery was valued at.
+- Outgoing by the category's costing method: the product's average cost (its stock value
+  over its stock quantity), or first in, first out over the layers still open. Taking the
+  last unit takes the whole remaining value, so no cent is left behind.
+- The ledger: Dr stock / Cr the counterpart for incoming, the reverse for outgoing. The
+  counterpart follows where the goods come from or go to: suppliers → goods received not
+  invoiced, customers → cost of goods sold, production → work in progress, inventory loss →
+  stock differences. Accounts come from the category's StockAccounts, else the company's,
+  else the active account with the role. One entry per call, lines summed per account.
+
+Invariant (checked by `kantoor ledger verify` and the tests): Σ layers' value of the
+company = Σ ProductValuation.value = the balance of the stock accounts.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db.models import Q
+from django.utils.translation import gettext as _
+
+from kantoor.catalog.models import CostingMethod, Product
+from kantoor.core.models import User
+from kantoor.finance import services as ledger
+from kantoor.finance.models import Account, AccountRole, Journal, JournalKind
+from kantoor.inventory.errors import StockAccountsMissingError
+from kantoor.inventory.models import (
+    LocationUsage,
+    Move,
+    ProductValuation,
+    StockAccounts,
+    ValuationLayer,
+)
+
+CENT = Decimal("0.01")
+UNIT_COST = Decimal("0.000001")
+ZERO = Decimal(0)
+
+# Where goods come from or go to → the account that takes the other side of the stock account.
+COUNTERPART_FIELD: dict[str, str] = {
+    LocationUsage.SUPPLIER: "received_account",
+    LocationUsage.CUSTOMER: "cogs_account",
+    LocationUsage.PRODUCTION: "production_account",
+    LocationUsage.INVENTORY: "difference_account",
+}
+FIELD_ROLE: dict[str, str] = {
+    "stock_account": AccountRole.STOCK,
+    "received_account": AccountRole.STOCK_RECEIVED,
+    "cogs_account": AccountRole.COST_OF_SALES,
+    "production_account": AccountRole.PRODUCTION,
+    "difference_account": AccountRole.STOCK_DIFFERENCE,
+}
+
+
+def cents(value: Decimal) -> Decimal:
+    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+@dataclass
+class Valued:
+    """A move being valued: `incoming` into own stock (else out of it) and its counterpart
+    location's usage; `unit_cost` is given for incoming moves (None: the current cost)."""
+
+    move: Move
+    product: Product
+    incoming: bool
+    counterpart: str
+    unit_cost: Decimal | None = None
+
+
+class Accounts:
+    """The stock accounts of a company, read once per valuation."""
+
+    def __init__(self, company_id: int, category_ids: set[int]) -> None:
+        self.company_id = company_id
+        rows = StockAccounts.objects.filter(company_id=company_id).filter(
+            Q(category__isnull=True) | Q(category_id__in=category_ids)
+        )
+        self.by_category = {row.category_id: row for row in rows}
+        by_role: dict[str, int] = {}
+        for pk, role in (
+            Account.objects.filter(company_id=company_id, is_active=True, role__in=list(FIELD_ROLE.values()))
+            .order_by("-code")
+            .values_list("pk", "role")
+        ):
+            by_role[role] = pk  # ordered by code descending: the lowest code wins
+        self.by_role = by_role
+
+    def account(self, category_id: int, field: str) -> int:
+        for key in (category_id, None):
+            row = self.by_category.get(key)
+            if row is not None and getattr(row, f"{field}_id") is not None:
+                return int(getattr(row, f"{field}_id"))
+        role = FIELD_ROLE[field]
+        if role not in self.by_role:
+            raise StockAccountsMissingError(
+                _("No account for “%(role)s”: add one (role %(code)s) or set the stock accounts.")
+                % {"role": AccountRole(role).label, "code": role}
+            )
+        return self.by_role[role]
+
+
+def stock_journal(company_id: int) -> Journal:
+    """The company's stock valuation journal, else its general journal."""
+    journal = (
+        Journal.objects.filter(company_id=company_id, kind__in=[JournalKind.STOCK, JournalKind.GENERAL])
+        .order_by("-kind", "pk")  # "stock" sorts after "general": descending takes it first
+        .first()
+    )
+    if journal is None:
+        raise StockAccountsMissingError(_("No stock or general journal; install a chart of accounts first."))
+    return journal
+
+
+def _valuations(company_id: int, product_ids: set[int]) -> dict[int, ProductValuation]:
+    """The products' valuation rows, locked (created when missing)."""
+    found = {
+        row.product_id: row
+        for row in ProductValuation.objects.select_for_update().filter(product_id__in=product_ids)
+    }
+    missing = [
+        ProductValuation(company_id=company_id, product_id=pk) for pk in product_ids if pk not in found
+    ]
+    if missing:
+        ProductValuation.objects.bulk_create(missing)
+        found.update(
+            {
+                row.product_id: row
+                for row in ProductValuation.objects.select_for_update().filter(
+                    product_id__in=[row.product_id for row in missing]
+                )
+            }
+        )
+    return found
+
+
+def _fifo_take(product: Product, quantity: Decimal, layers: list[ValuationLayer]) -> tuple[Decimal, Decimal]:
+    """Consume `quantity` from the open `layers` (oldest first); returns the value taken and
+    the quantity no layer had left (negative stock), which the caller values at cost."""
+    value = ZERO
+    left = quantity
+    for layer in layers:
+        if left <= 0:
+            break
+        if layer.remaining_quantity <= 0:
+            continue
+        if layer.remaining_quantity <= left:
+            taken_value = layer.remaining_value
+            left -= layer.remaining_quantity
+            layer.remaining_quantity = ZERO
+            layer.remaining_value = ZERO
+        else:
+            taken_value = cents(layer.remaining_value * left / layer.remaining_quantity)
+            layer.remaining_quantity -= left
+            layer.remaining_value -= taken_value
+            left = ZERO
+        value += taken_value
+    return value, left
+
+
+def value_moves(
+    *,
+    actor: User,
+    company_id: int,
+    valued: list[Valued],
+    on: dt.date,
+    reference: str,
+    permission: str,
+) -> None:
+    """Value `valued` (done moves crossing the own-stock boundary): set each move's
+    unit_cost and value, write their layers, update the products' valuation and book one
+    journal entry dated `on`. Call inside the moves' transaction."""
+    if not valued:
+        return
+    product_ids = {item.product.pk for item in valued}
+    valuations = _valuations(company_id, product_ids)
+    fifo_ids = {
+        item.product.pk
+        for item in valued
+        if not item.incoming and item.product.category.costing_method == CostingMethod.FIFO
+    }
+    open_layers: dict[int, list[ValuationLayer]] = defaultdict(list)
+    if fifo_ids:
+        for layer in (
+            ValuationLayer.objects.select_for_update()
+            .filter(product_id__in=fifo_ids, remaining_quantity__gt=0)
+            .order_by("id")
+        ):
+            open_layers[layer.product_id].append(layer)
+    accounts = Accounts(company_id, {item.product.category_id for item in valued})
+    layers: list[ValuationLayer] = []
+    touched_layers: dict[int, ValuationLayer] = {}
+    amounts: dict[int, Decimal] = defaultdict(Decimal)  # account → debit (+) / credit (−)
+    for item in valued:
+        move, product = item.move, item.product
+        stock = valuations[product.pk]
+        quantity = move.quantity
+        fifo = product.category.costing_method == CostingMethod.FIFO
+        if item.incoming:
+            unit = item.unit_cost
+            if unit is None:  # an inventory gain: at the current average, else the product's cost
+                unit = stock.value / stock.quantity if stock.quantity > 0 else product.cost
+            value = cents(quantity * unit)
+            layer = ValuationLayer(
+                company_id=company_id,
+                product_id=product.pk,
+                move=move,
+                date=on,
+                quantity=quantity,
+                unit_cost=unit.quantize(UNIT_COST),
+                value=value,
+                remaining_quantity=quantity if fifo else ZERO,
+                remaining_value=value if fifo else ZERO,
+                description=reference,
+            )
+            stock.quantity += quantity
+            stock.value += value
+        else:
+            if fifo:
+                value, uncovered = _fifo_take(product, quantity, open_layers[product.pk])
+                for open_layer in open_layers[product.pk]:
+                    touched_layers[open_layer.pk] = open_layer
+                if uncovered > 0:
+                    value += cents(uncovered * product.cost)
+            elif stock.quantity > 0 and quantity >= stock.quantity:
+                # The last units take what is left, so the value reaches zero with the stock.
+                value = stock.value + cents((quantity - stock.quantity) * (stock.value / stock.quantity))
+            elif stock.quantity > 0:
+                value = cents(quantity * stock.value / stock.quantity)
+            else:
+                value = cents(quantity * product.cost)
+            unit = (value / quantity) if quantity else ZERO
+            layer = ValuationLayer(
+                company_id=company_id,
+                product_id=product.pk,
+                move=move,
+                date=on,
+                quantity=-quantity,
+                unit_cost=unit.quantize(UNIT_COST),
+                value=-value,
+                description=reference,
+            )
+            stock.quantity -= quantity
+            stock.value -= value
+        move.unit_cost = unit.quantize(UNIT_COST)
+        move.value = value
+        layers.append(layer)
+        stock_account = accounts.account(product.category_id, "stock_account")
+        counterpart = accounts.account(product.category_id, COUNTERPART_FIELD[item.counterpart])
+        signed = value if item.incoming else -value
+        amounts[stock_account] += signed
+        amounts[counterpart] -= signed
+    ValuationLayer.objects.bulk_create(layers)
+    if touched_layers:
+        ValuationLayer.objects.bulk_update(
+            list(touched_layers.values()), ["remaining_quantity", "remaining_value"]
+        )
+    ProductValuation.objects.bulk_update([valuations[pk] for pk in product_ids], ["quantity", "value"])
+    lines = [
+        ledger.LineIn(
+            account_id=account_id,
+            debit=amount if amount > 0 else ZERO,
+            credit=-amount if amount < 0 else ZERO,
+            label=reference,
+        )
+        for account_id, amount in sorted(amounts.items())
+        if amount != 0
+    ]
+    if lines:
+        entry = ledger.entry_book(
+            actor=actor,
+            journal_id=stock_journal(company_id).pk,
+            date=on,
+            lines=lines,
+            reference=reference,
+            narration=_("Stock valuation"),
+            permission=permission,
+        )
+        for item in valued:
+            item.move.entry = entry
