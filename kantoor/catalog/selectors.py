@@ -224,9 +224,10 @@ def price_quote(
     active and valid on `on` are tried in order — the party's own, then those of its
     customer groups (tags), then those for every customer, each by `priority` — and the
     first one with an item for the product valid on `on` wins with its item of the highest
-    `min_quantity` not above `quantity`. A discount item takes its percentage off the list
-    price. Without any, the list price (converted at the rate of `on`; a missing rate is a
-    MissingExchangeRateError). Two queries, three with a party."""
+    `min_quantity` not above `quantity` (of two for the same quantity, one with validity
+    dates — a temporary offer — beats one without, then the newest). A discount item takes
+    its percentage off the list price. Without any, the list price (converted at the rate
+    of `on`; a missing rate is a MissingExchangeRateError). Two queries, three with a party."""
     code = (
         currency_validate(currency)
         if currency
@@ -256,7 +257,8 @@ def price_quote(
         def rank(item: PriceListItem) -> tuple[Any, ...]:
             plist = item.price_list
             specificity = 0 if plist.party_id is not None else 1 if plist.customer_group_id else 2
-            return (specificity, plist.priority, plist.name, plist.pk, -item.min_quantity, -item.pk)
+            dated = 0 if item.valid_from or item.valid_to else 1  # a dated offer beats the standing price
+            return (specificity, plist.priority, plist.name, plist.pk, -item.min_quantity, dated, -item.pk)
 
         best = min(items, key=rank)
         if best.price is not None:
