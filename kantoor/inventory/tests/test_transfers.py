@@ -45,7 +45,8 @@ def test_a_receipt_puts_goods_in_stock_at_their_cost_and_books_them(
     assert balance(books, RECEIVED) == Decimal("-255.00")
     move = Move.objects.get(transfer=receipt)
     assert (move.state, move.unit_cost, move.value) == (MoveState.DONE, Decimal("25.5"), Decimal("255.00"))
-    assert move.entry is not None and move.entry.state == "posted"
+    assert move.entry is not None
+    assert move.entry.state == "posted"
     names = list(OutboxEvent.objects.order_by("id").values_list("name", flat=True))
     assert names[-2:] == ["inventory.TransferDone", "inventory.GoodsReceived"]
 
@@ -137,13 +138,13 @@ def test_serial_numbers_are_one_unit_in_one_place(make_product: Any, receive: An
     assert on_hand(laptop) == Decimal("2")
     published = OutboxEvent.objects.order_by("id").values_list("name", flat=True)[move_events:]
     assert list(published) == ["finance.EntryPosted", "inventory.TransferDone", "inventory.GoodsReceived"]
+    again = services.transfer_create(
+        actor=transfer.created_by,
+        kind="receipt",
+        warehouse_id=transfer.warehouse_id,
+        lines=[services.MoveIn(product_id=laptop.pk, quantity="1", unit_cost="900", lot="SN-1")],
+    )
     with pytest.raises(SerialNumberError, match="SN-1 of LAPTOP is in stock already"):
-        again = services.transfer_create(
-            actor=transfer.created_by,
-            kind="receipt",
-            warehouse_id=transfer.warehouse_id,
-            lines=[services.MoveIn(product_id=laptop.pk, quantity="1", unit_cost="900", lot="SN-1")],
-        )
         services.transfer_validate(actor=transfer.created_by, transfer_id=again.pk)
     assert on_hand(laptop) == Decimal("2")
 
@@ -161,7 +162,9 @@ def test_units_convert_into_the_products_unit_and_incompatible_ones_are_refused(
     move = Move.objects.get(transfer=transfer)
     assert (move.quantity, move.unit_cost) == (Decimal("24"), Decimal("0.3"))
     count = Transfer.objects.count()
-    with pytest.raises(TransferInvalidError, match="dozen|kg"):
+    with pytest.raises(
+        TransferInvalidError, match=r"dozen cannot be converted into pc|kg cannot be converted into pc"
+    ):
         services.transfer_create(
             actor=storekeeper,
             kind="receipt",
