@@ -285,6 +285,9 @@ class Move(models.Model):
     value = models.DecimalField(_("value"), max_digits=20, decimal_places=2, default=0)
     entry = models.ForeignKey(JournalEntry, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     reference = models.CharField(_("reference"), max_length=60, blank=True, default="")
+    # The line of the document this move fulfils ("purchasing.orderline:12"), kept through
+    # splits and backorders so the document can count what was received or delivered.
+    origin_line = models.CharField(max_length=60, blank=True, default="", db_index=True)
     # A return's move points at the move it sends back (its value comes from there).
     origin_move = models.ForeignKey(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="returned_by"
@@ -389,3 +392,45 @@ class StockAccounts(models.Model):
 
     def __str__(self) -> str:
         return f"{self.company_id}/{self.category_id}"
+
+
+class ReorderRoute(models.TextChoices):
+    BUY = "buy", _("Buy")
+    MANUFACTURE = "manufacture", _("Manufacture")
+
+
+class ReorderRule(models.Model):
+    """Keep a product between a minimum and a maximum in a warehouse: when the forecast
+    (on hand + incoming − outgoing) falls below the minimum, the scheduled reorder check
+    proposes buying or making enough to reach the maximum (StockBelowMinimum)."""
+
+    company = models.ForeignKey(Company, on_delete=models.PROTECT, related_name="+")
+    warehouse = models.ForeignKey(
+        Warehouse, verbose_name=_("warehouse"), on_delete=models.CASCADE, related_name="+"
+    )
+    product = models.ForeignKey(
+        Product, verbose_name=_("product"), on_delete=models.CASCADE, related_name="+"
+    )
+    min_quantity = models.DecimalField(_("minimum"), max_digits=18, decimal_places=4)
+    max_quantity = models.DecimalField(_("maximum"), max_digits=18, decimal_places=4)
+    route = models.CharField(
+        _("route"), max_length=12, choices=ReorderRoute.choices, default=ReorderRoute.BUY
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    # The last time the check proposed an order for it (so a proposal is not repeated
+    # while the first one is still open).
+    last_proposed_at = models.DateTimeField(null=True, blank=True)
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        verbose_name = _("reorder rule")
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["warehouse", "product"], name="reorder_rule_unique"),
+            models.CheckConstraint(condition=Q(min_quantity__gte=0), name="reorder_rule_min"),
+            models.CheckConstraint(
+                condition=Q(max_quantity__gte=models.F("min_quantity")), name="reorder_rule_max"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.product_id}@{self.warehouse_id}: {self.min_quantity}–{self.max_quantity}"

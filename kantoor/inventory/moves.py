@@ -122,6 +122,7 @@ def move_copy(move: Move) -> Move:
         unit_cost=move.unit_cost,
         reference=move.reference,
         origin_move_id=move.origin_move_id,
+        origin_line=move.origin_line,
     )
 
 

@@ -13,7 +13,7 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.db import transaction
 from django.utils import timezone
@@ -90,6 +90,18 @@ class MoveIn:
     uom_id: int | None = None
     unit_cost: Decimal | int | str | None = None
     lot: str = ""
+    # The document line it fulfils ("purchasing.orderline:12"): see Move.origin_line.
+    origin_line: str = ""
+
+
+class Line(NamedTuple):
+    """A line of a new transfer, checked: quantity and unit cost in the product's unit."""
+
+    product: Product
+    quantity: Decimal
+    unit_cost: Decimal | None
+    lot: str
+    origin_line: str
 
 
 @dataclass(frozen=True)
@@ -318,9 +330,7 @@ def _products(company_id: int, ids: set[Any]) -> dict[int, Product]:
     }
 
 
-def _lines_clean(
-    company_id: int, lines: Sequence[MoveIn]
-) -> list[tuple[Product, Decimal, Decimal | None, str]]:
+def _lines_clean(company_id: int, lines: Sequence[MoveIn]) -> list[Line]:
     """Each line's product, quantity in the product's unit, unit cost per that unit and lot."""
     if not lines:
         raise TransferInvalidError(
@@ -381,7 +391,9 @@ def _lines_clean(
                     _("Line %d: the quantity rounds to zero in the product's unit.") % (index + 1),
                     field_errors={f"{field}.quantity": [_("Rounds to zero.")]},
                 )
-        clean.append((product, quantity, cost, str(line.lot or "").strip()))
+        clean.append(
+            Line(product, quantity, cost, str(line.lot or "").strip(), str(line.origin_line or "")[:60])
+        )
     return clean
 
 
@@ -402,7 +414,7 @@ def _transfer_insert(
     on: dt.date,
     origin: str,
     notes: str,
-    lines: list[tuple[Product, Decimal, Decimal | None, str]],
+    lines: list[Line],
 ) -> Transfer:
     transfer = Transfer.objects.create(
         company_id=company_id,
@@ -418,25 +430,28 @@ def _transfer_insert(
         created_by=actor,
     )
     lots = {
-        (product.pk, lot): engine.lot_for(company_id, product, lot, None, create=not source.is_own_stock)
-        for product, _quantity, _cost, lot in lines
-        if lot and product.tracking != Tracking.NONE
+        (line.product.pk, line.lot): engine.lot_for(
+            company_id, line.product, line.lot, None, create=not source.is_own_stock
+        )
+        for line in lines
+        if line.lot and line.product.tracking != Tracking.NONE
     }
     Move.objects.bulk_create(
         [
             Move(
                 company_id=company_id,
                 transfer=transfer,
-                product=product,
-                lot=lots.get((product.pk, lot)),
+                product=line.product,
+                lot=lots.get((line.product.pk, line.lot)),
                 source=source,
                 destination=destination,
-                quantity=quantity,
+                quantity=line.quantity,
                 date=on,
-                unit_cost=cost if cost is not None else product.cost,
+                unit_cost=line.unit_cost if line.unit_cost is not None else line.product.cost,
                 reference=transfer.number,
+                origin_line=line.origin_line,
             )
-            for product, quantity, cost, lot in lines
+            for line in lines
         ]
     )
     return transfer
@@ -559,7 +574,7 @@ def _three_step_delivery(
     on: dt.date,
     origin: str,
     notes: str,
-    lines: list[tuple[Product, Decimal, Decimal | None, str]],
+    lines: list[Line],
 ) -> Transfer:
     """Pick (stock → packing), pack (packing → output) and ship (output → customer), chained."""
     # Made with the warehouse; a warehouse without them cannot exist.
