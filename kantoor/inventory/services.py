@@ -118,7 +118,8 @@ class DoneIn:
     location_id: int | None = None
 
 
-def _company_location(company_id: int, usage: str) -> Location:
+def company_location(company_id: int, usage: str) -> Location:
+    """The company's location of `usage` outside its warehouses (suppliers, customers…)."""
     location = (
         Location.objects.filter(company_id=company_id, usage=usage, warehouse__isnull=True)
         .order_by("pk")
@@ -287,8 +288,8 @@ def _quantity(value: Any, field: str) -> Decimal:
 def _default_route(
     kind: str, warehouse: Warehouse, company_id: int
 ) -> tuple[Location | None, Location | None]:
-    suppliers = lambda: _company_location(company_id, LocationUsage.SUPPLIER)  # noqa: E731 - read when needed
-    customers = lambda: _company_location(company_id, LocationUsage.CUSTOMER)  # noqa: E731
+    suppliers = lambda: company_location(company_id, LocationUsage.SUPPLIER)  # noqa: E731 - read when needed
+    customers = lambda: company_location(company_id, LocationUsage.CUSTOMER)  # noqa: E731
     routes: dict[str, Any] = {
         TransferKind.RECEIPT: lambda: (suppliers(), warehouse.stock_location),
         TransferKind.DELIVERY: lambda: (warehouse.stock_location, customers()),

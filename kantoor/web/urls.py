@@ -1,6 +1,12 @@
 from django.urls import path
 
-from kantoor.web import urls_catalog, urls_inventory, urls_manufacturing, urls_purchasing
+from kantoor.web import (
+    urls_catalog,
+    urls_inventory,
+    urls_inventory_reports,
+    urls_manufacturing,
+    urls_purchasing,
+)
 from kantoor.web.views import (
     auth,
     finance_settings,
@@ -50,5 +56,5 @@ urlpatterns += vat_aging.urlpatterns + invoice_documents.urlpatterns
 urlpatterns += finance_settings.urlpatterns
 
 # Each app's pages in a file of their own, so apps add pages without touching this list.
-for app_urls in (urls_catalog, urls_inventory, urls_purchasing, urls_manufacturing):
+for app_urls in (urls_catalog, urls_inventory, urls_inventory_reports, urls_purchasing, urls_manufacturing):
     urlpatterns += app_urls.urlpatterns
