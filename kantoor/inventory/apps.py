@@ -107,6 +107,7 @@ class InventoryConfig(AppConfig):
                 "entry",
                 "id",
                 "lot",
+                "origin_line",
                 "origin_move",
                 "product",
                 "quantity",
@@ -153,5 +154,51 @@ class InventoryConfig(AppConfig):
                 "production_account",
                 "received_account",
                 "stock_account",
+            },
+        )
+        personal_data.register(
+            models.ReorderRule,
+            personal=set(),
+            not_personal={
+                "company",
+                "id",
+                "is_active",
+                "last_proposed_at",
+                "max_quantity",
+                "min_quantity",
+                "product",
+                "route",
+                "version",
+                "warehouse",
+            },
+        )
+        personal_data.register(
+            models.InventoryCount,
+            personal=set(),
+            not_personal={
+                "adjustment",
+                "company",
+                "created_at",
+                "created_by",
+                "done_at",
+                "id",
+                "location",
+                "number",
+                "scheduled_date",
+                "state",
+                "version",
+            },
+        )
+        personal_data.register(
+            models.InventoryCountLine,
+            personal=set(),
+            not_personal={
+                "count",
+                "counted_quantity",
+                "expected_quantity",
+                "id",
+                "location",
+                "lot",
+                "product",
             },
         )

@@ -434,3 +434,61 @@ class ReorderRule(models.Model):
 
     def __str__(self) -> str:
         return f"{self.product_id}@{self.warehouse_id}: {self.min_quantity}–{self.max_quantity}"
+
+
+class CountState(models.TextChoices):
+    DRAFT = "draft", _("Counting")
+    DONE = "done", _("Applied")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class InventoryCount(models.Model):
+    """A count of the stock at a location (a cycle count of some products, or all of
+    them): what the books expect beside what was counted; applying it moves the
+    differences to or from inventory loss in one adjustment transfer."""
+
+    company = models.ForeignKey(Company, on_delete=models.PROTECT, related_name="+")
+    number = models.CharField(_("number"), max_length=40)
+    location = models.ForeignKey(
+        Location, verbose_name=_("location"), on_delete=models.PROTECT, related_name="+"
+    )
+    state = models.CharField(_("state"), max_length=10, choices=CountState.choices, default=CountState.DRAFT)
+    scheduled_date = models.DateField(_("date"))
+    adjustment = models.ForeignKey(
+        Transfer, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    done_at = models.DateTimeField(null=True, blank=True)
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        verbose_name = _("inventory count")
+        ordering = ("-scheduled_date", "-id")
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=["company", "number"], name="inventory_count_number_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class InventoryCountLine(models.Model):
+    """One product (and lot) at one location of a count: expected when the count began,
+    counted by the storekeeper (None: not counted yet)."""
+
+    count = models.ForeignKey(InventoryCount, on_delete=models.CASCADE, related_name="lines")
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="+")
+    location = models.ForeignKey(Location, on_delete=models.PROTECT, related_name="+")
+    lot = models.ForeignKey(Lot, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    expected_quantity = models.DecimalField(_("expected"), max_digits=18, decimal_places=4, default=0)
+    counted_quantity = models.DecimalField(
+        _("counted"), max_digits=18, decimal_places=4, null=True, blank=True
+    )
+
+    class Meta:
+        verbose_name = _("inventory count line")
+        ordering = ("location", "product", "lot")
+
+    def __str__(self) -> str:
+        return f"{self.count_id}: {self.product_id} {self.counted_quantity}/{self.expected_quantity}"
