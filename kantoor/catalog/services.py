@@ -204,7 +204,16 @@ def _unknown_fields(error: type[DomainError], changes: Mapping[str, Any], allowe
         )
 
 
+def _differs(obj: Model, name: str, value: Any) -> bool:
+    """Whether setting `value` changes the field (5.95 and 5.950000 are the same price)."""
+    field = obj._meta.get_field(name)
+    current = getattr(obj, getattr(field, "attname", name))
+    return current != (value.pk if isinstance(value, Model) else value)
+
+
 def _changes(obj: Model, fields: list[str], values: Mapping[str, Any]) -> dict[str, list[Any]]:
+    """Set the values that differ; their audit changes."""
+    values = {name: value for name, value in values.items() if _differs(obj, name, value)}
     before = audit.snapshot(obj, fields)
     for name, value in values.items():
         setattr(obj, name, value)
