@@ -28,6 +28,7 @@ from kantoor.core.numbering import number_allocate
 from kantoor.core.services import require_version
 from kantoor.core.validation import unique_or_field_error
 from kantoor.inventory import moves as engine
+from kantoor.inventory import valuation
 from kantoor.inventory.errors import (
     LocationInvalidError,
     LotRequiredError,
@@ -61,7 +62,7 @@ KIND_PREFIX: dict[str, str] = {
     TransferKind.RETURN_IN: "RET",
     TransferKind.RETURN_OUT: "RTS",
     TransferKind.ADJUSTMENT: "ADJ",
-    TransferKind.PRODUCTION: "MO",
+    TransferKind.PRODUCTION: "PROD",
 }
 # The company's locations outside its warehouses: the other side of every move in or out.
 COMPANY_LOCATIONS = (
@@ -783,6 +784,22 @@ def transfer_validate(
     receipts and deliveries, GoodsReceived or GoodsDelivered."""
     transfer = _locked_transfer(actor, transfer_id)
     require_version(transfer, version)
+    if transfer.kind == TransferKind.PRODUCTION:
+        raise TransferStateError(_("A production's components are consumed with the production."))
+    _validate(actor, transfer, done, backorder=backorder)
+    return transfer
+
+
+def _validate(
+    actor: User,
+    transfer: Transfer,
+    done: Sequence[DoneIn] | None,
+    *,
+    backorder: bool,
+    unit_costs: dict[int, Decimal | None] | None = None,
+) -> list[Move]:
+    """transfer_validate's work on the locked `transfer`; returns the moves done.
+    `unit_costs` overrides incoming moves' cost by move id."""
     if transfer.state not in OPEN_STATES:
         raise TransferStateError(_("Transfer %s is done or cancelled already.") % transfer.number)
     moves = _open_moves(transfer)
@@ -834,15 +851,17 @@ def transfer_validate(
             pk__in={m.source_id for m in to_do} | {m.destination_id for m in to_do}
         )
     }
-    unit_costs = _incoming_costs(to_do, locations)
-    on = timezone.localdate()
+    costs = _incoming_costs(to_do, locations)
+    for move in to_do:
+        if unit_costs and move.pk in unit_costs:
+            costs[move.pk] = unit_costs[move.pk]
     engine.moves_do(
         actor=actor,
         moves=to_do,
         products=products,
         locations=locations,
-        unit_costs=unit_costs,
-        on=on,
+        unit_costs=costs,
+        on=timezone.localdate(),
         reference=transfer.number,
         permission=MANAGE,
     )
@@ -864,7 +883,7 @@ def transfer_validate(
         },
     )
     _announce(actor, transfer, to_do, backorder_transfer)
-    return transfer
+    return to_do
 
 
 def _sub_location_set(piece: Move, move: Move, company_id: int, location_id: int) -> None:
@@ -978,3 +997,169 @@ def _announce(actor: User, transfer: Transfer, done: list[Move], backorder: Tran
     elif transfer.kind in DELIVERING:
         events.append(GoodsDelivered(**common))
     outbox.publish_many(events)
+
+
+@dataclass(frozen=True)
+class ProducedIn:
+    """A product a production makes: `quantity` in the product's stock unit, its `lot` or
+    serial number, and the percentage of the production's cost it carries (`cost_share`;
+    None for the main product: what the others leave, shared by quantity)."""
+
+    product_id: int
+    quantity: Decimal | int | str
+    lot: str = ""
+    expiry_date: dt.date | None = None
+    cost_share: Decimal | int | str | None = None
+    origin_line: str = ""
+
+
+@transaction.atomic
+def production_transfer_create(
+    *,
+    actor: User,
+    warehouse_id: int,
+    components: Sequence[MoveIn],
+    origin: str,
+    scheduled_date: dt.date | None = None,
+) -> Transfer:
+    """The components a production will consume, as a draft transfer from the warehouse's
+    stock to production; confirming it (transfer_confirm) reserves them. Consumed with
+    production_record."""
+    policy.require(actor, MANAGE)
+    company_id = policy.actor_company_id(actor)
+    warehouse = _warehouse(company_id, warehouse_id)
+    assert warehouse.stock_location is not None  # noqa: S101 - made with the warehouse
+    clean = _lines_clean(company_id, components)
+    transfer = _transfer_insert(
+        actor=actor,
+        company_id=company_id,
+        kind=TransferKind.PRODUCTION,
+        warehouse=warehouse,
+        source=warehouse.stock_location,
+        destination=company_location(company_id, LocationUsage.PRODUCTION),
+        party_id=None,
+        on=scheduled_date or timezone.localdate(),
+        origin=str(origin or "").strip()[:60],
+        notes="",
+        lines=clean,
+    )
+    audit.record(
+        actor=actor,
+        obj=transfer,
+        action="inventory.transfer_create",
+        changes={
+            "number": [None, transfer.number],
+            "kind": [None, transfer.kind],
+            "lines": [None, len(clean)],
+        },
+    )
+    return transfer
+
+
+def _shares(produced: list[tuple[Product, Decimal, ProducedIn]], total: Decimal) -> list[Decimal]:
+    """Each output's part of `total`: the given percentages first, the rest by quantity
+    over the outputs without one; the last output takes the rounding difference."""
+    values: list[Decimal] = []
+    fixed = Decimal(0)
+    for _product, _quantity, item in produced:
+        if item.cost_share is not None:
+            share = Decimal(str(item.cost_share))
+            if not share.is_finite() or share < 0 or share > 100:
+                raise TransferInvalidError(
+                    _("A cost share is a percentage from 0 to 100."),
+                    field_errors={"produced": [_("A cost share is a percentage from 0 to 100.")]},
+                )
+            fixed += share
+    if fixed > 100:
+        raise TransferInvalidError(
+            _("The cost shares add up to more than 100 %."),
+            field_errors={"produced": [_("The cost shares add up to more than 100 %.")]},
+        )
+    rest_quantity = sum((q for _p, q, item in produced if item.cost_share is None), Decimal(0))
+    rest_value = total - valuation.cents(total * fixed / 100)
+    for _product, quantity, item in produced:
+        if item.cost_share is not None:
+            values.append(valuation.cents(total * Decimal(str(item.cost_share)) / 100))
+        else:
+            values.append(
+                valuation.cents(rest_value * quantity / rest_quantity) if rest_quantity else Decimal(0)
+            )
+    if values:
+        values[-1] += total - sum(values, Decimal(0))
+    return values
+
+
+@transaction.atomic
+def production_record(
+    *,
+    actor: User,
+    transfer_id: int,
+    produced: Sequence[ProducedIn],
+    consumed: Sequence[DoneIn] | None = None,
+    extra_cost: Decimal | int | str = 0,
+    backorder: bool = True,
+    version: int | None = None,
+) -> Transfer:
+    """Record production: consume the components of production transfer `transfer_id` (all
+    of them, or as `consumed` says — the rest stays on a backorder for the next run) and
+    bring `produced` into the warehouse's stock, valued at the components' value plus
+    `extra_cost` (the work: hours × the work centres' rates), shared out as ProducedIn
+    says. Returns the transfer of the produced goods (done; its `origin` is the
+    consumption's). One transaction: nothing is written when anything is refused."""
+    consumption = _locked_transfer(actor, transfer_id)
+    require_version(consumption, version)
+    if consumption.kind != TransferKind.PRODUCTION or consumption.source.usage == LocationUsage.PRODUCTION:
+        raise TransferStateError(_("Transfer %s is not a production's components.") % consumption.number)
+    try:
+        work = Decimal(str(extra_cost))
+    except (InvalidOperation, ValueError):
+        work = Decimal(-1)
+    if not work.is_finite() or work < 0:
+        raise TransferInvalidError(
+            _("Enter a cost of zero or more."),
+            field_errors={"extra_cost": [_("Enter a cost of zero or more.")]},
+        )
+    if not produced:
+        raise TransferInvalidError(
+            _("Enter what was produced."), field_errors={"produced": [_("Enter what was produced.")]}
+        )
+    company_id = consumption.company_id
+    outputs = _lines_clean(
+        company_id,
+        [
+            MoveIn(product_id=p.product_id, quantity=p.quantity, lot=p.lot, origin_line=p.origin_line)
+            for p in produced
+        ],
+    )
+    pairs = [(line.product, line.quantity, item) for line, item in zip(outputs, produced, strict=True)]
+    _shares(pairs, Decimal(0))  # the cost shares are checked before anything is consumed
+    done_moves = _validate(actor, consumption, consumed, backorder=backorder)
+    total = sum((move.value for move in done_moves), Decimal(0)) + valuation.cents(work)
+    values = _shares(pairs, total)
+    warehouse = consumption.warehouse
+    # A production's transfer is made for a warehouse, which has its stock location.
+    assert warehouse is not None  # noqa: S101
+    assert warehouse.stock_location is not None  # noqa: S101
+    output = _transfer_insert(
+        actor=actor,
+        company_id=company_id,
+        kind=TransferKind.PRODUCTION,
+        warehouse=warehouse,
+        source=consumption.destination,
+        destination=warehouse.stock_location,
+        party_id=None,
+        on=timezone.localdate(),
+        origin=consumption.origin,
+        notes="",
+        lines=outputs,
+    )
+    moves = list(Move.objects.filter(transfer=output).order_by("id"))
+    unit_costs: dict[int, Decimal | None] = {
+        move.pk: value / move.quantity for move, value in zip(moves, values, strict=True)
+    }
+    done = [
+        DoneIn(move_id=move.pk, quantity=move.quantity, lot=item.lot, expiry_date=item.expiry_date)
+        for move, item in zip(moves, produced, strict=True)
+    ]
+    _validate(actor, output, done, backorder=False, unit_costs=unit_costs)
+    return output
