@@ -84,7 +84,7 @@ def test_accounts_by_code_with_filters_and_pages(fiona: Api, acct: Any) -> None:
         "currency": "",
     }
     second = fiona.get("/accounts", {"limit": 3, "cursor": first["next_cursor"]}).json()
-    assert [a["code"] for a in second["items"]] == ["1150", "1200", "1300"]
+    assert [a["code"] for a in second["items"]] == ["1150", "1200", "1250"]
 
     expenses = fiona.get("/accounts", {"type": "expense", "role": "expense"}).json()["items"]
     assert [a["code"] for a in expenses] == ["6100", "6200", "6300", "6400", "6500", "6700"]
@@ -100,6 +100,7 @@ def test_journals_and_fiscal_years(fiona: Api, journal: Any) -> None:
         ("GEN", "general"),
         ("PUR", "purchase"),
         ("SAL", "sales"),
+        ("STK", "stock"),
     ]
     assert journals[2] == {
         "id": journal("GEN").pk,

@@ -40,6 +40,7 @@ def test_chart_install_nl_creates_the_rgs_accounts_and_five_journals(accountant)
         ("KAS", "cash", "journal-kas"),
         ("MEM", "general", "journal-mem"),
         ("VK", "sales", "journal-vk"),
+        ("VRD", "stock", "journal-vrd"),
     ]
     assert journals.get(code="BNK").default_account.code == "1100"
     assert AuditEntry.objects.filter(action="finance.chart_install").count() == 1
@@ -52,6 +53,8 @@ def test_every_template_has_one_account_per_code_and_the_roles_invoices_need():
         roles = {a.role for a in template.accounts}
         assert {"receivable", "payable", "bank", "cash", "vat_payable", "vat_receivable"} <= roles
         assert {"retained_earnings", "revenue", "rounding", "suspense", "stock"} <= roles
+        # What stock valuation books to (kantoor.inventory.valuation).
+        assert {"stock_received", "cost_of_sales", "stock_difference", "production"} <= roles
 
 
 def test_a_second_chart_or_an_unknown_template_is_refused(accountant):
