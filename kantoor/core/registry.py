@@ -1,6 +1,6 @@
 """Registries that let apps contribute to the shell without the shell importing them:
-navigation entries, global-search providers, role dashboards' widgets and steps of
-`kantoor init`."""
+navigation entries, global-search providers, role dashboards' widgets, steps of
+`kantoor init` and checks of `kantoor ledger verify`."""
 
 from __future__ import annotations
 
@@ -51,6 +51,10 @@ class InitStep:
 navigation: list[NavItem] = []
 init_steps: dict[str, InitStep] = {}
 search_providers: dict[str, SearchProvider] = {}
+# check(company_id) → the problems found (empty: all is well), e.g. inventory's "stock value =
+# stock accounts"; run by `kantoor ledger verify`, which cannot import the apps above finance.
+VerifyCheck = Callable[[int], list[str]]
+verify_check_list: dict[str, VerifyCheck] = {}
 
 
 def nav_register(item: NavItem) -> None:
@@ -60,6 +64,15 @@ def nav_register(item: NavItem) -> None:
 
 def init_step_register(step: InitStep) -> None:
     init_steps[step.name] = step
+
+
+def verify_check_register(name: str, check: VerifyCheck) -> None:
+    verify_check_list[name] = check
+
+
+def verify_checks() -> dict[str, VerifyCheck]:
+    """The registered checks of `kantoor ledger verify`, by name."""
+    return dict(sorted(verify_check_list.items()))
 
 
 def search_register(key: str, provider: SearchProvider) -> None:

@@ -202,3 +202,9 @@ class InventoryConfig(AppConfig):
                 "product",
             },
         )
+
+        # `kantoor ledger verify` checks that the stock value equals the stock accounts' balance.
+        from kantoor.core import registry
+        from kantoor.inventory.reports import valuation_verify
+
+        registry.verify_check_register("stock-valuation", valuation_verify)
