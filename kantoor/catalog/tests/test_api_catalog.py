@@ -12,7 +12,8 @@ import pytest
 from django.test import Client
 
 from kantoor.catalog.models import PriceListItem, Product
-from kantoor.core.tests.api_support import Api, assert_problem, nothing_written, token_for
+from kantoor.catalog.tests.support import nothing_written
+from kantoor.core.tests.api_support import Api, assert_problem, token_for
 from kantoor.parties.services import party_create
 
 pytestmark = pytest.mark.django_db

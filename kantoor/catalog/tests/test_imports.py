@@ -11,8 +11,8 @@ from openpyxl import Workbook, load_workbook
 from kantoor.catalog import imports
 from kantoor.catalog.errors import ProductImportError
 from kantoor.catalog.models import Product, ProductTranslation
+from kantoor.catalog.tests.support import nothing_written
 from kantoor.core.errors import PermissionDeniedError
-from kantoor.core.tests.api_support import nothing_written
 
 pytestmark = pytest.mark.django_db
 

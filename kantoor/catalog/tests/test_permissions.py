@@ -10,8 +10,8 @@ from django.contrib.auth.models import AnonymousUser
 
 from kantoor.catalog import selectors, services
 from kantoor.catalog.errors import UomInvalidError
+from kantoor.catalog.tests.support import nothing_written
 from kantoor.core.errors import NotFoundError, PermissionDeniedError
-from kantoor.core.tests.api_support import nothing_written
 from kantoor.parties.services import party_create
 
 pytestmark = pytest.mark.django_db

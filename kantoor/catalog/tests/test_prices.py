@@ -10,9 +10,9 @@ import pytest
 
 from kantoor.catalog import selectors, services
 from kantoor.catalog.errors import PriceListInvalidError, SupplierPriceInvalidError
+from kantoor.catalog.tests.support import nothing_written
 from kantoor.core.errors import MissingExchangeRateError, StaleVersionError
 from kantoor.core.models import ExchangeRate
-from kantoor.core.tests.api_support import nothing_written
 from kantoor.parties.models import Tag
 from kantoor.parties.services import party_create
 

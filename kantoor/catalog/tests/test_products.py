@@ -9,9 +9,9 @@ import pytest
 from kantoor.catalog import selectors, services
 from kantoor.catalog.errors import ProductCategoryInvalidError, ProductInvalidError
 from kantoor.catalog.models import Product, ProductTranslation
+from kantoor.catalog.tests.support import nothing_written
 from kantoor.core.errors import StaleVersionError
 from kantoor.core.models import AuditEntry, OutboxEvent
-from kantoor.core.tests.api_support import nothing_written
 
 pytestmark = pytest.mark.django_db
 
