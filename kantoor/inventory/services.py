@@ -16,6 +16,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, NamedTuple
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -42,6 +43,7 @@ from kantoor.inventory.models import (
     LocationUsage,
     Move,
     MoveState,
+    Quant,
     Transfer,
     TransferKind,
     TransferState,
@@ -246,6 +248,107 @@ def location_create(
         action="inventory.location_create",
         changes={"full_name": [None, full_name], "usage": [None, usage], "barcode": [None, barcode]},
     )
+    return location
+
+
+@transaction.atomic
+def warehouse_update(
+    *,
+    actor: User,
+    warehouse_id: int,
+    version: int | None = None,
+    name: str | None = None,
+    delivery_steps: int | None = None,
+    is_active: bool | None = None,
+) -> Warehouse:
+    """Rename a warehouse, change its delivery steps (new deliveries follow them) or
+    archive it: refused while its locations hold stock or it has open transfers."""
+    policy.require(actor, MANAGE)
+    company_id = policy.actor_company_id(actor)
+    warehouse = Warehouse.objects.select_for_update().filter(pk=warehouse_id, company_id=company_id).first()
+    if warehouse is None:
+        raise NotFoundError(_("Not found."))
+    require_version(warehouse, version)
+    errors: dict[str, list[str]] = {}
+    changes: dict[str, list[Any]] = {}
+    if name is not None:
+        name = str(name).strip()
+        if not name or len(name) > 100:
+            errors["name"] = [_("Enter a name of at most 100 characters.")]
+        elif name != warehouse.name:
+            changes["name"] = [warehouse.name, name]
+    if delivery_steps is not None:
+        if delivery_steps not in (1, 3):
+            errors["delivery_steps"] = [_("Deliveries take 1 or 3 steps.")]
+        elif delivery_steps != warehouse.delivery_steps:
+            changes["delivery_steps"] = [warehouse.delivery_steps, delivery_steps]
+    if is_active is not None and is_active != warehouse.is_active:
+        if not is_active and _warehouse_busy(warehouse):
+            errors["is_active"] = [_("The warehouse holds stock or has open transfers; empty it first.")]
+        changes["is_active"] = [warehouse.is_active, is_active]
+    if errors:
+        raise WarehouseInvalidError(_("Please correct the marked fields."), field_errors=errors)
+    if not changes:
+        return warehouse
+    for field, (_before, after) in changes.items():
+        setattr(warehouse, field, after)
+    warehouse.version += 1
+    warehouse.save(update_fields=[*changes, "version"])
+    audit.record(actor=actor, obj=warehouse, action="inventory.warehouse_update", changes=changes)
+    return warehouse
+
+
+def _warehouse_busy(warehouse: Warehouse) -> bool:
+    in_stock = Quant.objects.filter(company_id=warehouse.company_id, location__warehouse=warehouse).exclude(
+        quantity=0
+    )
+    open_transfers = Transfer.objects.filter(
+        company_id=warehouse.company_id, warehouse=warehouse, state__in=OPEN_STATES
+    )
+    return in_stock.exists() or open_transfers.exists()
+
+
+@transaction.atomic
+def location_update(
+    *,
+    actor: User,
+    location_id: int,
+    barcode: str | None = None,
+    is_active: bool | None = None,
+) -> Location:
+    """Change a location's barcode or archive it (refused while it holds stock). Its name
+    stays: moves and counts name it by its full name."""
+    policy.require(actor, MANAGE)
+    company_id = policy.actor_company_id(actor)
+    location = Location.objects.select_for_update().filter(pk=location_id, company_id=company_id).first()
+    if location is None:
+        raise NotFoundError(_("Not found."))
+    changes: dict[str, list[Any]] = {}
+    errors: dict[str, list[str]] = {}
+    if barcode is not None:
+        barcode = str(barcode).strip()
+        taken = Location.objects.filter(company_id=company_id, barcode=barcode).exclude(pk=location.pk)
+        if len(barcode) > 40:
+            errors["barcode"] = [_("Enter at most 40 characters.")]
+        elif barcode and taken.exists():
+            errors["barcode"] = [_("Another location has barcode %s.") % barcode]
+        elif barcode != location.barcode:
+            changes["barcode"] = [location.barcode, barcode]
+    if is_active is not None and is_active != location.is_active:
+        held = Quant.objects.filter(
+            Q(location=location) | Q(location__full_name__startswith=location.full_name + "/"),
+            company_id=company_id,
+        ).exclude(quantity=0)
+        if not is_active and held.exists():
+            errors["is_active"] = [_("%s holds stock; move it elsewhere first.") % location.full_name]
+        changes["is_active"] = [location.is_active, is_active]
+    if errors:
+        raise LocationInvalidError(_("Please correct the marked fields."), field_errors=errors)
+    if changes:
+        for field, (_before, after) in changes.items():
+            setattr(location, field, after)
+        location.save(update_fields=list(changes))
+        audit.record(actor=actor, obj=location, action="inventory.location_update", changes=changes)
     return location
 
 
