@@ -822,7 +822,20 @@ def rfq_create_for_reorder(
     if product is None:
         return None
     on = timezone.localdate()
-    preferred = supplier_price_for(product, None, Decimal(10) ** 11, on)
+    wanted = uom_convert(Decimal(quantity), product.uom, product.purchase_uom, rounded=False)
+    rounded = product.purchase_uom.round(wanted)
+    if rounded < wanted:
+        rounded += product.purchase_uom.rounding
+    # The preferred supplier's price for the quantity; below every price break, its smallest
+    # order quantity.
+    preferred = supplier_price_for(product, None, rounded, on) or (
+        SupplierPrice.objects.filter(company_id=company_id, product=product)
+        .filter(
+            Q(valid_from__isnull=True) | Q(valid_from__lte=on), Q(valid_to__isnull=True) | Q(valid_to__gte=on)
+        )
+        .order_by("priority", "min_quantity", "price", "id")
+        .first()
+    )
     if preferred is None:
         log.info("reorder: %s has no supplier price; no RFQ proposed", product.sku)
         return None
@@ -834,10 +847,6 @@ def rfq_create_for_reorder(
     ).exists():
         log.info("reorder: an RFQ for %s is open already", product.sku)
         return None
-    wanted = uom_convert(Decimal(quantity), product.uom, product.purchase_uom, rounded=False)
-    rounded = product.purchase_uom.round(wanted)
-    if rounded < wanted:
-        rounded += product.purchase_uom.rounding
     rounded = max(rounded, Decimal(preferred.min_quantity)).quantize(QUANTITY)
     checked = _check(
         company_id=company_id,
