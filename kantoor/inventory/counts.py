@@ -277,8 +277,8 @@ def count_line_add(
             _("Unknown product or not kept in stock."),
             field_errors={"product_id": [_("Unknown product or not kept in stock.")]},
         )
-    location = count.location
-    if location_id is not None and location_id != location.pk:
+    location: Location | None = count.location
+    if location_id is not None and location_id != count.location_id:
         location = (
             Location.objects.filter(pk=location_id, company_id=company_id).first()
             if isinstance(location_id, int)
@@ -289,6 +289,7 @@ def count_line_add(
                 _("Choose a location in %s.") % count.location.full_name,
                 field_errors={"location_id": [_("Choose a location in %s.") % count.location.full_name]},
             )
+    assert location is not None  # noqa: S101 - the count's own, or checked above
     if location.usage != LocationUsage.INTERNAL or not location.is_active:
         raise CountInvalidError(
             _("%s does not hold stock.") % location.full_name,
