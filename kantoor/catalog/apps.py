@@ -8,7 +8,7 @@ class CatalogConfig(AppConfig):
     verbose_name = _("Catalog")
 
     def ready(self) -> None:
-        from kantoor.catalog import models, setup
+        from kantoor.catalog import models, selectors, setup
         from kantoor.core import personal_data, policy, registry
         from kantoor.core.models import Role
 
@@ -27,6 +27,18 @@ class CatalogConfig(AppConfig):
                 Role.MANAGEMENT: {"catalog.manage_prices"},
             }
         )
+
+        # Product categories, units and price lists are tabs of the products page.
+        registry.nav_register(
+            registry.NavItem(
+                section=registry.BACK_OFFICE,
+                label=_("Products"),
+                url_name="web:product-list",
+                permission="catalog.view_product",
+                order=30,
+            )
+        )
+        registry.search_register("catalog", selectors.product_search_hits)
 
         # Products, units and prices name no person; a price list or supplier price points
         # at a party, whose own record holds what is personal.
