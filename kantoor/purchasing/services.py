@@ -516,8 +516,16 @@ def rfq_update(
     order.amount_untaxed, order.amount_tax, order.amount_total = checked.untaxed, checked.tax, checked.total
     order.version += 1
     order.save()
-    order.lines.all().delete()
-    _lines_save(order, checked.lines)
+    if lines is None:
+        # The same lines (re-priced only if the currency changed): they keep their ids, which
+        # receipts and bills refer to.
+        kept = order_lines(order)
+        for row, new in zip(kept, checked.lines, strict=True):
+            row.unit_price, row.amount_untaxed = new.unit_price, new.amount_untaxed
+        PurchaseOrderLine.objects.bulk_update(kept, ["unit_price", "amount_untaxed"])
+    else:
+        order.lines.all().delete()
+        _lines_save(order, checked.lines)
     changes: dict[str, Any] = audit.diff(before, audit.snapshot(order, names))
     if lines is not None:
         changes["lines"] = [None, len(checked.lines)]
