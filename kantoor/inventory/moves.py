@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kantoor.catalog.models import Product, Tracking
+from kantoor.core import fastsql
 from kantoor.core.models import User
 from kantoor.inventory import valuation
 from kantoor.inventory.errors import LotRequiredError, SerialNumberError, StockUnavailableError
@@ -41,12 +42,15 @@ def quants_locked(keys: Iterable[QuantKey]) -> dict[QuantKey, Quant]:
     wanted = set(keys)
     if not wanted:
         return {}
-    products = {k[0] for k in wanted}
-    locations = {k[1] for k in wanted}
-    rows = (
-        Quant.objects.select_for_update()
-        .filter(product_id__in=products, location_id__in=locations)
-        .order_by("id")
+    products = sorted({k[0] for k in wanted})
+    locations = sorted({k[1] for k in wanted})
+    rows = fastsql.select(
+        Quant,
+        f"product_id IN ({fastsql.placeholders(products)}) "
+        f"AND location_id IN ({fastsql.placeholders(locations)})",
+        [*products, *locations],
+        lock=True,
+        order_by="id",
     )
     return {
         key: quant
@@ -64,47 +68,66 @@ def _sub_locations(location: Location) -> Q:
     return Q(location=location) | Q(location__full_name__startswith=location.full_name + "/")
 
 
-def reserve(move: Move, product: Product) -> list[Move]:
-    """Reserve stock for `move` (of own stock, not yet done) from the quants at or under its
-    source: lots expiring first, then oldest quant first. The move is split per quant it
-    takes from (each piece names its location and lot); what cannot be reserved stays on a
-    piece in WAITING. Returns the pieces."""
-    source = move.source
+def reserve(moves: Sequence[Move]) -> list[Move]:
+    """Reserve stock for `moves` (out of own stock, not done, of storable products) from
+    the quants at or under each move's source: lots expiring first, then the oldest quant.
+    A move is split per quant it takes from (each piece names its location and lot); what
+    cannot be reserved stays on a piece in WAITING. One read of the quants for all moves,
+    locked; returns the pieces (saved)."""
+    if not moves:
+        return []
+    sources = {move.source_id: move.source for move in moves}
+    where = Q()
+    for source in sources.values():
+        where |= _sub_locations(source)
     quants = list(
         Quant.objects.select_for_update()
-        .filter(_sub_locations(source), product_id=product.pk, location__usage__in=OWN_STOCK)
+        .filter(where, product_id__in={move.product_id for move in moves}, location__usage__in=OWN_STOCK)
         .filter(quantity__gt=F("reserved_quantity"))
         .select_related("lot", "location")
         .order_by("lot__expiry_date", "id")
     )
-    if move.lot_id is not None:
-        quants = [quant for quant in quants if quant.lot_id == move.lot_id]
-    pieces: list[Move] = []
-    left = move.quantity
+    by_product: dict[int, list[Quant]] = defaultdict(list)
     for quant in quants:
-        if left <= 0:
-            break
-        available = quant.quantity - quant.reserved_quantity
-        if available <= 0:
-            continue
-        take = min(available, left)
-        quant.reserved_quantity += take
-        quant.save(update_fields=["reserved_quantity"])
-        piece = move if not pieces else move_copy(move)
-        piece.quantity = take
-        piece.source = quant.location
-        piece.lot = quant.lot
-        piece.state = MoveState.RESERVED
-        piece.save()
-        pieces.append(piece)
-        left -= take
-    if left > 0:
-        piece = move if not pieces else move_copy(move)
-        piece.quantity = left
-        piece.state = MoveState.WAITING
-        piece.save()
-        pieces.append(piece)
-    return pieces
+        by_product[quant.product_id].append(quant)
+    changed: dict[int, Quant] = {}
+    kept: list[Move] = []
+    added: list[Move] = []
+    for move in moves:
+        source = move.source
+        prefix = source.full_name + "/"
+        left = move.quantity
+        pieces = 0
+        for quant in by_product[move.product_id]:
+            if left <= 0:
+                break
+            if move.lot_id is not None and quant.lot_id != move.lot_id:
+                continue
+            if quant.location_id != source.pk and not quant.location.full_name.startswith(prefix):
+                continue
+            available = quant.quantity - quant.reserved_quantity
+            if available <= 0:
+                continue
+            take = min(available, left)
+            quant.reserved_quantity += take
+            changed[quant.pk] = quant
+            piece = move if not pieces else move_copy(move)
+            piece.quantity = take
+            piece.source = quant.location
+            piece.lot = quant.lot
+            piece.state = MoveState.RESERVED
+            (kept if piece is move else added).append(piece)
+            pieces += 1
+            left -= take
+        if left > 0:
+            piece = move if not pieces else move_copy(move)
+            piece.quantity = left
+            piece.state = MoveState.WAITING
+            (kept if piece is move else added).append(piece)
+    fastsql.update_objects(list(changed.values()), ["reserved_quantity"])
+    fastsql.update_objects(kept, ["quantity", "source", "lot", "state"])
+    fastsql.insert_objects_returning(added)
+    return kept + added
 
 
 def move_copy(move: Move) -> Move:
@@ -137,8 +160,8 @@ def unreserve(moves: Sequence[Move]) -> None:
         if quant is not None:
             quant.reserved_quantity = max(ZERO, quant.reserved_quantity - move.quantity)
         move.state = MoveState.WAITING
-    Quant.objects.bulk_update(list(quants.values()), ["reserved_quantity"])
-    Move.objects.bulk_update(reserved, ["state"])
+    fastsql.update_objects(list(quants.values()), ["reserved_quantity"])
+    fastsql.update_objects(reserved, ["state"])
 
 
 def lot_for(company_id: int, product: Product, name: str, expiry: dt.date | None, *, create: bool) -> Lot:
@@ -233,10 +256,8 @@ def moves_do(
         elif delta:
             quant.quantity += delta
             changed.append(quant)
-    if new_quants:
-        Quant.objects.bulk_create(new_quants)
-    if changed:
-        Quant.objects.bulk_update(changed, ["quantity"])
+    fastsql.insert_objects(new_quants)
+    fastsql.update_objects(changed, ["quantity"])
     now = timezone.now()
     valued: list[valuation.Valued] = []
     for move in moves:
@@ -259,7 +280,7 @@ def moves_do(
     valuation.value_moves(
         actor=actor, company_id=company_id, valued=valued, on=on, reference=reference, permission=permission
     )
-    Move.objects.bulk_update(list(moves), ["state", "done_at", "date", "unit_cost", "value", "entry"])
+    fastsql.update_objects(moves, ["state", "done_at", "date", "unit_cost", "value", "entry"])
 
 
 def _serials_check(

@@ -21,8 +21,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kantoor.catalog.errors import UomIncompatibleError
-from kantoor.catalog.models import QUANTITY, Product, Tracking, Uom, uom_convert
-from kantoor.core import audit, outbox, policy
+from kantoor.catalog.models import QUANTITY, Product, ProductCategory, Tracking, Uom, uom_convert
+from kantoor.core import audit, fastsql, outbox, policy
 from kantoor.core.errors import NotFoundError
 from kantoor.core.models import User
 from kantoor.core.numbering import number_allocate
@@ -123,15 +123,16 @@ class DoneIn:
 
 def company_location(company_id: int, usage: str) -> Location:
     """The company's location of `usage` outside its warehouses (suppliers, customers…)."""
-    location = (
-        Location.objects.filter(company_id=company_id, usage=usage, warehouse__isnull=True)
-        .order_by("pk")
-        .first()
+    found = fastsql.select(
+        Location,
+        "company_id = %s AND usage = %s AND warehouse_id IS NULL",
+        [company_id, usage],
+        order_by="id",
     )
-    if location is None:
+    if not found:
         locations_install(company_id)
-        location = Location.objects.get(company_id=company_id, usage=usage, warehouse__isnull=True)
-    return location
+        return Location.objects.get(company_id=company_id, usage=usage, warehouse__isnull=True)
+    return found[0]
 
 
 def locations_install(company_id: int) -> None:
@@ -406,33 +407,58 @@ def _default_route(
 
 
 def _warehouse(company_id: int, warehouse_id: Any) -> Warehouse:
-    warehouse = (
-        Warehouse.objects.select_related("stock_location", "pack_location", "output_location")
-        .filter(pk=warehouse_id, company_id=company_id)
-        .first()
+    found = (
+        fastsql.select(Warehouse, "id = %s AND company_id = %s", [warehouse_id, company_id])
         if isinstance(warehouse_id, int)
-        else None
+        else []
     )
-    if warehouse is None:
+    if not found:
         raise TransferInvalidError(
             _("Unknown warehouse."), field_errors={"warehouse_id": [_("Unknown warehouse.")]}
         )
+    warehouse = found[0]
     if not warehouse.is_active:
         raise TransferInvalidError(
             _("Warehouse %s is archived.") % warehouse.code,
             field_errors={"warehouse_id": [_("Warehouse %s is archived.") % warehouse.code]},
         )
+    ids = [
+        pk
+        for pk in (warehouse.stock_location_id, warehouse.pack_location_id, warehouse.output_location_id)
+        if pk
+    ]
+    places: dict[int | None, Location] = {
+        location.pk: location
+        for location in fastsql.select(Location, f"id IN ({fastsql.placeholders(ids)})", ids)
+    }
+    warehouse.stock_location = places.get(warehouse.stock_location_id)
+    warehouse.pack_location = places.get(warehouse.pack_location_id)
+    warehouse.output_location = places.get(warehouse.output_location_id)
     return warehouse
 
 
 def _products(company_id: int, ids: set[Any]) -> dict[int, Product]:
-    valid = {pk for pk in ids if isinstance(pk, int)}
-    return {
-        product.pk: product
-        for product in Product.objects.select_related("category", "uom").filter(
-            company_id=company_id, pk__in=valid
-        )
-    }
+    """The company's products of `ids` with their categories (two plain reads)."""
+    valid = sorted(pk for pk in ids if isinstance(pk, int))
+    if not valid:
+        return {}
+    products = fastsql.select(
+        Product, f"company_id = %s AND id IN ({fastsql.placeholders(valid)})", [company_id, *valid]
+    )
+    category_ids = sorted({product.category_id for product in products})
+    categories = (
+        {
+            category.pk: category
+            for category in fastsql.select(
+                ProductCategory, f"id IN ({fastsql.placeholders(category_ids)})", category_ids
+            )
+        }
+        if category_ids
+        else {}
+    )
+    for product in products:
+        product.category = categories[product.category_id]
+    return {product.pk: product for product in products}
 
 
 def _lines_clean(company_id: int, lines: Sequence[MoveIn]) -> list[Line]:
@@ -489,7 +515,7 @@ def _lines_clean(company_id: int, lines: Sequence[MoveIn]) -> list[Line]:
                     field_errors={f"{field}.uom_id": [error.message]},
                 ) from None
             if cost is not None:
-                cost = cost * quantity / converted if converted else cost
+                cost = (cost * quantity / converted).quantize(valuation.UNIT_COST) if converted else cost
             quantity = converted
             if quantity <= 0:
                 raise TransferInvalidError(
@@ -521,7 +547,7 @@ def _transfer_insert(
     notes: str,
     lines: list[Line],
 ) -> Transfer:
-    transfer = Transfer.objects.create(
+    transfer = Transfer(
         company_id=company_id,
         kind=kind,
         number=_number(company_id, warehouse, kind, on),
@@ -533,7 +559,9 @@ def _transfer_insert(
         origin=origin,
         notes=notes,
         created_by=actor,
+        created_at=timezone.now(),
     )
+    fastsql.insert_instance(transfer)
     lots = {
         (line.product.pk, line.lot): engine.lot_for(
             company_id, line.product, line.lot, None, create=not source.is_own_stock
@@ -541,7 +569,7 @@ def _transfer_insert(
         for line in lines
         if line.lot and line.product.tracking != Tracking.NONE
     }
-    Move.objects.bulk_create(
+    fastsql.insert_objects_returning(
         [
             Move(
                 company_id=company_id,
@@ -627,7 +655,7 @@ def transfer_create(
     party = None
     if party_id is not None:
         party = (
-            Party.objects.filter(pk=party_id, company_id=company_id).first()
+            next(iter(fastsql.select(Party, "id = %s AND company_id = %s", [party_id, company_id])), None)
             if isinstance(party_id, int)
             else None
         )
@@ -734,42 +762,58 @@ def _three_step_delivery(
 
 def _locked_transfer(actor: User, transfer_id: int) -> Transfer:
     policy.require(actor, MANAGE)
-    transfer = (
-        Transfer.objects.select_for_update().filter(pk=transfer_id).first()
-        if isinstance(transfer_id, int)
-        else None
+    found = (
+        fastsql.select(Transfer, "id = %s", [transfer_id], lock=True) if isinstance(transfer_id, int) else []
     )
-    if transfer is None or transfer.company_id != policy.actor_company_id(actor):
+    if not found or found[0].company_id != policy.actor_company_id(actor):
         raise NotFoundError(_("Not found."))
-    return transfer
+    return found[0]
 
 
 def _open_moves(transfer: Transfer) -> list[Move]:
-    return list(
-        Move.objects.select_for_update()
-        .filter(transfer=transfer)
-        .exclude(state__in=[MoveState.DONE, MoveState.CANCELLED])
-        .select_related("source", "destination")
-        .order_by("id")
+    """The transfer's moves not done or cancelled, locked, with their locations."""
+    moves = fastsql.select(
+        Move,
+        "transfer_id = %s AND state NOT IN (%s, %s)",
+        [transfer.pk, MoveState.DONE, MoveState.CANCELLED],
+        lock=True,
+        order_by="id",
     )
+    _locations_attach(moves)
+    return moves
+
+
+def _locations_attach(moves: Sequence[Move]) -> dict[int, Location]:
+    """Give each move its source and destination (one read); returns them by id."""
+    ids = sorted({m.source_id for m in moves} | {m.destination_id for m in moves})
+    places = (
+        {loc.pk: loc for loc in fastsql.select(Location, f"id IN ({fastsql.placeholders(ids)})", ids)}
+        if ids
+        else {}
+    )
+    for move in moves:
+        move.source = places[move.source_id]
+        move.destination = places[move.destination_id]
+    return places
 
 
 def _reserve_all(transfer: Transfer, moves: list[Move]) -> str:
     """Reserve what the moves out of own stock can get; the transfer's state after it."""
     products = _products(transfer.company_id, {move.product_id for move in moves})
-    waiting = False
+    ready: list[Move] = []
+    wanted: list[Move] = []
     for move in moves:
-        product = products[move.product_id]
         if move.state == MoveState.RESERVED:
             continue
-        if not product.is_storable or not move.source.is_own_stock:
+        if products[move.product_id].is_storable and move.source.is_own_stock:
+            wanted.append(move)
+        else:
             # Nothing to hold back: goods coming in, or products not kept in stock.
             move.state = MoveState.RESERVED
-            move.save(update_fields=["state"])
-            continue
-        pieces = engine.reserve(move, product)
-        waiting = waiting or any(piece.state == MoveState.WAITING for piece in pieces)
-    return TransferState.WAITING if waiting else TransferState.READY
+            ready.append(move)
+    fastsql.update_objects(ready, ["state"])
+    pieces = engine.reserve(wanted)
+    return TransferState.WAITING if any(p.state == MoveState.WAITING for p in pieces) else TransferState.READY
 
 
 @transaction.atomic
@@ -783,7 +827,7 @@ def transfer_confirm(*, actor: User, transfer_id: int, version: int | None = Non
     before = transfer.state
     transfer.state = _reserve_all(transfer, _open_moves(transfer))
     transfer.version += 1
-    transfer.save(update_fields=["state", "version"])
+    fastsql.update_objects([transfer], ["state", "version"])
     audit.record(
         actor=actor,
         obj=transfer,
@@ -803,7 +847,7 @@ def transfer_reserve(*, actor: User, transfer_id: int) -> Transfer:
     transfer.state = _reserve_all(transfer, _open_moves(transfer))
     if transfer.state != before:
         transfer.version += 1
-        transfer.save(update_fields=["state", "version"])
+        fastsql.update_objects([transfer], ["state", "version"])
         audit.record(
             actor=actor,
             obj=transfer,
@@ -826,7 +870,7 @@ def transfer_cancel(*, actor: User, transfer_id: int, version: int | None = None
     before = transfer.state
     transfer.state = TransferState.CANCELLED
     transfer.version += 1
-    transfer.save(update_fields=["state", "version"])
+    fastsql.update_objects([transfer], ["state", "version"])
     audit.record(
         actor=actor,
         obj=transfer,
@@ -943,17 +987,12 @@ def _validate(
                     field_errors={"lot": [_("Required for %s.") % product.sku]},
                 )
             to_do.append(piece)
-    for piece in to_do:
-        if piece.pk is None:
-            piece.save()
-        else:
-            piece.save(update_fields=["quantity", "lot", "source", "destination", "state"])
-    locations = {
-        location.pk: location
-        for location in Location.objects.filter(
-            pk__in={m.source_id for m in to_do} | {m.destination_id for m in to_do}
-        )
-    }
+    fastsql.update_objects(
+        [piece for piece in to_do if piece.pk is not None],
+        ["quantity", "lot", "source", "destination", "state"],
+    )
+    fastsql.insert_objects_returning([piece for piece in to_do if piece.pk is None])
+    locations = {m.source_id: m.source for m in to_do} | {m.destination_id: m.destination for m in to_do}
     costs = _incoming_costs(to_do, locations)
     for move in to_do:
         if unit_costs and move.pk in unit_costs:
@@ -972,7 +1011,7 @@ def _validate(
     transfer.state = TransferState.DONE
     transfer.done_at = timezone.now()
     transfer.version += 1
-    transfer.save(update_fields=["state", "done_at", "version"])
+    fastsql.update_objects([transfer], ["state", "done_at", "version"])
     if transfer.next_transfer_id is not None:
         _chain_reserve(transfer.next_transfer_id)
     audit.record(
@@ -1009,10 +1048,10 @@ def _incoming_costs(moves: list[Move], locations: dict[int, Location]) -> dict[i
     own; from a customer what the returned delivery cost (else the current cost); an
     inventory gain the current cost (None)."""
     costs: dict[int, Decimal | None] = {}
-    origins = {
-        move.pk: move.unit_cost
-        for move in Move.objects.filter(pk__in=[m.origin_move_id for m in moves if m.origin_move_id])
-    }
+    origin_ids = [m.origin_move_id for m in moves if m.origin_move_id]
+    origins = (
+        {move.pk: move.unit_cost for move in Move.objects.filter(pk__in=origin_ids)} if origin_ids else {}
+    )
     for move in moves:
         source = locations[move.source_id]
         if source.usage in (LocationUsage.SUPPLIER, LocationUsage.PRODUCTION):

@@ -25,13 +25,13 @@ from collections import defaultdict
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from kantoor.catalog.models import CostingMethod, Product
+from kantoor.core import fastsql
 from kantoor.core.models import User
 from kantoor.finance import services as ledger
-from kantoor.finance.models import Account, AccountRole, Journal, JournalKind
+from kantoor.finance.models import AccountRole, Journal, JournalKind
 from kantoor.inventory.errors import StockAccountsMissingError
 from kantoor.inventory.models import (
     LocationUsage,
@@ -82,16 +82,21 @@ class Accounts:
 
     def __init__(self, company_id: int, category_ids: set[int]) -> None:
         self.company_id = company_id
-        rows = StockAccounts.objects.filter(company_id=company_id).filter(
-            Q(category__isnull=True) | Q(category_id__in=category_ids)
+        ids = sorted(category_ids)
+        where = "company_id = %s AND (category_id IS NULL"
+        where += f" OR category_id IN ({fastsql.placeholders(ids)}))" if ids else ")"
+        self.by_category = {
+            row.category_id: row for row in fastsql.select(StockAccounts, where, [company_id, *ids])
+        }
+        roles = sorted(set(FIELD_ROLE.values()))
+        statement = fastsql.cursor()
+        sql = (
+            "SELECT id, role FROM finance_account WHERE company_id = %s AND is_active = %s "  # noqa: S608 - placeholders only
+            f"AND role IN ({fastsql.placeholders(roles)}) ORDER BY code DESC"
         )
-        self.by_category = {row.category_id: row for row in rows}
+        statement.execute(sql, [company_id, True, *roles])
         by_role: dict[str, int] = {}
-        for pk, role in (
-            Account.objects.filter(company_id=company_id, is_active=True, role__in=list(FIELD_ROLE.values()))
-            .order_by("-code")
-            .values_list("pk", "role")
-        ):
+        for pk, role in statement.fetchall():
             by_role[role] = pk  # ordered by code descending: the lowest code wins
         self.by_role = by_role
 
@@ -109,37 +114,29 @@ class Accounts:
         return self.by_role[role]
 
 
-def stock_journal(company_id: int) -> Journal:
-    """The company's stock valuation journal, else its general journal."""
-    journal = (
-        Journal.objects.filter(company_id=company_id, kind__in=[JournalKind.STOCK, JournalKind.GENERAL])
-        .order_by("-kind", "pk")  # "stock" sorts after "general": descending takes it first
-        .first()
+def stock_journal(company_id: int) -> tuple[Journal, str]:
+    """The company's stock valuation journal (else its general journal) and its currency."""
+    journals = fastsql.select(
+        Journal, "company_id = %s AND kind IN (%s, %s)", [company_id, JournalKind.STOCK, JournalKind.GENERAL]
     )
-    if journal is None:
+    # The stock journal first, then the general one; the oldest of each kind.
+    journals.sort(key=lambda journal: (journal.kind != JournalKind.STOCK, journal.pk))
+    if not journals:
         raise StockAccountsMissingError(_("No stock or general journal; install a chart of accounts first."))
-    return journal
+    statement = fastsql.cursor()
+    statement.execute("SELECT base_currency FROM core_company WHERE id = %s", [company_id])
+    return journals[0], str(statement.fetchall()[0][0])
 
 
 def _valuations(company_id: int, product_ids: set[int]) -> dict[int, ProductValuation]:
     """The products' valuation rows, locked (created when missing)."""
-    found = {
-        row.product_id: row
-        for row in ProductValuation.objects.select_for_update().filter(product_id__in=product_ids)
-    }
-    missing = [
-        ProductValuation(company_id=company_id, product_id=pk) for pk in product_ids if pk not in found
-    ]
+    ids = sorted(product_ids)
+    where = f"product_id IN ({fastsql.placeholders(ids)})"
+    found = {row.product_id: row for row in fastsql.select(ProductValuation, where, ids, lock=True)}
+    missing = [ProductValuation(company_id=company_id, product_id=pk) for pk in ids if pk not in found]
     if missing:
-        ProductValuation.objects.bulk_create(missing)
-        found.update(
-            {
-                row.product_id: row
-                for row in ProductValuation.objects.select_for_update().filter(
-                    product_id__in=[row.product_id for row in missing]
-                )
-            }
-        )
+        fastsql.insert_objects_returning(missing)
+        found.update({row.product_id: row for row in missing})
     return found
 
 
@@ -259,12 +256,9 @@ def value_moves(
         signed = value if item.incoming else -value
         amounts[stock_account] += signed
         amounts[counterpart] -= signed
-    ValuationLayer.objects.bulk_create(layers)
-    if touched_layers:
-        ValuationLayer.objects.bulk_update(
-            list(touched_layers.values()), ["remaining_quantity", "remaining_value"]
-        )
-    ProductValuation.objects.bulk_update([valuations[pk] for pk in product_ids], ["quantity", "value"])
+    fastsql.insert_objects(layers)
+    fastsql.update_objects(list(touched_layers.values()), ["remaining_quantity", "remaining_value"])
+    fastsql.update_objects([valuations[pk] for pk in product_ids], ["quantity", "value"])
     lines = [
         ledger.LineIn(
             account_id=account_id,
@@ -276,9 +270,11 @@ def value_moves(
         if amount != 0
     ]
     if lines:
+        journal, currency = stock_journal(company_id)
         entry = ledger.entry_book(
             actor=actor,
-            journal_id=stock_journal(company_id).pk,
+            journal_id=journal.pk,
+            known=ledger.Known(journal=journal, currency=currency),
             date=on,
             lines=lines,
             reference=reference,
