@@ -28,6 +28,25 @@ class InventoryConfig(AppConfig):
             }
         )
 
+        # The storekeeper's pages (kantoor.web.views.inventory), for whoever sees stock.
+        from kantoor.core import registry as nav_registry
+
+        for order, label, url_name in (
+            (40, _("Transfers"), "web:transfer-list"),
+            (41, _("Warehouses"), "web:warehouse-list"),
+            (42, _("Inventory counts"), "web:count-list"),
+            (43, _("Scan"), "web:inventory-scan"),
+        ):
+            nav_registry.nav_register(
+                nav_registry.NavItem(
+                    section=nav_registry.BACK_OFFICE,
+                    label=label,
+                    url_name=url_name,
+                    permission="inventory.view_stock",
+                    order=order,
+                )
+            )
+
         personal_data.register(
             models.Warehouse,
             personal=set(),
