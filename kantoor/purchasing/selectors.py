@@ -16,11 +16,12 @@ from decimal import Decimal
 from django.db.models import Q, QuerySet, Sum
 from django.utils.translation import gettext as _
 
-from kantoor.catalog.models import ProductKind, uom_convert
+from kantoor.catalog.models import Product, ProductKind, uom_convert
 from kantoor.core import policy
 from kantoor.core.errors import NotFoundError
-from kantoor.finance.models import Invoice, InvoiceLine, InvoiceState
-from kantoor.inventory.models import LocationUsage, Move, MoveState, Transfer, TransferKind
+from kantoor.finance.models import Invoice, InvoiceLine, InvoiceState, Tax, TaxScope
+from kantoor.inventory.models import LocationUsage, Move, MoveState, Transfer, TransferKind, Warehouse
+from kantoor.parties.models import Party
 from kantoor.purchasing.models import (
     OrderState,
     PurchaseBillLine,
@@ -237,3 +238,51 @@ def order_is_complete(order: PurchaseOrder) -> bool:
 
 def open_receipts(order: PurchaseOrder) -> list[Transfer]:
     return [t for t in order_receipts(order) if t.state not in ("done", "cancelled")]
+
+
+# ----------------------------------------------------------------------------- form choices
+
+
+def _company_id(actor: policy.Actor) -> int | None:
+    return policy.actor_company_id(actor) if policy.has_permission(actor, VIEW) else None
+
+
+def parties_with_role(actor: policy.Actor, role: str, *, limit: int = 500) -> list[Party]:
+    """The company's active parties with `role` (suppliers, customers) for the order form."""
+    company_id = _company_id(actor)
+    if company_id is None:
+        return []
+    return list(
+        Party.objects.filter(
+            company_id=company_id, is_archived=False, merged_into__isnull=True, roles__role=role
+        )
+        .order_by("name", "id")
+        .distinct()[:limit]
+    )
+
+
+def products_to_buy(actor: policy.Actor, *, limit: int = 1000) -> list[Product]:
+    company_id = _company_id(actor)
+    if company_id is None:
+        return []
+    return list(
+        Product.objects.filter(company_id=company_id, is_active=True, is_purchased=True)
+        .select_related("purchase_uom")
+        .order_by("sku")[:limit]
+    )
+
+
+def warehouses_to_receive(actor: policy.Actor) -> list[Warehouse]:
+    company_id = _company_id(actor)
+    if company_id is None:
+        return []
+    return list(Warehouse.objects.filter(company_id=company_id, is_active=True).order_by("code"))
+
+
+def purchase_taxes(actor: policy.Actor) -> list[Tax]:
+    company_id = _company_id(actor)
+    if company_id is None:
+        return []
+    return list(
+        Tax.objects.filter(company_id=company_id, scope=TaxScope.PURCHASE, is_active=True).order_by("code")
+    )
