@@ -94,7 +94,7 @@ def reserve(moves: Sequence[Move]) -> list[Move]:
     kept: list[Move] = []
     added: list[Move] = []
     for move in moves:
-        source = move.source
+        source, wanted_lot = move.source, move.lot_id
         prefix = source.full_name + "/"
         left = move.quantity
         pieces = 0
@@ -122,6 +122,8 @@ def reserve(moves: Sequence[Move]) -> list[Move]:
         if left > 0:
             piece = move if not pieces else move_copy(move)
             piece.quantity = left
+            piece.source = source  # where it was asked from, not the last quant's place
+            piece.lot_id = wanted_lot
             piece.state = MoveState.WAITING
             (kept if piece is move else added).append(piece)
     fastsql.update_objects(list(changed.values()), ["reserved_quantity"])

@@ -698,6 +698,50 @@ def transfer_create(
     return transfer
 
 
+@transaction.atomic
+def transfer_record(
+    *,
+    actor: User,
+    kind: str,
+    lines: Sequence[MoveIn],
+    warehouse_id: int | None = None,
+    source_id: int | None = None,
+    destination_id: int | None = None,
+    party_id: int | None = None,
+    origin: str = "",
+    notes: str = "",
+) -> Transfer:
+    """A transfer that has happened, recorded at once: transfer_create and transfer_validate
+    in one transaction (goods received at the dock and scanned in, a counter sale handed
+    over, stock moved to a shelf). Refused as either would refuse it, with nothing written.
+    A three-step delivery cannot be recorded at once: it is created and done step by step."""
+    warehouse = _warehouse(policy.actor_company_id(actor), warehouse_id) if warehouse_id is not None else None
+    if (
+        kind == TransferKind.DELIVERY
+        and warehouse is not None
+        and warehouse.delivery_steps == 3
+        and not source_id
+    ):
+        raise TransferInvalidError(
+            _("Warehouse %s delivers in three steps: create the delivery, then pick, pack and ship.")
+            % warehouse.code,
+            field_errors={"kind": [_("Deliveries of this warehouse take three steps.")]},
+        )
+    transfer = transfer_create(
+        actor=actor,
+        kind=kind,
+        lines=lines,
+        warehouse_id=warehouse_id,
+        source_id=source_id,
+        destination_id=destination_id,
+        party_id=party_id,
+        origin=origin,
+        notes=notes,
+    )
+    _validate(actor, transfer, None, backorder=False)
+    return transfer
+
+
 def _three_step_delivery(
     actor: User,
     company_id: int,
@@ -952,9 +996,21 @@ def _validate(
     moves = _open_moves(transfer)
     if not moves:
         raise TransferStateError(_("Transfer %s has nothing left to do.") % transfer.number)
-    plan = _done_plan(transfer, moves, done)
     company_id = transfer.company_id
     products = _products(company_id, {move.product_id for move in moves})
+    if done is None:
+        # Everything as planned: goods not reserved yet are taken where they are (which
+        # shelf, which lot) as a reservation would take them.
+        unreserved = [
+            m
+            for m in moves
+            if m.state != MoveState.RESERVED and m.source.is_own_stock and products[m.product_id].is_storable
+        ]
+        if unreserved:
+            pieces = engine.reserve(unreserved)
+            moves = [m for m in moves if m not in unreserved] + pieces
+            _locations_attach(moves)
+    plan = _done_plan(transfer, moves, done)
     engine.unreserve(moves)
     to_do: list[Move] = []
     rest: list[Move] = []

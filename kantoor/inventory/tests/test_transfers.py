@@ -269,3 +269,41 @@ def test_only_operations_moves_stock(
             lines=[services.MoveIn(product_id=chair.pk, quantity="1")],
         )
     assert not Transfer.objects.exists()
+
+
+def test_a_transfer_recorded_at_once_takes_goods_from_the_shelves_they_are_on(
+    make_product: Any, storekeeper: Any, warehouse: Any, customer: Any, books: Any
+) -> None:
+    shelf_a = services.location_create(actor=storekeeper, parent_id=warehouse.stock_location_id, name="A")
+    shelf_b = services.location_create(actor=storekeeper, parent_id=warehouse.stock_location_id, name="B")
+    cable = make_product("CABLE")
+    for shelf, quantity in ((shelf_a, "3"), (shelf_b, "4")):
+        services.transfer_record(
+            actor=storekeeper,
+            kind="receipt",
+            warehouse_id=warehouse.pk,
+            destination_id=shelf.pk,
+            lines=[services.MoveIn(product_id=cable.pk, quantity=quantity, unit_cost="2")],
+        )
+    delivery = services.transfer_record(
+        actor=storekeeper,
+        kind="delivery",
+        warehouse_id=warehouse.pk,
+        party_id=customer.pk,
+        lines=[services.MoveIn(product_id=cable.pk, quantity="5")],
+    )
+    assert delivery.state == TransferState.DONE
+    taken = sorted(Move.objects.filter(transfer=delivery).values_list("source__full_name", "quantity"))
+    assert taken == [("WH/Stock/A", Decimal("3")), ("WH/Stock/B", Decimal("2"))]
+    assert (on_hand(cable, shelf_a), on_hand(cable, shelf_b)) == (Decimal("0"), Decimal("2"))
+    assert balance(books, STOCK) == Decimal("4.00")
+    transfers = Transfer.objects.count()
+    with pytest.raises(StockUnavailableError, match=r"Not enough CABLE at WH/Stock: 1 needed, 0 available\."):
+        services.transfer_record(
+            actor=storekeeper,
+            kind="delivery",
+            warehouse_id=warehouse.pk,
+            lines=[services.MoveIn(product_id=cable.pk, quantity="3")],
+        )
+    assert Transfer.objects.count() == transfers  # nothing written, not even the draft
+    assert on_hand(cable) == Decimal("2")
