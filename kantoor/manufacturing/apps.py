@@ -8,7 +8,7 @@ class ManufacturingConfig(AppConfig):
     verbose_name = _("Manufacturing")
 
     def ready(self) -> None:
-        from kantoor.core import outbox, personal_data, policy
+        from kantoor.core import outbox, personal_data, policy, registry
         from kantoor.core.models import Role
         from kantoor.inventory.events import StockBelowMinimum
         from kantoor.manufacturing import handlers, models
@@ -21,6 +21,21 @@ class ManufacturingConfig(AppConfig):
                 Role.MANAGEMENT: {"manufacturing.view_production"},
             }
         )
+
+        for order, label, url_name in (
+            (40, _("Production orders"), "web:production-order-list"),
+            (41, _("Bills of materials"), "web:bom-list"),
+            (42, _("Work centres"), "web:work-centre-list"),
+        ):
+            registry.nav_register(
+                registry.NavItem(
+                    section=registry.BACK_OFFICE,
+                    label=label,
+                    url_name=url_name,
+                    permission="manufacturing.view_production",
+                    order=order,
+                )
+            )
 
         outbox.subscribe(StockBelowMinimum, handlers.on_stock_below_minimum)
 
