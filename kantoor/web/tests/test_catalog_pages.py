@@ -307,3 +307,23 @@ def test_another_companys_product_is_not_found(client: Client, keeper: Any, outs
         == 404
     )
     assert Product.objects.get(pk=product.pk).is_active is True
+
+
+def test_global_search_finds_products(ops: Client, keeper: Any, make_user: Any) -> None:
+    product = _product(keeper, "TONER-K", name="Toner black", barcode="4006381333931")
+    hits = ops.get(reverse("web:search"), {"q": "toner"}).context["hits"]
+    assert [h for h in hits if str(h["kind"]) == "Product"] == [
+        {
+            "kind": "Product",
+            "title": "TONER-K · Toner black",
+            "subtitle": "Stockable product",
+            "url": reverse("web:product-detail", args=[product.pk]),
+        }
+    ]
+    # IT does not see the catalog, in search neither
+    ops.force_login(make_user("it"))
+    assert [
+        h
+        for h in ops.get(reverse("web:search"), {"q": "toner"}).context["hits"]
+        if str(h["kind"]) == "Product"
+    ] == []
