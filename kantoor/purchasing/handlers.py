@@ -101,7 +101,7 @@ def on_goods_received(event: GoodsReceived) -> None:
     when everything is received and billed."""
     order = (
         PurchaseOrder.objects.filter(company_id=event.company_id, number=event.origin).first()
-        if event.origin
+        if event.origin and event.company_id is not None
         else None
     )
     if order is None:

@@ -9,6 +9,7 @@ read, an order of another company is a 404, a refused write a message or a form 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, cast
 
@@ -196,8 +197,8 @@ class OrderLineForm(forms.Form):
     def __init__(
         self,
         *args: Any,
-        products: list[tuple[Any, str]] = (),
-        taxes: list[tuple[Any, str]] = (),
+        products: Sequence[tuple[Any, str]] = (),
+        taxes: Sequence[tuple[Any, str]] = (),
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
