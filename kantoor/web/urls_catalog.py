@@ -32,6 +32,11 @@ urlpatterns: list[URLPattern] = [
     path("catalog/price-lists/", catalog.price_list_list, name="price-list-list"),
     path("catalog/price-lists/<int:price_list_id>/", catalog.price_list_detail, name="price-list-detail"),
     path(
+        "catalog/price-lists/<int:price_list_id>/archive/",
+        catalog.price_list_archive,
+        name="price-list-archive",
+    ),
+    path(
         "catalog/price-lists/<int:price_list_id>/items/<int:item_id>/delete/",
         catalog.price_list_item_delete,
         name="price-list-item-delete",

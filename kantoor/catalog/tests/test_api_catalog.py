@@ -284,6 +284,15 @@ def test_import_and_export(api: Api, units: Any) -> None:
     )
     assert response.status_code == 200, response.content
     assert response.json() == {"created": 2, "updated": 0, "unchanged": 0}
+    # the same upload again with the same key: the first answer, nothing imported twice
+    upload.seek(0)
+    with nothing_written():
+        replay = api.client.post(
+            "/api/v1/products/import",
+            {"file": upload},
+            headers={"Authorization": f"Bearer {api.token}", "Idempotency-Key": "import-1"},
+        )
+    assert (replay.status_code, replay.json()) == (200, {"created": 2, "updated": 0, "unchanged": 0})
 
     bad = io.BytesIO(b"sku,name,uom\nC-3,Third,box\n")
     bad.name = "products.csv"

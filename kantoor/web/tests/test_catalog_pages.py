@@ -261,6 +261,11 @@ def test_price_lists_pages(client: Client, make_user: Any, keeper: Any, units: A
     assert [i.price_list.name for i in page.context["price_items"]] == ["Hotel Zon"]
     # management may not change products
     assert client.get(reverse("web:product-edit", args=[product.pk])).status_code == 403
+    archived = client.post(
+        reverse("web:price-list-archive", args=[price_list.pk]), {"version": "1", "archived": "1"}
+    )
+    assert archived.status_code == 302
+    assert PriceList.objects.get().is_active is False
 
 
 def test_import_page_all_or_nothing(ops: Client, units: Any) -> None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Sequence
 from decimal import Decimal
-from typing import Any, cast
+from typing import Any, TypedDict, cast
 
 from django import forms
 from django.conf import settings
@@ -93,17 +93,26 @@ def _category_choices(request: AuthedRequest) -> list[tuple[Any, str]]:
 # ---- products: list and detail ----------------------------------------------------------
 
 
+class ProductFilters(TypedDict):
+    """The list page's filters: the keyword arguments of `products_list`, also shown in the form."""
+
+    q: str
+    category_id: int | None
+    kind: str
+    include_archived: bool
+
+
 @page
 def product_list(request: AuthedRequest) -> HttpResponse:
     require_permission(request, VIEW)
     params = request.GET
-    filters = {
+    filters: ProductFilters = {
         "q": params.get("q", "")[:100],
         "category_id": _int(params.get("category")),
         "kind": params.get("kind", "") if params.get("kind") in ProductKind.values else "",
         "include_archived": params.get("archived") == "1",
     }
-    products = selectors.products_list(request.user, **filters)  # type: ignore[arg-type]
+    products = selectors.products_list(request.user, **filters)
     result = keyset_page(
         products.select_related("category", "uom"),
         Ordering("sku"),
@@ -675,6 +684,30 @@ def price_list_detail(request: AuthedRequest, price_list_id: int) -> HttpRespons
     return render(
         request, "web/catalog/price_list_detail.html", context, status=422 if posted is not None else 200
     )
+
+
+@require_POST
+@page
+def price_list_archive(request: AuthedRequest, price_list_id: int) -> HttpResponse:
+    """Archive a price list (it no longer applies) or restore it."""
+    require_permission(request, MANAGE_PRICES)
+    archive = request.POST.get("archived") == "1"
+    try:
+        services.price_list_update(
+            actor=request.user,
+            price_list_id=price_list_id,
+            version=_int(request.POST.get("version")),
+            is_active=not archive,
+        )
+    except StaleVersionError:
+        messages.error(
+            request, _("Someone else changed this price list in the meantime; look again and retry.")
+        )
+    else:
+        messages.success(
+            request, _("The price list was archived.") if archive else _("The price list was restored.")
+        )
+    return redirect("web:price-list-detail", price_list_id)
 
 
 @require_POST
