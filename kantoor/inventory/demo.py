@@ -240,18 +240,19 @@ def _counts_load(
 ) -> None:
     """A cycle count of three products in Amsterdam, applied (small differences either
     way), and a full count of Rotterdam's stock in progress (half of it counted)."""
-    ams, rtm = warehouses["AMS"], warehouses["RTM"]
-    if not InventoryCount.objects.filter(company=company, location_id=ams.stock_location_id).exists():
+    ams_stock, rtm_stock = warehouses["AMS"].stock_location_id, warehouses["RTM"].stock_location_id
+    assert ams_stock is not None and rtm_stock is not None  # noqa: S101 - made with the warehouses
+    if not InventoryCount.objects.filter(company=company, location_id=ams_stock).exists():
         skus = ["PEN-GEL-BK", "STP-24-6", "CBL-CAT6"]
         count = counts.count_create(
-            actor=keeper, location_id=ams.stock_location_id, product_ids=[products[s].pk for s in skus]
+            actor=keeper, location_id=ams_stock, product_ids=[products[s].pk for s in skus]
         )
         for line, offset in zip(count.lines.order_by("product__sku", "id"), offsets, strict=False):
             counted = max(Decimal(0), line.expected_quantity + offset)
             counts.count_line_set(actor=keeper, count_id=count.pk, line_id=line.pk, counted_quantity=counted)
         counts.count_apply(actor=keeper, count_id=count.pk)
-    if not InventoryCount.objects.filter(company=company, location_id=rtm.stock_location_id).exists():
-        count = counts.count_create(actor=keeper, location_id=rtm.stock_location_id)
+    if not InventoryCount.objects.filter(company=company, location_id=rtm_stock).exists():
+        count = counts.count_create(actor=keeper, location_id=rtm_stock)
         for index, line in enumerate(count.lines.order_by("product__sku", "lot__name", "id")):
             if index % 2 == 0:
                 counts.count_line_set(
