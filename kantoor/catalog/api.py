@@ -66,6 +66,7 @@ from kantoor.core.auth import actor_of
 from kantoor.core.errors import NotFoundError
 from kantoor.core.pagination import KeysetPage, PageParams, keyset_page
 from kantoor.core.schemas import Id
+from kantoor.parties.selectors import parties_visible
 
 router = Router(tags=["catalog"])
 
@@ -270,8 +271,6 @@ def get_product_price(request: HttpRequest, product_id: Id, query: Query[PriceQu
 
 
 def _party_visible(actor: policy.Actor, party_id: int) -> bool:
-    from kantoor.parties.selectors import parties_visible
-
     return parties_visible(actor).filter(pk=party_id).exists()
 
 

@@ -28,7 +28,11 @@ urlpatterns: list[URLPattern] = [
         name="supplier-price-delete",
     ),
     path("catalog/units/", catalog.uom_list, name="uom-list"),
+    path("catalog/units/<int:uom_id>/", catalog.uom_edit, name="uom-edit"),
     path("catalog/categories/", catalog.product_category_list, name="product-category-list"),
+    path(
+        "catalog/categories/<int:category_id>/", catalog.product_category_edit, name="product-category-edit"
+    ),
     path("catalog/price-lists/", catalog.price_list_list, name="price-list-list"),
     path("catalog/price-lists/<int:price_list_id>/", catalog.price_list_detail, name="price-list-detail"),
     path(

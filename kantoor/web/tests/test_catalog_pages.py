@@ -332,3 +332,31 @@ def test_global_search_finds_products(ops: Client, keeper: Any, make_user: Any) 
         for h in ops.get(reverse("web:search"), {"q": "toner"}).context["hits"]
         if str(h["kind"]) == "Product"
     ] == []
+
+
+def test_edit_a_unit_and_a_category(ops: Client, keeper: Any, units: Any) -> None:
+    _product(keeper, "CABLE", uom_id=units["m"].pk)
+    page = ops.get(reverse("web:uom-edit", args=[units["m"].pk]))
+    assert page.context["form"].initial["ratio"] == Decimal(1)
+    renamed = ops.post(
+        reverse("web:uom-edit", args=[units["m"].pk]),
+        {"code": "m", "name": "Meter", "ratio": "1", "rounding": "0.01", "is_active": "on"},
+    )
+    assert renamed.status_code == 302
+    assert Uom.objects.get(pk=units["m"].pk).name == "Meter"
+    with nothing_written():
+        refused = ops.post(
+            reverse("web:uom-edit", args=[units["m"].pk]),
+            {"code": "m", "name": "Meter", "ratio": "2", "rounding": "0.01", "is_active": "on"},
+        )
+    assert refused.status_code == 422
+    assert refused.context["form"].errors["ratio"] == ["The unit is in use by products."]
+
+    category = ProductCategory.objects.get(name="All")
+    edited = ops.post(
+        reverse("web:product-category-edit", args=[category.pk]),
+        {"name": "All products", "costing_method": "fifo", "is_active": "on"},
+    )
+    assert edited.status_code == 302
+    category.refresh_from_db()
+    assert (category.name, category.costing_method) == ("All products", "fifo")

@@ -554,6 +554,82 @@ def product_category_list(request: AuthedRequest) -> HttpResponse:
     )
 
 
+class ProductCategoryEditForm(ProductCategoryForm):
+    is_active = forms.BooleanField(label=gettext_lazy("Active"), required=False)
+
+
+@page
+def product_category_edit(request: AuthedRequest, category_id: int) -> HttpResponse:
+    require_permission(request, MANAGE)
+    category = selectors.product_categories_visible(request.user).filter(pk=category_id).first()
+    if category is None:
+        raise NotFoundError()
+    initial = {
+        "name": category.name,
+        "parent": category.parent_id,
+        "costing_method": category.costing_method,
+        "is_active": category.is_active,
+    }
+    form = ProductCategoryEditForm(request.POST if request.method == "POST" else None, initial=initial)
+    others = [(pk, name) for pk, name in _category_choices(request) if pk != category.pk]
+    _choices(form.fields["parent"], [("", "—"), *others])
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        if _save(
+            form,
+            lambda: services.product_category_update(
+                actor=request.user,
+                category_id=category.pk,
+                name=data["name"],
+                parent_id=data["parent"],
+                costing_method=data["costing_method"],
+                is_active=data["is_active"],
+            ),
+        ):
+            messages.success(request, _("Your changes were saved."))
+            return redirect("web:product-category-list")
+    context = {"form": form, "title": category.name, "back": "web:product-category-list", "tab": "categories"}
+    status = 422 if request.method == "POST" else 200
+    return render(request, "web/catalog/simple_form.html", context, status=status)
+
+
+class UomEditForm(forms.Form):
+    code = forms.CharField(label=gettext_lazy("Code"), max_length=20)
+    name = forms.CharField(label=gettext_lazy("Name"), max_length=60)
+    ratio = UomForm.base_fields["ratio"]
+    rounding = UomForm.base_fields["rounding"]
+    is_active = forms.BooleanField(label=gettext_lazy("Active"), required=False)
+
+
+@page
+def uom_edit(request: AuthedRequest, uom_id: int) -> HttpResponse:
+    require_permission(request, MANAGE)
+    uom = selectors.uoms_visible(request.user).filter(pk=uom_id).first()
+    if uom is None:
+        raise NotFoundError()
+    initial = {
+        "code": uom.code,
+        "name": uom.name,
+        "ratio": uom.ratio.normalize(),
+        "rounding": uom.rounding.normalize(),
+        "is_active": uom.is_active,
+    }
+    form = UomEditForm(request.POST if request.method == "POST" else None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        changes = {name: form.cleaned_data[name] for name in form.changed_data}
+        if _save(form, lambda: services.uom_update(actor=request.user, uom_id=uom.pk, **changes)):
+            messages.success(request, _("Your changes were saved."))
+            return redirect("web:uom-list")
+    context = {
+        "form": form,
+        "title": f"{uom.code} · {uom.category.name}",
+        "back": "web:uom-list",
+        "tab": "units",
+    }
+    status = 422 if request.method == "POST" else 200
+    return render(request, "web/catalog/simple_form.html", context, status=status)
+
+
 # ---- price lists ------------------------------------------------------------------------
 
 
