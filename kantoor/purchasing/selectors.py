@@ -207,9 +207,7 @@ def three_way_match(order: PurchaseOrder) -> list[MatchLine]:
                 ordered=line.quantity,
                 received=got,
                 billed=bill.quantity,
-                to_bill=max(billable - bill.quantity, ZERO)
-                if confirmed or order.state == OrderState.DONE
-                else ZERO,
+                to_bill=max(billable - bill.quantity, ZERO) if confirmed else ZERO,
                 order_price=price,
                 bill_prices=bill.prices,
                 billed_more_than_received=bill.quantity > got,

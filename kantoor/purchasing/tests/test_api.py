@@ -183,3 +183,15 @@ def test_another_companys_order_is_not_found(api_as: Any, outsider: Any, rfq: An
 def test_anonymous_is_refused(anonymous_api: Any, rfq: Any) -> None:
     order = rfq()
     assert anonymous_api.get(f"/purchase-orders/{order.pk}").status_code == 401
+
+
+def test_the_list_keeps_to_a_query_budget(
+    api_as: Any, buyer: Any, rfq: Any, widget: Any, django_assert_max_num_queries: Any
+) -> None:
+    for n in range(10):
+        rfq((widget, str(n + 1)))
+    api = api_as(buyer)
+    api.get("/purchase-orders")
+    with django_assert_max_num_queries(8):
+        response = api.get("/purchase-orders")
+    assert len(response.json()["items"]) == 10

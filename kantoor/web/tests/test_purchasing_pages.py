@@ -234,3 +234,16 @@ def test_another_companys_order_is_a_404(outsider: Any, rfq: Any) -> None:
     assert client.get(reverse("web:purchase-order-detail", args=[order.pk])).status_code == 404
     assert client.post(reverse("web:purchase-order-confirm", args=[order.pk]), {}).status_code == 404
     assert PurchaseOrder.objects.get(pk=order.pk).state == OrderState.DRAFT
+
+
+def test_the_list_and_detail_keep_to_a_query_budget(
+    buyer: Any, rfq: Any, widget: Any, django_assert_max_num_queries: Any
+) -> None:
+    orders = [rfq((widget, str(n + 1))) for n in range(8)]
+    services.order_confirm(actor=buyer, order_id=orders[0].pk)
+    client = _client(buyer)
+    client.get(reverse("web:purchase-order-list"))  # sessions and caches warmed
+    with django_assert_max_num_queries(12):
+        assert client.get(reverse("web:purchase-order-list")).status_code == 200
+    with django_assert_max_num_queries(25):
+        assert client.get(reverse("web:purchase-order-detail", args=[orders[0].pk])).status_code == 200
