@@ -96,7 +96,9 @@ def test_a_category_takes_its_own_then_the_company_default_then_the_role(
     ]
     # and a receipt books to exactly the accounts the overview shows for the chair's category
     receipt = receive((chair, "2", "10"))
-    lines = Move.objects.get(transfer=receipt).entry.lines.order_by("account__code")
+    entry = Move.objects.get(transfer=receipt).entry
+    assert entry is not None
+    lines = entry.lines.order_by("account__code")
     assert [line.account.code for line in lines] == ["1210", "2060"]
 
 
