@@ -90,7 +90,12 @@ def test_scan_finds_a_product_a_lot_or_a_location_with_its_stock(
             ("WH/Stock/Shelf 1", Decimal("4")),
         ]
     lot = selectors.scan_lookup(seller, "L7")
-    assert (lot.kind, lot.lot.name, lot.product, lot.total) == ("lot", "L7", stocked["milk"], Decimal("6"))
+    assert (lot.kind, lot.lot and lot.lot.name, lot.product, lot.total) == (
+        "lot",
+        "L7",
+        stocked["milk"],
+        Decimal("6"),
+    )
     for code in ("LOC-S1", "wh/stock/shelf 1"):
         place = selectors.scan_lookup(seller, code)
         assert (place.kind, place.location) == ("location", stocked["shelf"])

@@ -242,9 +242,9 @@ def test_the_count_sheet_saves_lines_by_htmx_and_applies(
     assert count.adjustment.number in _text(otto.get(reverse("web:count-list")))
 
 
-def test_goods_found_are_added_to_the_count(otto: Any, warehouse: Warehouse, make_product: Any) -> None:
+def test_goods_found_are_added_to_the_count(otto: Any, warehouse: Any, make_product: Any) -> None:
     milk = make_product("MILK", tracking=Tracking.LOT)
-    count = counts.count_create(actor=otto_user(otto), location_id=warehouse.stock_location_id)
+    count = counts.count_create(actor=otto_user(otto), location_id=warehouse.stock_location.pk)
     page = otto.get(reverse("web:count-detail", args=[count.pk]))
     assert "The books hold nothing here" in _text(page)
     otto.post(
@@ -252,7 +252,7 @@ def test_goods_found_are_added_to_the_count(otto: Any, warehouse: Warehouse, mak
         {"product_id": str(milk.pk), "lot": "L9", "counted": "4"},
     )
     line = count.lines.select_related("lot").get()
-    assert (line.lot.name, line.counted_quantity) == ("L9", Decimal("4"))
+    assert (line.lot and line.lot.name, line.counted_quantity) == ("L9", Decimal("4"))
     refused = otto.post(
         reverse("web:count-line-add", args=[count.pk]),
         {"product_id": str(milk.pk), "counted": "1"},
