@@ -316,7 +316,7 @@ def test_services_are_not_received_but_billed_as_ordered(rfq: Any, buyer: Any, m
         ("admin", True),
     ],
 )
-def test_who_may_create_confirm_and_cancel(
+def test_who_may_create_send_confirm_and_cancel(
     who: str,
     allowed: bool,
     make_user: Any,
@@ -339,6 +339,7 @@ def test_who_may_create_confirm_and_cancel(
             lines=[{"product_id": widget.pk, "quantity": 1}],
         ),
         lambda: services.rfq_update(actor=actor, order_id=order.pk, version=1, notes="x"),
+        lambda: services.rfq_send(actor=actor, order_id=order.pk),
         lambda: services.order_confirm(actor=actor, order_id=order.pk),
         lambda: services.order_cancel(actor=actor, order_id=order.pk),
     ]
@@ -351,6 +352,7 @@ def test_who_may_create_confirm_and_cancel(
             assert refused.value.status in expected
         assert PurchaseOrder.objects.count() == 1
         assert PurchaseOrder.objects.get().state == OrderState.DRAFT
+        assert not OutboxEvent.objects.filter(name__startswith="purchasing.").exists()
         return
     for call in calls:
         call()
