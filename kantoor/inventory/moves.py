@@ -17,8 +17,9 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
+from typing import Any
 
-from django.db.models import F, Q
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -77,15 +78,25 @@ def reserve(moves: Sequence[Move]) -> list[Move]:
     if not moves:
         return []
     sources = {move.source_id: move.source for move in moves}
-    where = Q()
+    products = sorted({move.product_id for move in moves})
+    # The quants with something free at or under the sources, in own locations.
+    places = " OR ".join(["(l.id = %s OR l.full_name LIKE %s ESCAPE '\\')"] * len(sources))
+    params: list[Any] = [*products, *OWN_STOCK]
     for source in sources.values():
-        where |= _sub_locations(source)
-    quants = list(
-        Quant.objects.select_for_update()
-        .filter(where, product_id__in={move.product_id for move in moves}, location__usage__in=OWN_STOCK)
-        .filter(quantity__gt=F("reserved_quantity"))
-        .select_related("lot", "location")
-        .order_by("lot__expiry_date", "id")
+        params += [source.pk, _like_prefix(source.full_name)]
+    quants = fastsql.select(
+        Quant,
+        f"product_id IN ({fastsql.placeholders(products)}) AND quantity > reserved_quantity "  # noqa: S608 - placeholders only
+        "AND location_id IN (SELECT l.id FROM inventory_location l "
+        f"WHERE l.usage IN ({fastsql.placeholders(OWN_STOCK)}) AND ({places}))",
+        params,
+        lock=True,
+        order_by="id",
+    )
+    _quant_places_attach(quants)
+    # Lots that expire first go first; quants without a lot or expiry after them, oldest first.
+    quants.sort(
+        key=lambda q: (q.lot is None or q.lot.expiry_date is None, q.lot.expiry_date if q.lot else None, q.pk)
     )
     by_product: dict[int, list[Quant]] = defaultdict(list)
     for quant in quants:
@@ -130,6 +141,33 @@ def reserve(moves: Sequence[Move]) -> list[Move]:
     fastsql.update_objects(kept, ["quantity", "source", "lot", "state"])
     fastsql.insert_objects_returning(added)
     return kept + added
+
+
+def _like_prefix(name: str) -> str:
+    """A LIKE pattern for the locations under `name` (its wildcards escaped)."""
+    return name.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "/%"
+
+
+def _quant_places_attach(quants: list[Quant]) -> None:
+    """Give each quant its location and lot (two plain reads)."""
+    location_ids = sorted({q.location_id for q in quants})
+    lot_ids = sorted({q.lot_id for q in quants if q.lot_id is not None})
+    places = (
+        {
+            loc.pk: loc
+            for loc in fastsql.select(Location, f"id IN ({fastsql.placeholders(location_ids)})", location_ids)
+        }
+        if location_ids
+        else {}
+    )
+    lots = (
+        {lot.pk: lot for lot in fastsql.select(Lot, f"id IN ({fastsql.placeholders(lot_ids)})", lot_ids)}
+        if lot_ids
+        else {}
+    )
+    for quant in quants:
+        quant.location = places[quant.location_id]
+        quant.lot = lots.get(quant.lot_id) if quant.lot_id is not None else None
 
 
 def move_copy(move: Move) -> Move:

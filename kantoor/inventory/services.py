@@ -49,7 +49,6 @@ from kantoor.inventory.models import (
     TransferState,
     Warehouse,
 )
-from kantoor.parties.models import Party
 
 VIEW = "inventory.view_stock"
 MANAGE = "inventory.manage_stock"
@@ -468,12 +467,10 @@ def _lines_clean(company_id: int, lines: Sequence[MoveIn]) -> list[Line]:
             _("Add at least one line."), field_errors={"lines": [_("Add at least one line.")]}
         )
     products = _products(company_id, {line.product_id for line in lines})
-    uoms = {
-        uom.pk: uom
-        for uom in Uom.objects.filter(
-            company_id=company_id, pk__in=[line.uom_id for line in lines if line.uom_id]
-        )
-    }
+    uom_ids = [line.uom_id for line in lines if line.uom_id]
+    uoms = (
+        {uom.pk: uom for uom in Uom.objects.filter(company_id=company_id, pk__in=uom_ids)} if uom_ids else {}
+    )
     clean = []
     for index, line in enumerate(lines):
         field = f"lines.{index}"
@@ -546,7 +543,7 @@ def _transfer_insert(
     origin: str,
     notes: str,
     lines: list[Line],
-) -> Transfer:
+) -> tuple[Transfer, list[Move]]:
     transfer = Transfer(
         company_id=company_id,
         kind=kind,
@@ -569,25 +566,24 @@ def _transfer_insert(
         for line in lines
         if line.lot and line.product.tracking != Tracking.NONE
     }
-    fastsql.insert_objects_returning(
-        [
-            Move(
-                company_id=company_id,
-                transfer=transfer,
-                product=line.product,
-                lot=lots.get((line.product.pk, line.lot)),
-                source=source,
-                destination=destination,
-                quantity=line.quantity,
-                date=on,
-                unit_cost=line.unit_cost if line.unit_cost is not None else line.product.cost,
-                reference=transfer.number,
-                origin_line=line.origin_line,
-            )
-            for line in lines
-        ]
-    )
-    return transfer
+    moves = [
+        Move(
+            company_id=company_id,
+            transfer=transfer,
+            product=line.product,
+            lot=lots.get((line.product.pk, line.lot)),
+            source=source,
+            destination=destination,
+            quantity=line.quantity,
+            date=on,
+            unit_cost=line.unit_cost if line.unit_cost is not None else line.product.cost,
+            reference=transfer.number,
+            origin_line=line.origin_line,
+        )
+        for line in lines
+    ]
+    fastsql.insert_objects_returning(moves)
+    return transfer, moves
 
 
 @transaction.atomic
@@ -609,6 +605,35 @@ def transfer_create(
     (through packing and output when the warehouse delivers in three steps: then the pick
     and pack transfers are made too, chained before it), returns the other way; an internal
     transfer names both locations. The number is taken now (gapless per warehouse and kind)."""
+    transfer, _moves, _known = _transfer_new(
+        actor=actor,
+        kind=kind,
+        lines=lines,
+        warehouse_id=warehouse_id,
+        source_id=source_id,
+        destination_id=destination_id,
+        party_id=party_id,
+        scheduled_date=scheduled_date,
+        origin=origin,
+        notes=notes,
+    )
+    return transfer
+
+
+def _transfer_new(
+    *,
+    actor: User,
+    kind: str,
+    lines: Sequence[MoveIn],
+    warehouse_id: int | None,
+    source_id: int | None,
+    destination_id: int | None,
+    party_id: int | None,
+    scheduled_date: dt.date | None,
+    origin: str,
+    notes: str,
+) -> tuple[Transfer, list[Move], dict[int, Product]]:
+    """transfer_create's work: the transfer, its moves and their products."""
     policy.require(actor, MANAGE)
     company_id = policy.actor_company_id(actor)
     if kind not in KIND_PREFIX or kind in (
@@ -652,14 +677,13 @@ def transfer_create(
             _("An internal transfer moves goods between the company's own locations."),
             field_errors={"destination_id": [_("Choose an internal location.")]},
         )
-    party = None
     if party_id is not None:
-        party = (
-            next(iter(fastsql.select(Party, "id = %s AND company_id = %s", [party_id, company_id])), None)
-            if isinstance(party_id, int)
-            else None
+        statement = fastsql.cursor()
+        statement.execute(
+            "SELECT 1 FROM parties_party WHERE id = %s AND company_id = %s",
+            [party_id if isinstance(party_id, int) else None, company_id],
         )
-        if party is None:
+        if not statement.fetchall():
             raise TransferInvalidError(
                 _("Unknown partner."), field_errors={"party_id": [_("Unknown partner.")]}
             )
@@ -672,18 +696,19 @@ def transfer_create(
         and warehouse.delivery_steps == 3
         and source_id is None
     ):
+        moves: list[Move] = []
         transfer = _three_step_delivery(
             actor, company_id, warehouse, destination, party_id, on, origin, notes, clean
         )
     else:
-        transfer = _transfer_insert(
+        transfer, moves = _transfer_insert(
             actor=actor,
             company_id=company_id,
             kind=kind,
             warehouse=warehouse,
             source=source,
             destination=destination,
-            party_id=party.pk if party else None,
+            party_id=party_id,
             on=on,
             origin=origin,
             notes=notes,
@@ -695,7 +720,7 @@ def transfer_create(
         action="inventory.transfer_create",
         changes={"number": [None, transfer.number], "kind": [None, kind], "lines": [None, len(clean)]},
     )
-    return transfer
+    return transfer, moves, {line.product.pk: line.product for line in clean}
 
 
 @transaction.atomic
@@ -727,7 +752,7 @@ def transfer_record(
             % warehouse.code,
             field_errors={"kind": [_("Deliveries of this warehouse take three steps.")]},
         )
-    transfer = transfer_create(
+    transfer, moves, products = _transfer_new(
         actor=actor,
         kind=kind,
         lines=lines,
@@ -735,10 +760,11 @@ def transfer_record(
         source_id=source_id,
         destination_id=destination_id,
         party_id=party_id,
+        scheduled_date=None,
         origin=origin,
         notes=notes,
     )
-    _validate(actor, transfer, None, backorder=False)
+    _validate(actor, transfer, None, backorder=False, known=(moves, products))
     return transfer
 
 
@@ -758,7 +784,7 @@ def _three_step_delivery(
     assert warehouse.stock_location is not None  # noqa: S101
     assert warehouse.pack_location is not None  # noqa: S101
     assert warehouse.output_location is not None  # noqa: S101
-    ship = _transfer_insert(
+    ship, _moves = _transfer_insert(
         actor=actor,
         company_id=company_id,
         kind=TransferKind.DELIVERY,
@@ -771,7 +797,7 @@ def _three_step_delivery(
         notes=notes,
         lines=lines,
     )
-    pack = _transfer_insert(
+    pack, _moves = _transfer_insert(
         actor=actor,
         company_id=company_id,
         kind=TransferKind.PACK,
@@ -784,7 +810,7 @@ def _three_step_delivery(
         notes="",
         lines=lines,
     )
-    pick = _transfer_insert(
+    pick, _moves = _transfer_insert(
         actor=actor,
         company_id=company_id,
         kind=TransferKind.PICK,
@@ -988,16 +1014,21 @@ def _validate(
     *,
     backorder: bool,
     unit_costs: dict[int, Decimal | None] | None = None,
+    known: tuple[list[Move], dict[int, Product]] | None = None,
 ) -> list[Move]:
     """transfer_validate's work on the locked `transfer`; returns the moves done.
-    `unit_costs` overrides incoming moves' cost by move id."""
+    `unit_costs` overrides incoming moves' cost by move id; `known` gives the open moves
+    (with their locations) and their products when the caller has just made them."""
     if transfer.state not in OPEN_STATES:
         raise TransferStateError(_("Transfer %s is done or cancelled already.") % transfer.number)
-    moves = _open_moves(transfer)
+    company_id = transfer.company_id
+    if known is not None:
+        moves, products = known
+    else:
+        moves = _open_moves(transfer)
+        products = _products(company_id, {move.product_id for move in moves})
     if not moves:
         raise TransferStateError(_("Transfer %s has nothing left to do.") % transfer.number)
-    company_id = transfer.company_id
-    products = _products(company_id, {move.product_id for move in moves})
     if done is None:
         # Everything as planned: goods not reserved yet are taken where they are (which
         # shelf, which lot) as a reservation would take them.
@@ -1228,7 +1259,7 @@ def production_transfer_create(
     warehouse = _warehouse(company_id, warehouse_id)
     assert warehouse.stock_location is not None  # noqa: S101 - made with the warehouse
     clean = _lines_clean(company_id, components)
-    transfer = _transfer_insert(
+    transfer, _moves = _transfer_insert(
         actor=actor,
         company_id=company_id,
         kind=TransferKind.PRODUCTION,
@@ -1338,7 +1369,7 @@ def production_record(
     # A production's transfer is made for a warehouse, which has its stock location.
     assert warehouse is not None  # noqa: S101
     assert warehouse.stock_location is not None  # noqa: S101
-    output = _transfer_insert(
+    output, moves = _transfer_insert(
         actor=actor,
         company_id=company_id,
         kind=TransferKind.PRODUCTION,
@@ -1351,7 +1382,6 @@ def production_record(
         notes="",
         lines=outputs,
     )
-    moves = list(Move.objects.filter(transfer=output).order_by("id"))
     unit_costs: dict[int, Decimal | None] = {
         move.pk: value / move.quantity for move, value in zip(moves, values, strict=True)
     }

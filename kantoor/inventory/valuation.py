@@ -187,10 +187,13 @@ def value_moves(
     }
     open_layers: dict[int, list[ValuationLayer]] = defaultdict(list)
     if fifo_ids:
-        for layer in (
-            ValuationLayer.objects.select_for_update()
-            .filter(product_id__in=fifo_ids, remaining_quantity__gt=0)
-            .order_by("id")
+        ids = sorted(fifo_ids)
+        for layer in fastsql.select(
+            ValuationLayer,
+            f"product_id IN ({fastsql.placeholders(ids)}) AND remaining_quantity > 0",
+            ids,
+            lock=True,
+            order_by="id",
         ):
             open_layers[layer.product_id].append(layer)
     accounts = Accounts(company_id, {item.product.category_id for item in valued})
