@@ -9,7 +9,6 @@ from typing import Any
 import pytest
 
 from kantoor.core import demo as core_demo
-from kantoor.inventory import services as inventory
 from kantoor.inventory.models import Warehouse
 from kantoor.purchasing import selectors
 from kantoor.purchasing.demo import DEMO_ORDERS
@@ -34,8 +33,8 @@ def test_the_demo_makes_orders_in_every_state_once(caplog: Any) -> None:
     load("purchasing")
     assert PurchaseOrder.objects.count() == 0
     assert "purchasing demo skipped" in caplog.text
-    if not Warehouse.objects.filter(company=loaded.company, code="AMS").exists():
-        inventory.warehouse_create(actor=loaded.users["operations"], code="AMS", name="Amsterdam")
+    load("inventory")
+    assert Warehouse.objects.filter(company=loaded.company, code="AMS").exists()
     load("purchasing")
     orders = {order.notes: order for order in PurchaseOrder.objects.all()}
     assert len(orders) == len(DEMO_ORDERS)
