@@ -716,13 +716,16 @@ def order_cancel(*, actor: User, order_id: int, version: int | None = None) -> P
 def _received_account(company_id: int, product: Product) -> int | None:
     """The goods-received-not-invoiced account the receipt booked the product's value to:
     its category's, the company default's, else the account with that role (lowest code)."""
-    for row in (
-        StockAccounts.objects.filter(company_id=company_id)
-        .filter(Q(category_id=product.category_id) | Q(category__isnull=True))
-        .order_by("category_id")
-    ):
-        if row.received_account_id is not None and row.category_id in (product.category_id, None):
-            return int(row.received_account_id)
+    rows = {
+        row.category_id: row.received_account_id
+        for row in StockAccounts.objects.filter(company_id=company_id).filter(
+            Q(category_id=product.category_id) | Q(category__isnull=True)
+        )
+    }
+    for key in (product.category_id, None):  # the category's own first, then the default
+        account_id = rows.get(key)
+        if account_id is not None:
+            return int(account_id)
     return (
         Account.objects.filter(company_id=company_id, role=AccountRole.STOCK_RECEIVED, is_active=True)
         .order_by("code")

@@ -267,3 +267,26 @@ def test_the_pdf_is_in_the_suppliers_language(rfq: Any, supplier: Any) -> None:
     text = PdfReader(io.BytesIO(documents.order_pdf(order))).pages[0].extract_text()
     assert order.number in text
     assert "Leverancier B.V." in text
+
+
+def test_the_bill_uses_the_categorys_goods_received_account(
+    confirmed: Any, buyer: Any, accountant: Any, books: Any, widget: Any
+) -> None:
+    from kantoor.finance.models import Account
+    from kantoor.inventory.models import StockAccounts
+
+    default = Account.objects.filter(company=books, role=AccountRole.STOCK_RECEIVED).order_by("code").first()
+    special = (
+        Account.objects.exclude(pk=getattr(default, "pk", None))
+        .filter(company=books)
+        .order_by("code")
+        .first()
+    )
+    assert special is not None
+    StockAccounts.objects.create(company=books, category=None, received_account=default)
+    StockAccounts.objects.create(company=books, category=widget.category, received_account=special)
+    _receive(buyer, confirmed)
+    bill = services.bill_create_from_order(actor=accountant, order_id=confirmed.pk)
+    first = InvoiceLine.objects.filter(invoice=bill).order_by("sequence").first()
+    assert first is not None
+    assert first.account_id == special.pk
