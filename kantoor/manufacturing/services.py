@@ -954,6 +954,11 @@ def _consumption(
             if take <= 0:
                 break
             piece = min(take, move.quantity)
+            if move.lot is None and move.product.tracking != Tracking.NONE and move.product.is_storable:
+                # Only the reservation knows which lot or serial number to take.
+                raise ProductionStateError(
+                    _("%s is not reserved yet: check availability first.") % move.product.sku
+                )
             done.append(stock.DoneIn(move_id=move.pk, quantity=piece, lot=move.lot.name if move.lot else ""))
             take -= piece
     return done

@@ -324,6 +324,28 @@ def test_lot_tracked_components_are_consumed_from_the_lots_reserved(
     assert list(Lot.objects.filter(product=board).values_list("name", flat=True)) == [order.number]
 
 
+def test_tracked_components_not_reserved_are_refused_and_nothing_written(
+    planner: Any, make_product: Any, receive: Any, warehouse: Any
+) -> None:
+    resin = make_product("RESIN", tracking=Tracking.LOT)
+    receive((resin, "1", "2", "R-1"))
+    board = make_product("BOARD")
+    bom = services.bom_create(
+        actor=planner,
+        product_id=board.pk,
+        code="BOARD",
+        components=[services.ComponentIn(product_id=resin.pk, quantity="2")],
+    )
+    order = services.production_order_confirm(
+        actor=planner, order_id=order_for(planner, bom, warehouse, "1").pk
+    )
+    assert order.availability == "waiting"
+    moves, audits = Move.objects.count(), AuditEntry.objects.count()
+    with pytest.raises(ProductionStateError, match="RESIN is not reserved yet: check availability first"):
+        services.production_order_produce(actor=planner, order_id=order.pk, quantity="1")
+    assert (Move.objects.count(), AuditEntry.objects.count()) == (moves, audits)
+
+
 def test_waiting_components_are_reserved_when_stock_comes_in(
     planner: Any, table_bom: BillOfMaterials, warehouse: Any, parts: dict[str, Any], receive: Any
 ) -> None:
