@@ -24,7 +24,7 @@ from kantoor.catalog.models import Product, ProductCategory, Uom, UomCategory
 from kantoor.finance import services as ledger
 from kantoor.finance import triggers
 from kantoor.inventory import services
-from kantoor.inventory.models import Move, Transfer, TransferKind, TransferState
+from kantoor.inventory.models import InventoryCount, Move, Transfer, TransferKind, TransferState, Warehouse
 from kantoor.inventory.tests.conftest import on_hand
 from kantoor.parties import services as party_services
 
@@ -146,3 +146,43 @@ def test_receive_validate_deliver_partially_and_see_the_backorder(
     expect(page.locator("#transfer-moves")).to_contain_text("3")
     assert backorder.state == TransferState.READY
     assert on_hand(Product.objects.get(sku="CHAIR")) == Decimal("5")
+
+
+def test_count_the_stock_on_the_sheet_apply_it_and_scan_the_product(
+    page: Page, live_server: Any, storekeeper: Any
+) -> None:
+    # given 10 chairs in stock
+    warehouse = Warehouse.objects.get(code="WH")
+    chair = Product.objects.get(sku="CHAIR")
+    receipt = services.transfer_create(
+        actor=storekeeper,
+        kind="receipt",
+        warehouse_id=warehouse.pk,
+        lines=[services.MoveIn(product_id=chair.pk, quantity="10", unit_cost="20")],
+    )
+    services.transfer_validate(actor=storekeeper, transfer_id=receipt.pk)
+    log_in(page, live_server, "otto")
+
+    # when she starts a count of the stock location and counts 9 on the sheet
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Inventory counts").click()
+    page.get_by_label("Location").select_option(label="WH/Stock")
+    page.get_by_role("button", name="Start count").click()
+    count = InventoryCount.objects.get()
+    expect(page.get_by_role("heading", level=1)).to_have_text(count.number)
+    page.get_by_label("Counted CHAIR").fill("9")
+    page.get_by_label("Counted CHAIR").press("Tab")
+
+    # then the line is saved in place and shows the difference
+    expect(page.locator(f"#line-{count.lines.get().pk}")).to_contain_text("-1")
+    shot(page, "inventory-05-count-sheet")
+    page.get_by_role("button", name="Apply count").click()
+    expect(page.get_by_text(f"Count {count.number} was applied.")).to_be_visible()
+    assert on_hand(chair) == Decimal("9")
+
+    # and the scan page tells what CHAIR is and how many are left
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Scan").click()
+    page.get_by_label("Code").fill("CHAIR")
+    page.get_by_label("Code").press("Enter")
+    expect(page.locator("#scan-total")).to_have_text("9")
+    expect(page.locator("#scan-stock")).to_contain_text("WH/Stock")
+    shot(page, "inventory-06-scan")
