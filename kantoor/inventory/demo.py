@@ -241,7 +241,8 @@ def _counts_load(
     """A cycle count of three products in Amsterdam, applied (small differences either
     way), and a full count of Rotterdam's stock in progress (half of it counted)."""
     ams_stock, rtm_stock = warehouses["AMS"].stock_location_id, warehouses["RTM"].stock_location_id
-    assert ams_stock is not None and rtm_stock is not None  # noqa: S101 - made with the warehouses
+    assert ams_stock is not None  # noqa: S101 - made with the warehouse
+    assert rtm_stock is not None  # noqa: S101
     if not InventoryCount.objects.filter(company=company, location_id=ams_stock).exists():
         skus = ["PEN-GEL-BK", "STP-24-6", "CBL-CAT6"]
         count = counts.count_create(
