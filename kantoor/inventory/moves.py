@@ -112,7 +112,7 @@ def reserve(moves: Sequence[Move]) -> list[Move]:
         for quant in by_product[move.product_id]:
             if left <= 0:
                 break
-            if move.lot_id is not None and quant.lot_id != move.lot_id:
+            if wanted_lot is not None and quant.lot_id != wanted_lot:
                 continue
             if quant.location_id != source.pk and not quant.location.full_name.startswith(prefix):
                 continue

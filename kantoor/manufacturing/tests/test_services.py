@@ -291,11 +291,6 @@ def test_serial_numbered_goods_get_one_serial_per_unit(
     assert on_hand(cabinet) == Decimal("2")
 
 
-@pytest.mark.xfail(
-    reason="inventory.moves.reserve (being rewritten) skips the second lot once the move has taken "
-    "the first one's lot: it compares quant.lot_id with move.lot_id after setting it",
-    strict=False,
-)
 def test_lot_tracked_components_are_consumed_from_the_lots_reserved(
     planner: Any, make_product: Any, receive: Any, warehouse: Any
 ) -> None:
