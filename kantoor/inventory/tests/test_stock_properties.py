@@ -19,6 +19,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from django.db import IntegrityError
 from django.utils import timezone
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
@@ -330,3 +331,35 @@ def test_stock_invariants_hold_whatever_happens() -> None:
             suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
         ),
     )
+
+
+@pytest.mark.xfail(
+    strict=True,
+    raises=IntegrityError,
+    reason="engine bug (moves.reserve): reserving under WH/Stock picks the quant at the "
+    "destination WH/Stock/Shelf itself; the split piece then goes from the shelf to the shelf "
+    "(CHECK move_changes_place)",
+)
+def test_an_internal_transfer_into_a_sub_location_that_holds_the_stock(
+    storekeeper: Any, warehouse: Any, make_product: Any, receive: Any
+) -> None:
+    chair = make_product("CHAIR")
+    shelf = services.location_create(actor=storekeeper, parent_id=warehouse.stock_location_id, name="Shelf")
+    receive((chair, "5", "10"))
+
+    def stock_to_shelf(quantity: str) -> None:
+        transfer = services.transfer_create(
+            actor=storekeeper,
+            kind="internal",
+            source_id=warehouse.stock_location_id,
+            destination_id=shelf.pk,
+            lines=[services.MoveIn(product_id=chair.pk, quantity=quantity)],
+        )
+        services.transfer_confirm(actor=storekeeper, transfer_id=transfer.pk)
+        services.transfer_validate(actor=storekeeper, transfer_id=transfer.pk)
+
+    stock_to_shelf("5")
+    receive((chair, "1", "10"))
+    # 1 at WH/Stock, 5 on its shelf: moving 3 more to the shelf must take them from WH/Stock
+    # (1) and refuse or wait for the rest, never "move" the shelf's own units onto the shelf
+    stock_to_shelf("3")
