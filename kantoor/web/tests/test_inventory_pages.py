@@ -260,6 +260,19 @@ def test_goods_found_are_added_to_the_count(otto: Any, warehouse: Any, make_prod
     )
     assert "Enter the lot or serial number of MILK." in _text(refused)
     assert count.lines.count() == 1
+    # a shelf under the counted location is offered, and goods found there go there
+    shelf = services.location_create(actor=otto_user(otto), parent_id=warehouse.stock_location.pk, name="S1")
+    page = otto.get(reverse("web:count-detail", args=[count.pk]))
+    assert f'<option value="{shelf.pk}">WH/Stock/S1</option>' in _text(page)
+    assert "WH/Input" not in _text(page)
+    otto.post(
+        reverse("web:count-line-add", args=[count.pk]),
+        {"product_id": str(milk.pk), "lot": "L9", "counted": "2", "location_id": str(shelf.pk)},
+    )
+    assert sorted(count.lines.values_list("location__full_name", "counted_quantity")) == [
+        ("WH/Stock", Decimal("4")),
+        ("WH/Stock/S1", Decimal("2")),
+    ]
 
 
 def test_the_scan_page_finds_a_product_lot_or_location(

@@ -578,6 +578,19 @@ def count_detail(request: AuthedRequest, count_id: int) -> HttpResponse:
     require_permission(request, VIEW)
     context = _count_context(request, count_id)
     context["products"] = _products(request) if context["can_edit"] else []
+    count = context["count"]
+    # Where goods found may be: the counted location itself or a stock location under it.
+    context["places"] = (
+        [
+            (loc.pk, loc.full_name)
+            for loc in selectors.locations_for_actor(request.user, usage=LocationUsage.INTERNAL).filter(
+                full_name__startswith=count.location.full_name
+            )[:PICKER_CAP]
+            if loc.pk == count.location_id or loc.full_name.startswith(count.location.full_name + "/")
+        ]
+        if context["can_edit"]
+        else []
+    )
     return render(request, "web/inventory/count_detail.html", context)
 
 
@@ -633,6 +646,7 @@ def count_line_add(request: AuthedRequest, count_id: int) -> HttpResponse:
             lot=request.POST.get("lot", ""),
             expiry_date=dt.date.fromisoformat(expiry) if expiry else None,
             counted_quantity=_decimal_text(request.POST.get("counted", "")),
+            location_id=_int(request.POST.get("location_id")),
         )
     except ValueError:
         messages.error(request, _("Enter a valid date."))
