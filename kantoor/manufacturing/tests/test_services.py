@@ -308,8 +308,9 @@ def test_lot_tracked_components_are_consumed_from_the_lots_reserved(
         actor=planner, order_id=order_for(planner, bom, warehouse, "2").pk
     )
     order = services.production_order_produce(actor=planner, order_id=order.pk, quantity="2")
-    # R-1's 3 at 2 and one of R-2 at 3; the boards in one lot named after the order
-    assert order.components_cost == Decimal("9.00")
+    # R-1's 3 and one of R-2, valued at the average cost (21.00 for 8): 4 × 2.625; the
+    # boards in one lot named after the order
+    assert order.components_cost == Decimal("10.50")
     lots = dict(
         Move.objects.filter(transfer__origin=order.number, state=MoveState.DONE, product=resin).values_list(
             "lot__name", "quantity"
