@@ -244,3 +244,34 @@ def test_only_operations_counts_and_only_in_its_company(
         counts.count_apply(actor=outsider, count_id=count.pk)
     with pytest.raises(counts.CountInvalidError):
         counts.count_create(actor=outsider, location_id=warehouse.stock_location.pk)
+
+
+@pytest.mark.parametrize(
+    ("who", "refused"),
+    [
+        ("anonymous", PermissionDeniedError),
+        ("no role", PermissionDeniedError),
+        ("finance", PermissionDeniedError),
+        ("another company", counts.CountInvalidError),
+        ("operations", None),
+    ],
+)
+def test_count_create_permissions(
+    who: str, refused: Any, make_user: Any, outsider: Any, storekeeper: Any, warehouse: Any
+) -> None:
+    from django.contrib.auth.models import AnonymousUser
+
+    actor = {
+        "anonymous": AnonymousUser(),
+        "no role": make_user(),
+        "finance": make_user("finance"),
+        "another company": outsider,
+        "operations": storekeeper,
+    }[who]
+    location_id = warehouse.stock_location.pk
+    if refused is None:
+        assert counts.count_create(actor=actor, location_id=location_id).state == CountState.DRAFT
+        return
+    with pytest.raises(refused):
+        counts.count_create(actor=actor, location_id=location_id)
+    assert InventoryCount.objects.count() == 0

@@ -161,3 +161,41 @@ def test_only_done_receipts_and_deliveries_are_returned(
         returns.transfer_return(actor=outsider, transfer_id=receipt.pk)
     with pytest.raises(PermissionDeniedError):
         returns.transfer_return(actor=make_user("sales"), transfer_id=receipt.pk)
+
+
+@pytest.mark.parametrize(
+    ("who", "refused"),
+    [
+        ("anonymous", PermissionDeniedError),
+        ("no role", PermissionDeniedError),
+        ("finance", PermissionDeniedError),
+        ("another company", NotFoundError),
+        ("operations", None),
+    ],
+)
+def test_transfer_return_permissions(
+    who: str,
+    refused: Any,
+    make_user: Any,
+    outsider: Any,
+    storekeeper: Any,
+    make_product: Any,
+    receive: Any,
+    books: Any,
+) -> None:
+    from django.contrib.auth.models import AnonymousUser
+
+    receipt = receive((make_product("CHAIR"), "3", "20"))
+    actor = {
+        "anonymous": AnonymousUser(),
+        "no role": make_user(),
+        "finance": make_user("finance"),
+        "another company": outsider,
+        "operations": storekeeper,
+    }[who]
+    if refused is None:
+        assert returns.transfer_return(actor=actor, transfer_id=receipt.pk).kind == TransferKind.RETURN_OUT
+        return
+    with pytest.raises(refused):
+        returns.transfer_return(actor=actor, transfer_id=receipt.pk)
+    assert not Transfer.objects.filter(return_of=receipt).exists()
