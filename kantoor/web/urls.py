@@ -4,6 +4,7 @@ from kantoor.web import (
     urls_catalog,
     urls_inventory,
     urls_inventory_reports,
+    urls_inventory_settings,
     urls_manufacturing,
     urls_purchasing,
 )
@@ -56,5 +57,12 @@ urlpatterns += vat_aging.urlpatterns + invoice_documents.urlpatterns
 urlpatterns += finance_settings.urlpatterns
 
 # Each app's pages in a file of their own, so apps add pages without touching this list.
-for app_urls in (urls_catalog, urls_inventory, urls_inventory_reports, urls_purchasing, urls_manufacturing):
+for app_urls in (
+    urls_catalog,
+    urls_inventory,
+    urls_inventory_reports,
+    urls_inventory_settings,
+    urls_purchasing,
+    urls_manufacturing,
+):
     urlpatterns += app_urls.urlpatterns
