@@ -211,6 +211,27 @@ def test_a_tracked_product_is_validated_with_its_serial_numbers(
     assert on_hand(phone) == Decimal("3")
 
 
+def test_received_goods_are_put_on_a_shelf(
+    otto: Any, warehouse: Any, supplier: Any, chair: Any, storekeeper: Any
+) -> None:
+    shelf = services.location_create(actor=storekeeper, parent_id=warehouse.stock_location.pk, name="A1")
+    receipt = services.transfer_create(
+        actor=storekeeper,
+        kind="receipt",
+        warehouse_id=warehouse.pk,
+        party_id=supplier.pk,
+        lines=[services.MoveIn(product_id=chair.pk, quantity="6", unit_cost="20")],
+    )
+    move = Move.objects.get(transfer=receipt)
+    page = otto.get(reverse("web:transfer-detail", args=[receipt.pk]))
+    assert f'<option value="{shelf.pk}">WH/Stock/A1</option>' in _text(page)
+    otto.post(
+        reverse("web:transfer-validate", args=[receipt.pk]),
+        {f"qty-{move.pk}": "6", f"loc-{move.pk}": str(shelf.pk), "backorder": "1"},
+    )
+    assert (on_hand(chair, shelf), on_hand(chair, warehouse.stock_location)) == (Decimal("6"), Decimal("0"))
+
+
 def test_the_count_sheet_saves_lines_by_htmx_and_applies(
     otto: Any, warehouse: Warehouse, receive: Any, chair: Any
 ) -> None:

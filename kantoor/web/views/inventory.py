@@ -244,6 +244,7 @@ def transfer_detail(request: AuthedRequest, transfer_id: int) -> HttpResponse:
         "returnable": [(m, returnable[m.pk]) for m in done_moves if returnable.get(m.pk, 0) > 0],
         "tracked": {m.pk for m in open_moves if m.product.tracking != Tracking.NONE},
         "serial": {m.pk for m in open_moves if m.product.tracking == Tracking.SERIAL},
+        "putaway": _putaway_places(request, open_moves) if manage else {},
     }
     return render(request, "web/inventory/transfer_detail.html", context)
 
@@ -297,22 +298,47 @@ def transfer_cancel(request: AuthedRequest, transfer_id: int) -> HttpResponse:
     return redirect("web:transfer-detail", transfer_id)
 
 
+def _putaway_places(request: AuthedRequest, moves: list[Any]) -> dict[int, list[tuple[int, str]]]:
+    """Per move of goods coming in (from a supplier or a customer), the stock locations
+    under its destination it may be put on (the destination itself first)."""
+    incoming = [m for m in moves if m.destination.is_own_stock and not m.source.is_own_stock]
+    if not incoming:
+        return {}
+    internal = list(
+        selectors.locations_for_actor(request.user, usage=LocationUsage.INTERNAL).values_list(
+            "pk", "full_name"
+        )[: PICKER_CAP * 4]
+    )
+    places: dict[int, list[tuple[int, str]]] = {}
+    for move in incoming:
+        under = [(pk, name) for pk, name in internal if name.startswith(move.destination.full_name + "/")]
+        if under:
+            places[move.pk] = [(move.destination_id, move.destination.full_name), *under]
+    return places
+
+
 def _done_lines(request: AuthedRequest, transfer: Transfer) -> list[services.DoneIn]:
-    """The validate form's done quantities: `qty-<move>` and `lot-<move>`; a serial-numbered
-    move takes one serial per unit, separated by commas, spaces or new lines."""
+    """The validate form's done quantities: `qty-<move>`, `lot-<move>` and where incoming
+    goods are put (`loc-<move>`); a serial-numbered move takes one serial per unit,
+    separated by commas, spaces or new lines."""
     done: list[services.DoneIn] = []
     for move in selectors.transfer_moves(transfer):
         if move.state in (MoveState.DONE, MoveState.CANCELLED):
             continue
         quantity = request.POST.get(f"qty-{move.pk}", "").strip().replace(",", ".")
         lot = request.POST.get(f"lot-{move.pk}", "").strip()
+        place = _int(request.POST.get(f"loc-{move.pk}"))
+        location_id = place if place is not None and place != move.destination_id else None
         if move.product.tracking == Tracking.SERIAL and lot:
             serials = [s for s in lot.replace(",", " ").split() if s]
-            done.extend(services.DoneIn(move_id=move.pk, quantity=1, lot=serial) for serial in serials)
+            done.extend(
+                services.DoneIn(move_id=move.pk, quantity=1, lot=serial, location_id=location_id)
+                for serial in serials
+            )
             continue
         if quantity in ("", "0"):
             continue
-        done.append(services.DoneIn(move_id=move.pk, quantity=quantity, lot=lot))
+        done.append(services.DoneIn(move_id=move.pk, quantity=quantity, lot=lot, location_id=location_id))
     return done
 
 
