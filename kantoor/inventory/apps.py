@@ -227,3 +227,17 @@ class InventoryConfig(AppConfig):
         from kantoor.inventory.reports import valuation_verify
 
         registry.verify_check_register("stock-valuation", valuation_verify)
+        # The stock reports (kantoor.web.views.inventory_reports).
+        for order, label, url_name, permission in (
+            (44, _("Stock on hand"), "web:stock-on-hand", "inventory.view_stock"),
+            (45, _("Stock valuation"), "web:stock-valuation", "inventory.view_valuation"),
+        ):
+            registry.nav_register(
+                registry.NavItem(
+                    section=registry.BACK_OFFICE,
+                    label=label,
+                    url_name=url_name,
+                    permission=permission,
+                    order=order,
+                )
+            )

@@ -208,3 +208,39 @@ def test_reports_take_a_fixed_number_of_queries(
         reports.on_hand(actor=storekeeper, by_location=True, search="c")
     with django_assert_max_num_queries(8):
         reports.valuation(actor=accountant)
+
+
+def test_the_api_endpoints_answer_decimal_strings(
+    stocked: Any, storekeeper: Any, accountant: Any, rf: Any
+) -> None:
+    from kantoor.inventory import api_reports
+
+    request = rf.get("/")
+    request.auth = storekeeper
+    filters = api_reports.OnHandFilters(by_location=True, search="chair")
+    on_hand = api_reports.OnHandOut.model_validate(
+        api_reports.get_stock_on_hand(request, filters)
+    ).model_dump()
+    assert (on_hand["count"], on_hand["pages"]) == (3, 1)
+    assert on_hand["rows"][0] == {
+        "product_id": stocked["chair"].pk,
+        "sku": "CHAIR",
+        "name": "Product CHAIR",
+        "uom": "pc",
+        "location_id": on_hand["rows"][0]["location_id"],
+        "location": "W2/Stock",
+        "lot_id": None,
+        "lot": "",
+        "on_hand": "5.0000",
+        "reserved": "0.0000",
+        "available": "5.0000",
+    }
+    request.auth = accountant
+    body = api_reports.ValuationOut.model_validate(
+        api_reports.get_stock_valuation(request, api_reports.ValuationFilters())
+    ).model_dump()
+    assert [(r["sku"], r["quantity"], r["value"], r["unit_cost"]) for r in body["rows"]] == [
+        ("CHAIR", "15.0000", "355.00", "23.6667"),
+        ("TONER", "1.0000", "40.00", "40.0000"),
+    ]
+    assert (body["total_value"], body["ledger_balance"], body["difference"]) == ("395.00", "395.00", "0.00")
