@@ -45,8 +45,8 @@ QUANTITY = Decimal("0.0001")
 PAGE_SIZE = 50
 PAGE_SIZE_MAX = 500
 OPEN_MOVE_STATES = (MoveState.DRAFT, MoveState.WAITING, MoveState.RESERVED)
-_QUANTITY = DecimalField(max_digits=18, decimal_places=4)
-_AMOUNT = DecimalField(max_digits=20, decimal_places=2)
+_QUANTITY: Any = DecimalField(max_digits=18, decimal_places=4)
+_AMOUNT: Any = DecimalField(max_digits=20, decimal_places=2)
 
 
 class StockReportFilterError(InvalidInputError):

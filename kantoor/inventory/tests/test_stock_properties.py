@@ -76,6 +76,7 @@ class StockMachine(RuleBasedStateMachine):
         ledger.fiscal_year_create(actor=self.keeper, year=company.fiscal_year_of(timezone.localdate()))
         warehouse = services.warehouse_create(actor=self.keeper, code="WH", name="Warehouse")
         self.warehouse_id = warehouse.pk
+        assert warehouse.stock_location_id is not None
         shelf = services.location_create(
             actor=self.keeper, parent_id=warehouse.stock_location_id, name="Shelf"
         )
