@@ -28,21 +28,23 @@ class InventoryConfig(AppConfig):
             }
         )
 
-        # The storekeeper's pages (kantoor.web.views.inventory), for whoever sees stock.
+        # The storekeeper's pages (kantoor.web.views.inventory): transfers for whoever sees
+        # stock (sales follow their deliveries); the storekeeper's tools in the menu of those
+        # who keep it (the pages themselves stay readable with inventory.view_stock).
         from kantoor.core import registry as nav_registry
 
-        for order, label, url_name in (
-            (40, _("Transfers"), "web:transfer-list"),
-            (41, _("Warehouses"), "web:warehouse-list"),
-            (42, _("Inventory counts"), "web:count-list"),
-            (43, _("Scan"), "web:inventory-scan"),
+        for order, label, url_name, permission in (
+            (40, _("Transfers"), "web:transfer-list", "inventory.view_stock"),
+            (41, _("Warehouses"), "web:warehouse-list", "inventory.manage_stock"),
+            (42, _("Inventory counts"), "web:count-list", "inventory.manage_stock"),
+            (43, _("Scan"), "web:inventory-scan", "inventory.manage_stock"),
         ):
             nav_registry.nav_register(
                 nav_registry.NavItem(
                     section=nav_registry.BACK_OFFICE,
                     label=label,
                     url_name=url_name,
-                    permission="inventory.view_stock",
+                    permission=permission,
                     order=order,
                 )
             )

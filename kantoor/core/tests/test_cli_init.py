@@ -68,6 +68,7 @@ def test_init_with_flags_creates_the_company_and_its_administrator(db: Any) -> N
         ("admin", "company")
     ]
     assert sorted(AuditEntry.objects.values_list("model", "action")) == [
+        ("core.company", "catalog.units_install"),  # an app's init step (registry)
         ("core.company", "create"),
         ("core.user", "create"),
         ("finance.financesettings", "finance.chart_install"),  # an app's init step (registry)

@@ -17,8 +17,9 @@ def test_navigation_follows_the_roles(client: Any, salesperson: Any, admin_user:
     sections = client.get(reverse("web:home")).context["nav_sections"]
     assert [(str(label), [str(i.label) for i in items]) for label, items in sections] == [
         ("Front office", ["Parties"]),
-        # Sales read the invoices of their customers.
-        ("Back office", ["Invoices", "Payments"]),
+        # Sales read the invoices of their customers, the products, their deliveries and
+        # what is in stock.
+        ("Back office", ["Invoices", "Payments", "Products", "Transfers", "Stock on hand"]),
     ]
     client.force_login(admin_user)
     sections = client.get(reverse("web:home")).context["nav_sections"]
