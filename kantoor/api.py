@@ -24,6 +24,7 @@ from kantoor.core.schemas import Problem
 from kantoor.finance.api import router as finance_router
 from kantoor.inventory.api import router as inventory_router
 from kantoor.inventory.api_configuration import router as stock_accounts_router
+from kantoor.inventory.api_reports import router as stock_reports_router
 from kantoor.manufacturing.api import router as manufacturing_router
 from kantoor.parties.api import router as parties_router
 from kantoor.purchasing.api import router as purchasing_router
@@ -98,5 +99,6 @@ api.add_router("", finance_router)
 api.add_router("", catalog_router)
 api.add_router("", inventory_router)
 api.add_router("", stock_accounts_router)
+api.add_router("", stock_reports_router)
 api.add_router("", purchasing_router)
 api.add_router("", manufacturing_router)
