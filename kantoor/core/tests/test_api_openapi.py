@@ -44,7 +44,7 @@ def _operations(document: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]
 def test_every_write_documents_the_idempotency_key(served: dict[str, Any]) -> None:
     writes = [(m, p, o) for m, p, o in _operations(served) if m in WRITE_METHODS]
 
-    assert len(writes) == 46
+    assert len(writes) == 94
     for method, path, operation in writes:
         headers = [p["name"] for p in operation.get("parameters", []) if p["in"] == "header"]
         assert headers == ["Idempotency-Key"], (method, path)
@@ -63,14 +63,29 @@ def test_request_bodies_refuse_unknown_fields(served: dict[str, Any]) -> None:
     bodies = {
         op["requestBody"]["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[1]
         for _m, _p, op in _operations(served)
-        if "requestBody" in op
+        if "application/json" in op.get("requestBody", {}).get("content", {})
     }
+    # The one upload: a file field and nothing else.
+    uploads = {
+        (method, path): op["requestBody"]["content"]["multipart/form-data"]["schema"]
+        for method, path, op in _operations(served)
+        if "multipart/form-data" in op.get("requestBody", {}).get("content", {})
+    }
+    assert list(uploads) == [("post", "/api/v1/products/import")]
+    assert uploads["post", "/api/v1/products/import"]["required"] == ["file"]
+    assert list(uploads["post", "/api/v1/products/import"]["properties"]) == ["file"]
 
     assert bodies == {
         "AccountCreateIn",
         "AccountUpdateIn",
         "ArchiveIn",
+        "BillCreateIn",
+        "BomIn",
+        "BomPatch",
         "CompanyUpdateIn",
+        "CountCreateIn",
+        "CountLineAddIn",
+        "CountLineSetIn",
         "CreditNoteIn",
         "EntryCreateIn",
         "EntryReverseIn",
@@ -86,22 +101,49 @@ def test_request_bodies_refuse_unknown_fields(served: dict[str, Any]) -> None:
         "JournalCreateIn",
         "JournalUpdateIn",
         "LedgerVersionIn",
+        "LocationCreateIn",
         "LockDateIn",
         "MergeIn",
+        "OrderCreateIn",
+        "OrderSendIn",
+        "OrderUpdateIn",
+        "OrderVersionIn",
         "PartyCreateIn",
         "PartyUpdateIn",
         "PaymentCancelIn",
         "PaymentCreateIn",
         "PaymentTermCreateIn",
         "PaymentTermUpdateIn",
+        "PriceListCreateIn",
+        "PriceListItemIn",
+        "PriceListUpdateIn",
+        "ProduceIn",
+        "ProductCategoryCreateIn",
+        "ProductCategoryUpdateIn",
+        "ProductCreateIn",
+        "ProductUpdateIn",
+        "ProductionOrderIn",
+        "StockAccountsSetIn",
+        "SupplierPriceIn",
         "TaxCreateIn",
         "TaxUpdateIn",
         "TeamCreateIn",
         "TeamUpdateIn",
         "TokenCreateIn",
+        "TransferCreateIn",
+        "TransferReturnIn",
+        "TransferValidateIn",
+        "TransferVersionIn",
+        "TranslationIn",
+        "UomCategoryIn",
+        "UomCreateIn",
+        "UomUpdateIn",
         "UserCreateIn",
         "UserUpdateIn",
         "VersionIn",
+        "WarehouseCreateIn",
+        "WorkCentreIn",
+        "WorkCentrePatch",
     }
     for name in bodies:
         assert schemas[name]["additionalProperties"] is False, name
