@@ -12,10 +12,12 @@ from django.utils import timezone
 
 from kantoor.catalog.models import CostingMethod
 from kantoor.core.errors import PermissionDeniedError
+from kantoor.core.tests.api_support import api_as, assert_problem
 from kantoor.inventory import reports, services
 from kantoor.inventory.reports import StockReportFilterError
 
 pytestmark = pytest.mark.django_db
+__all__ = ["api_as"]  # fixtures
 
 
 @pytest.fixture
@@ -244,3 +246,16 @@ def test_the_api_endpoints_answer_decimal_strings(
         ("TONER", "1.0000", "40.00", "40.0000"),
     ]
     assert (body["total_value"], body["ledger_balance"], body["difference"]) == ("395.00", "395.00", "0.00")
+
+
+def test_the_stock_report_endpoints_over_http(
+    stocked: Any, storekeeper: Any, salesperson: Any, api_as: Any
+) -> None:
+    otto = api_as(storekeeper)
+    body = otto.get("/inventory/stock/on-hand", {"search": "toner"}).json()
+    assert [(r["sku"], r["on_hand"], r["available"]) for r in body["rows"]] == [("TONER", "1.0000", "1.0000")]
+    assert body["count"] == 1
+    value = otto.get("/inventory/stock/valuation").json()
+    assert (value["total_value"], value["ledger_balance"]) == ("395.00", "395.00")
+    assert_problem(otto.get("/inventory/stock/on-hand", {"warehouse_id": 999_999}), 422)
+    assert_problem(api_as(salesperson).get("/inventory/stock/valuation"), 403)
