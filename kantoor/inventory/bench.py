@@ -305,18 +305,17 @@ def stock(ctx: bench.BenchContext) -> None:
     move_rows = Move.objects.filter(company_id=company.pk).count()
     figures: dict[str, Any] = {}
 
-    def timed(name: str, work: Callable[[], Any]) -> None:
+    def timed(name: str, work: Callable[[], Any], *, target: bool = True) -> None:
         timings = bench.time_repeated(lambda _i: figures.__setitem__(name, work()), 3, warmup=1)
-        ctx.record(
-            bench.Measurement.at_most(
-                name,
-                round(statistics.median(timings), 1),
-                "ms",
-                target=TARGET_REPORT_MS,
-                note=_("median of 3 runs; %(moves)s moves, %(products)s products")
-                % {"moves": f"{move_rows:,}", "products": f"{product_count:,}"},
-            )
-        )
+        value = round(statistics.median(timings), 1)
+        note = _("median of 3 runs; %(moves)s moves, %(products)s products") % {
+            "moves": f"{move_rows:,}",
+            "products": f"{product_count:,}",
+        }
+        if target:
+            ctx.record(bench.Measurement.at_most(name, value, "ms", target=TARGET_REPORT_MS, note=note))
+        else:
+            ctx.record(bench.Measurement.info(name, value, "ms", note=note))
 
     timed("on hand per product (first page)", lambda: reports.on_hand(actor=keeper))
     timed(
@@ -324,6 +323,19 @@ def stock(ctx: bench.BenchContext) -> None:
         lambda: reports.on_hand(actor=keeper, warehouse_id=warehouse.pk, by_location=True),
     )
     timed("stock valuation", lambda: reports.valuation(actor=accountant))
+    # Informative: the value at a past date sums the valuation layers (one per valued move),
+    # and the forecast the reorder check reads sums the open moves of the products asked.
+    yesterday = timezone.localdate() - dt.timedelta(days=1)
+    timed(
+        "stock valuation at a past date",
+        lambda: reports.valuation(actor=accountant, at=yesterday),
+        target=False,
+    )
+    timed(
+        "forecast of every product in the warehouse",
+        lambda: reports.forecast(company_id=company.pk, product_ids=product_ids, warehouse_id=warehouse.pk),
+        target=False,
+    )
     valuation_report = figures["stock valuation"]
     quants_total = Quant.objects.filter(company_id=company.pk, location__usage__in=OWN_STOCK).aggregate(
         total=Sum("quantity")
