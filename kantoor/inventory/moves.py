@@ -116,6 +116,8 @@ def reserve(moves: Sequence[Move]) -> list[Move]:
                 continue
             if quant.location_id != source.pk and not quant.location.full_name.startswith(prefix):
                 continue
+            if quant.location_id == move.destination_id:
+                continue  # goods already where the move takes them (a shelf under the source)
             available = quant.quantity - quant.reserved_quantity
             if available <= 0:
                 continue

@@ -19,7 +19,6 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from django.db import IntegrityError
 from django.utils import timezone
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
@@ -48,6 +47,7 @@ from kantoor.inventory.models import (
     ValuationLayer,
 )
 from kantoor.inventory.reports import stock_account_ids
+from kantoor.inventory.tests.conftest import on_hand as stock_at
 from kantoor.parties.services import party_create
 
 pytestmark = pytest.mark.django_db
@@ -334,13 +334,6 @@ def test_stock_invariants_hold_whatever_happens() -> None:
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=IntegrityError,
-    reason="engine bug (moves.reserve): reserving under WH/Stock picks the quant at the "
-    "destination WH/Stock/Shelf itself; the split piece then goes from the shelf to the shelf "
-    "(CHECK move_changes_place)",
-)
 def test_an_internal_transfer_into_a_sub_location_that_holds_the_stock(
     storekeeper: Any, warehouse: Any, make_product: Any, receive: Any
 ) -> None:
@@ -363,4 +356,7 @@ def test_an_internal_transfer_into_a_sub_location_that_holds_the_stock(
     receive((chair, "1", "10"))
     # 1 at WH/Stock, 5 on its shelf: moving 3 more to the shelf must take them from WH/Stock
     # (1) and refuse or wait for the rest, never "move" the shelf's own units onto the shelf
-    stock_to_shelf("3")
+    with pytest.raises(StockUnavailableError, match=r"Not enough CHAIR at WH/Stock: 3 needed, 1 available\."):
+        stock_to_shelf("3")
+    assert stock_at(chair, warehouse.stock_location) == Decimal("1")
+    assert stock_at(chair, shelf) == Decimal("5")

@@ -199,7 +199,7 @@ def test_chart_of_accounts_lists_filters_pages_and_shows_balances(
 
     with django_assert_max_num_queries(10):
         page = client.get(url).content.decode()
-    assert "33 accounts" in page
+    assert "36 accounts" in page
     assert len(re.findall(r"<tr>\s*<td>\d{4}</td>", page)) == 25
     next_link = re.search(r'href="\?after=([^"]+)"', page)
     assert next_link is not None
