@@ -24,6 +24,7 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
 from django.utils.translation import gettext as _
 
@@ -140,9 +141,39 @@ def _valuations(company_id: int, product_ids: set[int]) -> dict[int, ProductValu
     return found
 
 
-def _fifo_take(product: Product, quantity: Decimal, layers: list[ValuationLayer]) -> tuple[Decimal, Decimal]:
-    """Consume `quantity` from the open `layers` (oldest first); returns the value taken and
-    the quantity no layer had left (negative stock), which the caller values at cost."""
+def _fifo_layers(valued: list[Valued], fifo_ids: set[int]) -> list[ValuationLayer]:
+    """The open layers FIFO deliveries will take from, oldest first and locked: per product
+    only those before which less than the quantity going out is left (a running sum in
+    SQL), not every open layer of a product that has many."""
+    need: dict[int, Decimal] = defaultdict(Decimal)
+    for item in valued:
+        if item.product.pk in fifo_ids and not item.incoming:
+            need[item.product.pk] += item.move.quantity
+    ids = sorted(need)
+    # A margin on the bound: SQLite sums decimals as floating point, and one layer too many
+    # costs nothing while one too few would be valued at the product's cost.
+    cases = " ".join(["WHEN %s THEN %s"] * len(ids))
+    params: list[Any] = [*ids]
+    for pk in ids:
+        params += [pk, need[pk] + Decimal("0.001")]
+    return fastsql.select(
+        ValuationLayer,
+        "id IN (SELECT id FROM (SELECT id, product_id, "  # noqa: S608 - placeholders only
+        "SUM(remaining_quantity) OVER (PARTITION BY product_id ORDER BY id) - remaining_quantity AS before "
+        f"FROM inventory_valuationlayer WHERE product_id IN ({fastsql.placeholders(ids)}) "
+        f"AND remaining_quantity > 0) open_layers WHERE before < CASE product_id {cases} END)",
+        params,
+        lock=True,
+        order_by="id",
+    )
+
+
+def _fifo_take(
+    product: Product, quantity: Decimal, layers: list[ValuationLayer], touched: dict[int, ValuationLayer]
+) -> tuple[Decimal, Decimal]:
+    """Consume `quantity` from the open `layers` (oldest first, each changed one noted in
+    `touched`); returns the value taken and the quantity no layer had left (negative
+    stock), which the caller values at cost."""
     value = ZERO
     left = quantity
     for layer in layers:
@@ -150,6 +181,7 @@ def _fifo_take(product: Product, quantity: Decimal, layers: list[ValuationLayer]
             break
         if layer.remaining_quantity <= 0:
             continue
+        touched[layer.pk] = layer
         if layer.remaining_quantity <= left:
             taken_value = layer.remaining_value
             left -= layer.remaining_quantity
@@ -187,14 +219,7 @@ def value_moves(
     }
     open_layers: dict[int, list[ValuationLayer]] = defaultdict(list)
     if fifo_ids:
-        ids = sorted(fifo_ids)
-        for layer in fastsql.select(
-            ValuationLayer,
-            f"product_id IN ({fastsql.placeholders(ids)}) AND remaining_quantity > 0",
-            ids,
-            lock=True,
-            order_by="id",
-        ):
+        for layer in _fifo_layers(valued, fifo_ids):
             open_layers[layer.product_id].append(layer)
     accounts = Accounts(company_id, {item.product.category_id for item in valued})
     layers: list[ValuationLayer] = []
@@ -226,9 +251,7 @@ def value_moves(
             stock.value += value
         else:
             if fifo:
-                value, uncovered = _fifo_take(product, quantity, open_layers[product.pk])
-                for open_layer in open_layers[product.pk]:
-                    touched_layers[open_layer.pk] = open_layer
+                value, uncovered = _fifo_take(product, quantity, open_layers[product.pk], touched_layers)
                 if uncovered > 0:
                     value += cents(uncovered * product.cost)
             elif stock.quantity > 0 and quantity >= stock.quantity:
