@@ -1,5 +1,6 @@
 """`kantoor bench stock`: move goods through the transfer services — receipts from suppliers,
-deliveries to customers (confirmed, then validated) and internal transfers, five lines each,
+deliveries to customers (every other one confirmed, then validated; the rest recorded at
+once with transfer_record, as receipts and internal transfers are), five lines each,
 one transaction per transfer as a user's request would be — then time the on-hand and
 valuation reports at that size and check the figures: the quants against the done moves,
 the stock value against the stock accounts, the exact counts.
@@ -185,6 +186,8 @@ def stock(ctx: bench.BenchContext) -> None:
                 chosen[pk] = rng.randint(need, min(pool[pk], 10))
         return list(chosen.items()) if len(chosen) == LINES_PER_TRANSFER else []
 
+    delivered_count = [0]  # deliveries so far: every other one follows the order flow
+
     def receipt() -> None:
         nonlocal received
         lines = [
@@ -194,32 +197,37 @@ def stock(ctx: bench.BenchContext) -> None:
             for pk in rng.sample(product_ids, LINES_PER_TRANSFER)
         ]
         destination = rng.choice([stock_id, *shelves])
-        with transaction.atomic():
-            transfer = services.transfer_create(
-                actor=keeper,
-                kind="receipt",
-                warehouse_id=warehouse.pk,
-                party_id=rng.choice(suppliers),
-                destination_id=destination,
-                lines=lines,
-            )
-            services.transfer_validate(actor=keeper, transfer_id=transfer.pk)
+        services.transfer_record(
+            actor=keeper,
+            kind="receipt",
+            warehouse_id=warehouse.pk,
+            party_id=rng.choice(suppliers),
+            destination_id=destination,
+            lines=lines,
+        )
         for line in lines:
             known.stock[line.product_id] += int(line.quantity)
             received += int(line.quantity)
 
     def delivery(chosen: list[tuple[int, int]]) -> None:
         nonlocal delivered
-        with transaction.atomic():
-            transfer = services.transfer_create(
-                actor=keeper,
-                kind="delivery",
-                warehouse_id=warehouse.pk,
-                party_id=rng.choice(customers),
-                lines=[services.MoveIn(product_id=pk, quantity=q) for pk, q in chosen],
+        lines = [services.MoveIn(product_id=pk, quantity=q) for pk, q in chosen]
+        party = rng.choice(customers)
+        if delivered_count[0] % 2:
+            # Handed over at once (a counter sale): one service, one transaction.
+            services.transfer_record(
+                actor=keeper, kind="delivery", warehouse_id=warehouse.pk, party_id=party, lines=lines
             )
-            services.transfer_confirm(actor=keeper, transfer_id=transfer.pk)
-            services.transfer_validate(actor=keeper, transfer_id=transfer.pk)
+        else:
+            # An order's delivery: created and reserved, then picked and validated — here in
+            # one transaction, as the bench counts one per transfer.
+            with transaction.atomic():
+                transfer = services.transfer_create(
+                    actor=keeper, kind="delivery", warehouse_id=warehouse.pk, party_id=party, lines=lines
+                )
+                services.transfer_confirm(actor=keeper, transfer_id=transfer.pk)
+                services.transfer_validate(actor=keeper, transfer_id=transfer.pk)
+        delivered_count[0] += 1
         for pk, q in chosen:
             known.stock[pk] -= q
             delivered += q
@@ -228,16 +236,13 @@ def stock(ctx: bench.BenchContext) -> None:
         # WH/Stock → WH/Output and back: the output is beside the stock, not under it, so
         # the reservation under WH/Stock never picks the destination itself.
         source, destination = (output_id, stock_id) if back else (stock_id, output_id)
-        with transaction.atomic():
-            transfer = services.transfer_create(
-                actor=keeper,
-                kind="internal",
-                source_id=source,
-                destination_id=destination,
-                lines=[services.MoveIn(product_id=pk, quantity=q) for pk, q in chosen],
-            )
-            services.transfer_confirm(actor=keeper, transfer_id=transfer.pk)
-            services.transfer_validate(actor=keeper, transfer_id=transfer.pk)
+        services.transfer_record(
+            actor=keeper,
+            kind="internal",
+            source_id=source,
+            destination_id=destination,
+            lines=[services.MoveIn(product_id=pk, quantity=q) for pk, q in chosen],
+        )
         for pk, q in chosen:
             (known.output if back else known.stock)[pk] -= q
             (known.stock if back else known.output)[pk] += q
