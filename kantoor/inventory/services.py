@@ -355,13 +355,14 @@ def location_update(
 def _location(
     company_id: int, location_id: Any, field: str, error: type[Any] = TransferInvalidError
 ) -> Location:
-    location = (
-        Location.objects.filter(pk=location_id, company_id=company_id).first()
+    found = (
+        fastsql.select(Location, "id = %s AND company_id = %s", [location_id, company_id])
         if isinstance(location_id, int)
-        else None
+        else []
     )
-    if location is None:
+    if not found:
         raise error(_("Unknown location."), field_errors={field: [_("Unknown location.")]})
+    location = found[0]
     if not location.is_active:
         raise error(
             _("Location %s is archived.") % location.full_name,
