@@ -75,8 +75,28 @@ def reserve(moves: Sequence[Move]) -> list[Move]:
     A move is split per quant it takes from (each piece names its location and lot); what
     cannot be reserved stays on a piece in WAITING. One read of the quants for all moves,
     locked; returns the pieces (saved)."""
+    kept, added, changed = _split(moves)
+    fastsql.update_objects(changed, ["reserved_quantity"])
+    fastsql.update_objects(kept, ["quantity", "source", "lot", "state"])
+    fastsql.insert_objects_returning(added)
+    return kept + added
+
+
+def allocate(moves: Sequence[Move]) -> list[Move]:
+    """Split `moves` over the quants they would take from, as `reserve` does, for moves
+    done in the same transaction: nothing is held on the quants and the pieces keep their
+    state; only the new pieces are written (they need their ids). Returns the pieces."""
+    kept, added, _changed = _split(moves)
+    for piece in [*kept, *added]:
+        piece.state = MoveState.DRAFT
+    fastsql.insert_objects_returning(added)
+    return kept + added
+
+
+def _split(moves: Sequence[Move]) -> tuple[list[Move], list[Move], list[Quant]]:
+    """reserve's work in memory: the moves changed, the new pieces, the quants held."""
     if not moves:
-        return []
+        return [], [], []
     sources = {move.source_id: move.source for move in moves}
     products = sorted({move.product_id for move in moves})
     # The quants with something free at or under the sources, in own locations.
@@ -139,10 +159,7 @@ def reserve(moves: Sequence[Move]) -> list[Move]:
             piece.lot_id = wanted_lot
             piece.state = MoveState.WAITING
             (kept if piece is move else added).append(piece)
-    fastsql.update_objects(list(changed.values()), ["reserved_quantity"])
-    fastsql.update_objects(kept, ["quantity", "source", "lot", "state"])
-    fastsql.insert_objects_returning(added)
-    return kept + added
+    return kept, added, list(changed.values())
 
 
 def _like_prefix(name: str) -> str:

@@ -1039,7 +1039,8 @@ def _validate(
             if m.state != MoveState.RESERVED and m.source.is_own_stock and products[m.product_id].is_storable
         ]
         if unreserved:
-            pieces = engine.reserve(unreserved)
+            # Done at once below: split over the quants without holding them.
+            pieces = engine.allocate(unreserved)
             moves = [m for m in moves if m not in unreserved] + pieces
             _locations_attach(moves)
     plan = _done_plan(transfer, moves, done)
