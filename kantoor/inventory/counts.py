@@ -206,7 +206,10 @@ def count_create(
 def _locked_count(actor: User, count_id: Any) -> InventoryCount:
     policy.require(actor, MANAGE)
     count = (
-        InventoryCount.objects.select_for_update().select_related("location").filter(pk=count_id).first()
+        InventoryCount.objects.select_for_update(of=("self",))
+        .select_related("location")
+        .filter(pk=count_id)
+        .first()
         if isinstance(count_id, int)
         else None
     )

@@ -75,7 +75,10 @@ def transfer_return(
     names another transfer's move or asks more than is left to return."""
     policy.require(actor, services.MANAGE)
     original = (
-        Transfer.objects.select_for_update().select_related("warehouse").filter(pk=transfer_id).first()
+        Transfer.objects.select_for_update(of=("self",))
+        .select_related("warehouse")
+        .filter(pk=transfer_id)
+        .first()
         if isinstance(transfer_id, int)
         else None
     )

@@ -644,7 +644,7 @@ def bom_explode(
 def _locked_order(actor: User, order_id: Any) -> ProductionOrder:
     policy.require(actor, MANAGE)
     order = (
-        ProductionOrder.objects.select_for_update()
+        ProductionOrder.objects.select_for_update(of=("self",))
         .select_related("product__uom", "uom", "bom__uom", "component_transfer")
         .filter(pk=order_id, company_id=policy.actor_company_id(actor))
         .first()
