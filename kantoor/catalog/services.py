@@ -189,6 +189,80 @@ def _locked(actor: User, action: str, model: type[Any], pk: Any, *, company: str
     return obj
 
 
+def _locked_current(actor: User, action: str, model: type[Any], pk: Any, version: int | None) -> Any:
+    """`_locked`, refusing a stale `version` (409) of a record that carries one."""
+    obj = _locked(actor, action, model, pk)
+    require_version(obj, version)
+    return obj
+
+
+def _locked_child(model: type[Any], pk: Any, **parent: Any) -> Any:
+    """The row `pk` of `model` under `parent` locked for update, or None without a `pk`;
+    a row elsewhere (or none) is a 404."""
+    if pk is None:
+        return None
+    obj = model.objects.select_for_update().filter(pk=pk, **parent).first() if isinstance(pk, int) else None
+    if obj is None:
+        raise NotFoundError(_("Not found."))
+    return obj
+
+
+def _company_row(model: type[Any], pk: Any, company_id: int, **filters: Any) -> Any:
+    """The row `pk` of `model` in the company (and `filters`), or None (also for a `pk`
+    that is not a number)."""
+    if not isinstance(pk, int):
+        return None
+    return model.objects.filter(pk=pk, company_id=company_id, **filters).first()
+
+
+def _row_set(
+    actor: User,
+    row: Any,
+    *,
+    model: type[Any],
+    same: Mapping[str, Any],
+    create: Mapping[str, Any],
+    values: dict[str, Any],
+    fields: list[str],
+    actions: tuple[str, str],
+    company_id: int | None = None,
+) -> Any:
+    """Set `values` on `row`, or else on the row with the `same` key (locked), or else on a
+    new row (made with `create` too); audited with the first of `actions` when made, the
+    second when changed (nothing when nothing changed)."""
+    if row is None:
+        row = model.objects.select_for_update().filter(**same).first()
+    if row is None:
+        row = model.objects.create(**create, **values)
+        audit.record(
+            actor=actor,
+            obj=row,
+            action=actions[0],
+            changes=audit.snapshot(row, fields),
+            company_id=company_id,
+        )
+        return row
+    diff = _changes(row, fields, values)
+    if diff:
+        row.save()
+        audit.record(actor=actor, obj=row, action=actions[1], changes=diff, company_id=company_id)
+    return row
+
+
+def _audit_delete(
+    actor: User, obj: Model, fields: list[str], action: str, company_id: int | None = None
+) -> None:
+    """Audit that `obj` goes: each field from its value to None (before it is deleted)."""
+    before = audit.snapshot(obj, fields)
+    audit.record(
+        actor=actor,
+        obj=obj,
+        action=action,
+        changes={name: [value, None] for name, value in before.items()},
+        company_id=company_id,
+    )
+
+
 def _attr(obj: Any, path: str) -> Any:
     for name in path.split("."):
         obj = getattr(obj, name)
@@ -343,11 +417,7 @@ def uom_create(
     company_id = _company_of(actor, MANAGE)
     errors: FieldErrors = {}
     clean = _uom_values_clean({"code": code, "name": name, "ratio": ratio, "rounding": rounding}, errors)
-    category = (
-        UomCategory.objects.filter(pk=category_id, company_id=company_id).first()
-        if isinstance(category_id, int)
-        else None
-    )
+    category = _company_row(UomCategory, category_id, company_id)
     if category is None:
         _add(errors, "category_id", _("No such unit category."))
     if "code" not in errors and _code_taken(company_id, clean["code"]):
@@ -464,11 +534,7 @@ def _category_values_clean(
         parent_id = values["parent_id"]
         parent = None
         if parent_id is not None:
-            parent = (
-                ProductCategory.objects.filter(pk=parent_id, company_id=company_id).first()
-                if isinstance(parent_id, int)
-                else None
-            )
+            parent = _company_row(ProductCategory, parent_id, company_id)
             if parent is None:
                 _add(errors, "parent_id", _("No such product category."))
             elif current is not None and _is_within(parent, current):
@@ -781,31 +847,40 @@ def _locked_product(actor: User, product_id: int, action: str = MANAGE) -> Produ
     return product
 
 
+def _product_touch(product: Product) -> None:
+    """A new version of the product, changed now (saved by the caller)."""
+    product.version += 1
+    product.updated_at = timezone.now()
+
+
+def _product_saved(actor: User, product: Product, changed_fields: list[str]) -> None:
+    """Tell the other apps the product changed (after its save and audit)."""
+    publish(
+        ProductUpdated(
+            company_id=product.company_id,
+            product_id=product.pk,
+            changed_fields=changed_fields,
+            actor_id=actor.pk,
+        )
+    )
+
+
 @transaction.atomic
 def product_update(*, actor: User, product_id: int, version: int | None, **changes: Any) -> Product:
     """Change the product's fields given (the names of `product_create`). Refuses a stale
     `version` (409). Publishes ProductUpdated when anything changed."""
-    product = _locked_product(actor, product_id)
-    require_version(product, version)
+    product: Product = _locked_current(actor, MANAGE, Product, product_id, version)
     clean = product_values_check(
         product.company_id, changes, lookups=ProductLookups(product.company_id), current=product
     )
     diff = _changes(product, PRODUCT_FIELDS, clean)
     if not diff:
         return product
-    product.version += 1
-    product.updated_at = timezone.now()
+    _product_touch(product)
     with unique_or_field_error("sku", lambda: _("A product with SKU %s exists already.") % product.sku):
         product.save()
     audit.record(actor=actor, obj=product, action="catalog.product_update", changes=diff)
-    publish(
-        ProductUpdated(
-            company_id=product.company_id,
-            product_id=product.pk,
-            changed_fields=sorted(diff),
-            actor_id=actor.pk,
-        )
-    )
+    _product_saved(actor, product, sorted(diff))
     return product
 
 
@@ -813,13 +888,11 @@ def product_update(*, actor: User, product_id: int, version: int | None, **chang
 def product_archive(*, actor: User, product_id: int, version: int | None, archived: bool = True) -> Product:
     """Archive a product (it is no longer offered in pickers; its history and stock stay)
     or restore it. Publishes ProductUpdated (`is_active`) when it changed."""
-    product = _locked_product(actor, product_id)
-    require_version(product, version)
+    product: Product = _locked_current(actor, MANAGE, Product, product_id, version)
     if product.is_active is (not archived):
         return product
     product.is_active = not archived
-    product.version += 1
-    product.updated_at = timezone.now()
+    _product_touch(product)
     product.save(update_fields=["is_active", "version", "updated_at"])
     audit.record(
         actor=actor,
@@ -827,14 +900,7 @@ def product_archive(*, actor: User, product_id: int, version: int | None, archiv
         action="catalog.product_archive" if archived else "catalog.product_restore",
         changes={"is_active": [archived, not archived]},
     )
-    publish(
-        ProductUpdated(
-            company_id=product.company_id,
-            product_id=product.pk,
-            changed_fields=["is_active"],
-            actor_id=actor.pk,
-        )
-    )
+    _product_saved(actor, product, ["is_active"])
     return product
 
 
@@ -880,14 +946,7 @@ def product_translation_set(
         action="catalog.product_translation_set",
         changes={f"{key}_{code}": value for key, value in diff.items() if key != "language"},
     )
-    publish(
-        ProductUpdated(
-            company_id=product.company_id,
-            product_id=product.pk,
-            changed_fields=[f"translations.{code}"],
-            actor_id=actor.pk,
-        )
-    )
+    _product_saved(actor, product, [f"translations.{code}"])
     return translation
 
 
@@ -905,14 +964,7 @@ def product_translation_delete(*, actor: User, product_id: int, language: str) -
         action="catalog.product_translation_delete",
         changes={f"name_{language}": [translation.name, None]},
     )
-    publish(
-        ProductUpdated(
-            company_id=product.company_id,
-            product_id=product.pk,
-            changed_fields=[f"translations.{language}"],
-            actor_id=actor.pk,
-        )
-    )
+    _product_saved(actor, product, [f"translations.{language}"])
 
 
 # ----------------------------------------------------------------------------- price lists
@@ -942,11 +994,7 @@ def _price_list_values_clean(
         party_id = values["party_id"]
         party = None
         if party_id is not None:
-            party = (
-                Party.objects.filter(pk=party_id, company_id=company_id, merged_into__isnull=True).first()
-                if isinstance(party_id, int)
-                else None
-            )
+            party = _company_row(Party, party_id, company_id, merged_into__isnull=True)
             if party is None:
                 _add(errors, "party_id", _("No such customer."))
         clean["party"] = party
@@ -954,11 +1002,7 @@ def _price_list_values_clean(
         tag_id = values["customer_group_id"]
         tag = None
         if tag_id is not None:
-            tag = (
-                Tag.objects.filter(pk=tag_id, company_id=company_id).first()
-                if isinstance(tag_id, int)
-                else None
-            )
+            tag = _company_row(Tag, tag_id, company_id)
             if tag is None:
                 _add(errors, "customer_group_id", _("No such customer group."))
         clean["customer_group"] = tag
@@ -1032,8 +1076,7 @@ def price_list_create(
 def price_list_update(*, actor: User, price_list_id: int, version: int | None, **changes: Any) -> PriceList:
     """Change the price list's fields given (those of `price_list_create` and `is_active`).
     Refuses a stale `version` (409)."""
-    price_list: PriceList = _locked(actor, MANAGE_PRICES, PriceList, price_list_id)
-    require_version(price_list, version)
+    price_list: PriceList = _locked_current(actor, MANAGE_PRICES, PriceList, price_list_id, version)
     _unknown_fields(PriceListInvalidError, changes, set(PRICE_LIST_INPUTS))
     errors: FieldErrors = {}
     clean = _price_list_values_clean(price_list.company_id, changes, errors, current=price_list)
@@ -1049,11 +1092,7 @@ def price_list_update(*, actor: User, price_list_id: int, version: int | None, *
 
 
 def _company_product(company_id: int, product_id: Any, errors: FieldErrors) -> Product | None:
-    product = (
-        Product.objects.filter(pk=product_id, company_id=company_id).first()
-        if isinstance(product_id, int)
-        else None
-    )
+    product: Product | None = _company_row(Product, product_id, company_id)
     if product is None:
         _add(errors, "product_id", _("No such product."))
     return product
@@ -1091,15 +1130,7 @@ def price_list_item_set(
         if discount is not None and discount > 100:
             _add(errors, "discount", _("A discount is at most 100%."))
     _dates_check(valid_from, valid_to, errors)
-    item: PriceListItem | None = None
-    if item_id is not None:
-        item = (
-            PriceListItem.objects.select_for_update().filter(pk=item_id, price_list=price_list).first()
-            if isinstance(item_id, int)
-            else None
-        )
-        if item is None:
-            raise NotFoundError(_("Not found."))
+    item: PriceListItem | None = _locked_child(PriceListItem, item_id, price_list=price_list)
     _raise(PriceListInvalidError, errors)
     quantity = cast("Decimal", quantity)  # None was a field error above
     values = {
@@ -1110,39 +1141,26 @@ def price_list_item_set(
         "valid_from": valid_from,
         "valid_to": valid_to,
     }
-    if item is None:
-        item = (
-            PriceListItem.objects.select_for_update()
-            .filter(
-                price_list=price_list,
-                product=product,
-                min_quantity=quantity,
-                valid_from=valid_from,
-                valid_to=valid_to,
-            )
-            .first()
-        )
-    if item is None:
-        item = PriceListItem.objects.create(price_list=price_list, **values)
-        audit.record(
-            actor=actor,
-            obj=item,
-            action="catalog.price_list_item_create",
-            changes=audit.snapshot(item, ITEM_FIELDS),
+    return cast(
+        "PriceListItem",
+        _row_set(
+            actor,
+            item,
+            model=PriceListItem,
+            same={
+                "price_list": price_list,
+                "product": product,
+                "min_quantity": quantity,
+                "valid_from": valid_from,
+                "valid_to": valid_to,
+            },
+            create={"price_list": price_list},
+            values=values,
+            fields=ITEM_FIELDS,
+            actions=("catalog.price_list_item_create", "catalog.price_list_item_update"),
             company_id=price_list.company_id,
-        )
-        return item
-    diff = _changes(item, ITEM_FIELDS, values)
-    if diff:
-        item.save()
-        audit.record(
-            actor=actor,
-            obj=item,
-            action="catalog.price_list_item_update",
-            changes=diff,
-            company_id=price_list.company_id,
-        )
-    return item
+        ),
+    )
 
 
 @transaction.atomic
@@ -1156,14 +1174,7 @@ def price_list_item_delete(*, actor: User, item_id: int) -> None:
     )
     if item is None or item.price_list.company_id != company_id:
         raise NotFoundError(_("Not found."))
-    before = audit.snapshot(item, ITEM_FIELDS)
-    audit.record(
-        actor=actor,
-        obj=item,
-        action="catalog.price_list_item_delete",
-        changes={name: [value, None] for name, value in before.items()},
-        company_id=company_id,
-    )
+    _audit_delete(actor, item, ITEM_FIELDS, "catalog.price_list_item_delete", company_id=company_id)
     item.delete()
 
 
@@ -1190,20 +1201,10 @@ def supplier_price_set(
     `min_quantity` on (in the product's purchase unit) and how many days it takes to
     deliver. With `supplier_price_id` that price changes; otherwise the price of the same
     supplier, quantity and dates is replaced, or a new one is added."""
-    company_id = _company_of(actor, MANAGE)
-    product: Product | None = (
-        Product.objects.select_for_update().filter(pk=product_id, company_id=company_id).first()
-        if isinstance(product_id, int)
-        else None
-    )
-    if product is None:
-        raise NotFoundError(_("Not found."))
+    product = _locked_product(actor, product_id)
+    company_id = product.company_id
     errors: FieldErrors = {}
-    supplier = (
-        Party.objects.filter(pk=supplier_id, company_id=company_id, merged_into__isnull=True).first()
-        if isinstance(supplier_id, int)
-        else None
-    )
+    supplier = _company_row(Party, supplier_id, company_id, merged_into__isnull=True)
     if supplier is None:
         _add(errors, "supplier_id", _("No such supplier."))
     elif not PartyRole.objects.filter(party=supplier, role=PartyRoleType.SUPPLIER).exists():
@@ -1231,15 +1232,7 @@ def supplier_price_set(
         _add(errors, "lead_time_days", _("Enter a number of days from 0 to 3660."))
     _priority_check(priority, errors)
     _dates_check(valid_from, valid_to, errors)
-    row: SupplierPrice | None = None
-    if supplier_price_id is not None:
-        row = (
-            SupplierPrice.objects.select_for_update().filter(pk=supplier_price_id, product=product).first()
-            if isinstance(supplier_price_id, int)
-            else None
-        )
-        if row is None:
-            raise NotFoundError(_("Not found."))
+    row: SupplierPrice | None = _locked_child(SupplierPrice, supplier_price_id, product=product)
     _raise(SupplierPriceInvalidError, errors)
     quantity = cast("Decimal", quantity)  # None was a field error above
     values = {
@@ -1253,43 +1246,30 @@ def supplier_price_set(
         "valid_from": valid_from,
         "valid_to": valid_to,
     }
-    if row is None:
-        row = (
-            SupplierPrice.objects.select_for_update()
-            .filter(
-                product=product,
-                supplier=supplier,
-                min_quantity=quantity,
-                valid_from=valid_from,
-                valid_to=valid_to,
-            )
-            .first()
-        )
-    if row is None:
-        row = SupplierPrice.objects.create(company_id=company_id, product=product, **values)
-        audit.record(
-            actor=actor,
-            obj=row,
-            action="catalog.supplier_price_create",
-            changes=audit.snapshot(row, SUPPLIER_PRICE_FIELDS),
-        )
-        return row
-    diff = _changes(row, SUPPLIER_PRICE_FIELDS, values)
-    if diff:
-        row.save()
-        audit.record(actor=actor, obj=row, action="catalog.supplier_price_update", changes=diff)
-    return row
+    return cast(
+        "SupplierPrice",
+        _row_set(
+            actor,
+            row,
+            model=SupplierPrice,
+            same={
+                "product": product,
+                "supplier": supplier,
+                "min_quantity": quantity,
+                "valid_from": valid_from,
+                "valid_to": valid_to,
+            },
+            create={"company_id": company_id, "product": product},
+            values=values,
+            fields=SUPPLIER_PRICE_FIELDS,
+            actions=("catalog.supplier_price_create", "catalog.supplier_price_update"),
+        ),
+    )
 
 
 @transaction.atomic
 def supplier_price_delete(*, actor: User, supplier_price_id: int) -> None:
     """Remove a supplier's price."""
     row: SupplierPrice = _locked(actor, MANAGE, SupplierPrice, supplier_price_id)
-    before = audit.snapshot(row, SUPPLIER_PRICE_FIELDS)
-    audit.record(
-        actor=actor,
-        obj=row,
-        action="catalog.supplier_price_delete",
-        changes={name: [value, None] for name, value in before.items()},
-    )
+    _audit_delete(actor, row, SUPPLIER_PRICE_FIELDS, "catalog.supplier_price_delete")
     row.delete()
