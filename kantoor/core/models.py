@@ -326,3 +326,27 @@ class ApiToken(models.Model):
     def is_active(self) -> bool:
         now = timezone.now()
         return self.revoked_at is None and (self.expires_at is None or self.expires_at > now)
+
+
+class ScheduledJob(models.Model):
+    """The state of one periodic job (kantoor.core.schedule): when it last ran and how, when
+    it runs next, and the lease of the worker running it now (`running_until`)."""
+
+    class Status(models.TextChoices):
+        OK = "ok", _("OK")
+        FAILED = "failed", _("Failed")
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    next_run_at = models.DateTimeField(_("next run"))
+    running_until = models.DateTimeField(_("running until"), null=True, blank=True)
+    last_started_at = models.DateTimeField(_("last started"), null=True, blank=True)
+    last_finished_at = models.DateTimeField(_("last finished"), null=True, blank=True)
+    last_status = models.CharField(_("last status"), max_length=10, choices=Status.choices, blank=True)
+    last_message = models.TextField(_("last message"), blank=True)
+
+    class Meta:
+        verbose_name = _("scheduled job")
+        verbose_name_plural = _("scheduled jobs")
+
+    def __str__(self) -> str:
+        return self.name

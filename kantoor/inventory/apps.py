@@ -229,6 +229,9 @@ class InventoryConfig(AppConfig):
         from kantoor.inventory.reports import valuation_verify
 
         registry.verify_check_register("stock-valuation", valuation_verify)
+        # The daily reorder check, run by `kantoor worker` (kantoor.inventory.schedule).
+        from kantoor.inventory import schedule  # noqa: F401
+
         # The stock reports (kantoor.web.views.inventory_reports).
         for order, label, url_name, permission in (
             (44, _("Stock on hand"), "web:stock-on-hand", "inventory.view_stock"),

@@ -8,8 +8,10 @@ before it looks at that rule again, time for the proposal to become an order who
 the forecast then counts as incoming. Simple and predictable; a rule whose order was never
 placed is proposed again the next day.
 
-Run by `kantoor stock reorder` (cron, or a scheduler calling the command): the project has
-no periodic-job scheduler yet.
+Run each day at 04:00 UTC for every company by `kantoor worker`, as the periodic job
+`inventory.reorder` (kantoor.inventory.schedule, on kantoor.core.schedule); by hand, or
+from cron where no worker runs, with `kantoor stock reorder`. Both act for no user: the
+check reads rules and publishes events, it changes nothing a person asked for.
 """
 
 from __future__ import annotations

@@ -1,7 +1,8 @@
 """`kantoor worker`: the background process of a production installation. It relays the
-outbox (events to their handlers, with retries) and runs the tasks queued on the database
-backend with django-tasks-db's worker, until SIGTERM or SIGINT; `--once` does what is
-pending now and exits (tests, cron)."""
+outbox (events to their handlers, with retries), runs the periodic jobs that are due
+(kantoor.core.schedule) and runs the tasks queued on the database backend with
+django-tasks-db's worker, until SIGTERM or SIGINT; `--once` does what is pending now and
+exits (tests, cron)."""
 
 from __future__ import annotations
 
@@ -20,7 +21,8 @@ from django_tasks_db.compat import DEFAULT_TASK_BACKEND_ALIAS, task_backends
 from django_tasks_db.management.commands.db_worker import Worker
 from django_tasks_db.models import DBTaskResult
 
-from kantoor.core import outbox
+from kantoor.core import outbox, schedule
+from kantoor.core.models import ScheduledJob
 
 log = logging.getLogger(__name__)
 RELAY_BATCH = 500
@@ -71,6 +73,11 @@ class Command(BaseCommand):
         parser.add_argument(
             "--no-tasks", action="store_true", help=_("Only relay events; another process runs the tasks.")
         )
+        parser.add_argument(
+            "--no-schedule",
+            action="store_true",
+            help=_("Do not run the periodic jobs (another worker runs them, or none should)."),
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         run_tasks = not options["no_tasks"] and database_tasks_enabled()
@@ -84,7 +91,10 @@ class Command(BaseCommand):
             worker_id=get_random_string(32),
             excluded_queue_names=[],
         )
+        run_schedule = not options["no_schedule"]
         if options["once"]:
+            if run_schedule:
+                self._report(schedule.due_jobs_run())
             relayed = outbox.run_pending_events()
             if run_tasks:
                 task_worker.run()
@@ -94,9 +104,18 @@ class Command(BaseCommand):
                 % {"events": relayed, "tasks": task_worker.tasks_run}
             )
             return
-        self._run_until_stopped(task_worker if run_tasks else None, options["interval"])
+        self._run_until_stopped(task_worker if run_tasks else None, options["interval"], run_schedule)
 
-    def _run_until_stopped(self, task_worker: TaskWorker | None, interval: float) -> None:
+    def _report(self, outcomes: list[schedule.Outcome]) -> None:
+        for outcome in outcomes:
+            line = _("Scheduled job %(name)s: %(status)s. %(message)s") % {
+                "name": outcome.name,
+                "status": ScheduledJob.Status(outcome.status).label,
+                "message": outcome.message,
+            }
+            self.stdout.write(line.rstrip())
+
+    def _run_until_stopped(self, task_worker: TaskWorker | None, interval: float, run_schedule: bool) -> None:
         stop = threading.Event()
 
         def request_stop(signum: int, frame: FrameType | None) -> None:
@@ -129,6 +148,11 @@ class Command(BaseCommand):
                 except Exception:  # e.g. the database restarting: keep trying, the events wait
                     log.exception("outbox relay failed; retrying")
                     relayed = 0
+                if run_schedule:
+                    try:  # one SELECT when nothing is due
+                        self._report(schedule.due_jobs_run())
+                    except Exception:  # the jobs' own failures are recorded; this is the database
+                        log.exception("running the scheduled jobs failed; retrying")
                 if relayed < RELAY_BATCH:
                     stop.wait(interval)
         finally:
