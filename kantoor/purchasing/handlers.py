@@ -1,6 +1,7 @@
 """Reactions to events: e-mailing an RFQ or order someone asked to send, proposing an RFQ
 when a reorder rule finds stock below its minimum, marking orders done once received and
-billed, and the supplier's timeline (RFQ sent, order confirmed, goods received).
+billed, booking a bill's price difference off goods received, and the supplier's timeline
+(RFQ sent, order confirmed, goods received).
 
 The outbox runs each handler at least once and records a receipt per handler, so a
 delivered handler never runs again; timeline entries are once per event besides.
@@ -118,7 +119,12 @@ def on_goods_received(event: GoodsReceived) -> None:
 
 
 def on_invoice_posted(event: InvoicePosted) -> None:
-    """A bill made from orders was posted: those orders may be done now."""
+    """A bill made from orders was posted: a price other than the order's is booked off
+    goods-received (the price difference), and those orders may be done now. A refund of
+    such a bill books its share of the price difference back."""
+    if event.kind == InvoiceKind.SUPPLIER_REFUND:
+        services.bill_price_difference_book(invoice_id=event.invoice_id)
+        return
     if event.kind != InvoiceKind.SUPPLIER_BILL:
         return
     order_ids = set(
@@ -126,6 +132,8 @@ def on_invoice_posted(event: InvoicePosted) -> None:
             "order_line__order_id", flat=True
         )
     )
+    if order_ids:
+        services.bill_price_difference_book(invoice_id=event.invoice_id)
     for order_id in sorted(order_ids):
         services.order_done_check(order_id=order_id)
 

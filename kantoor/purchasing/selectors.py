@@ -4,7 +4,8 @@ three-way match of what was ordered, received and billed.
 Received quantities come from inventory's done moves whose `origin_line` names the order
 line (from the suppliers: received; back to the suppliers: returned). Billed quantities come
 from the supplier bill lines linked to the order line (PurchaseBillLine), drafts included, so
-nothing is billed twice while a bill waits to be posted.
+nothing is billed twice while a bill waits to be posted, less what posted supplier refunds
+credit of those bill lines.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from django.utils.translation import gettext as _
 from kantoor.catalog.models import Product, ProductKind, uom_convert
 from kantoor.core import policy
 from kantoor.core.errors import NotFoundError
-from kantoor.finance.models import Invoice, InvoiceLine, InvoiceState, Tax, TaxScope
+from kantoor.finance.models import Invoice, InvoiceKind, InvoiceLine, InvoiceState, Tax, TaxScope
 from kantoor.inventory.models import LocationUsage, Move, MoveState, Transfer, TransferKind, Warehouse
 from kantoor.parties.models import Party
 from kantoor.purchasing.models import (
@@ -81,9 +82,10 @@ def order_receipts(order: PurchaseOrder) -> list[Transfer]:
 
 
 def order_bills(order: PurchaseOrder) -> list[Invoice]:
-    """The supplier bills with lines made from the order."""
+    """The supplier bills with lines made from the order, and the refunds of those bills."""
     ids = PurchaseBillLine.objects.filter(order_line__order=order).values_list("invoice_id", flat=True)
-    return list(Invoice.objects.filter(pk__in=ids).order_by("id"))
+    refunds = Q(credit_note_of_id__in=ids, kind=InvoiceKind.SUPPLIER_REFUND)
+    return list(Invoice.objects.filter(Q(pk__in=ids) | refunds).order_by("id"))
 
 
 def received_by_line(lines: list[PurchaseOrderLine]) -> dict[int, Decimal]:
@@ -112,22 +114,44 @@ def received_by_line(lines: list[PurchaseOrderLine]) -> dict[int, Decimal]:
 
 @dataclass(frozen=True)
 class Billed:
-    quantity: Decimal
-    posted_quantity: Decimal
-    amount: Decimal  # untaxed, in the bills' currency
+    quantity: Decimal  # billed on bills (drafts too) less refunded on posted refunds
+    posted_quantity: Decimal  # billed on posted bills less refunded on any refund (drafts too)
+    amount: Decimal  # untaxed, in the bills' currency, less posted refunds
     prices: tuple[Decimal, ...]  # the net unit prices billed (after discount)
+    refunded: Decimal = ZERO  # refunded on posted refunds
 
 
 def billed_by_line(lines: list[PurchaseOrderLine]) -> dict[int, Billed]:
-    """Per order line: what its bill lines bill (drafts and posted), and at what prices."""
+    """Per order line: what its bill lines bill (drafts and posted), less what supplier
+    refunds credit of those bill lines, and at what prices. Three queries.
+
+    A refund line names the bill line it credits (finance's `credited_line`; the bill is
+    posted, so its line rows no longer change), and so the order line through the bill
+    line's link. Both sides are counted cautiously: a draft bill already counts as billed
+    (nothing is billed twice) while a draft refund does not yet give anything back to bill;
+    and for the done check a bill counts once posted, a refund as soon as it is drafted."""
     found: dict[int, list[tuple[Decimal, Decimal, Decimal, bool]]] = defaultdict(list)
     links = list(PurchaseBillLine.objects.filter(order_line__in=[line.pk for line in lines]))
+    invoice_ids = {link.invoice_id for link in links}
     bill_lines = {
         (row.invoice_id, row.sequence): row
-        for row in InvoiceLine.objects.filter(
-            invoice_id__in={link.invoice_id for link in links}
-        ).select_related("invoice")
+        for row in InvoiceLine.objects.filter(invoice_id__in=invoice_ids).select_related("invoice")
     }
+    # (bill, sequence) → [(quantity, amount, refund posted)] of the refund lines crediting it.
+    refunds: dict[tuple[int, int], list[tuple[Decimal, Decimal, bool]]] = defaultdict(list)
+    if invoice_ids:
+        rows = InvoiceLine.objects.filter(
+            credited_line__invoice_id__in=invoice_ids, invoice__kind=InvoiceKind.SUPPLIER_REFUND
+        ).values_list(
+            "credited_line__invoice_id",
+            "credited_line__sequence",
+            "quantity",
+            "amount_untaxed",
+            "invoice__state",
+        )
+        for bill_id, sequence, quantity, amount, state in rows:
+            refunds[(bill_id, sequence)].append((quantity, amount, state == InvoiceState.POSTED))
+    refunded: dict[int, list[tuple[Decimal, Decimal, bool]]] = defaultdict(list)
     for link in links:
         bill_line = bill_lines.get((link.invoice_id, link.sequence))
         if bill_line is None:  # the line was removed from the draft bill
@@ -140,14 +164,18 @@ def billed_by_line(lines: list[PurchaseOrderLine]) -> dict[int, Billed]:
                 bill_line.invoice.state == InvoiceState.POSTED,
             )
         )
+        refunded[link.order_line_id] += refunds.get((link.invoice_id, link.sequence), [])
     result = {}
     for line in lines:
-        rows = found.get(line.pk, [])
+        billed = found.get(line.pk, [])
+        back = refunded.get(line.pk, [])
+        posted_back = sum((r[0] for r in back if r[2]), ZERO)
         result[line.pk] = Billed(
-            quantity=sum((r[0] for r in rows), ZERO),
-            posted_quantity=sum((r[0] for r in rows if r[3]), ZERO),
-            amount=sum((r[1] for r in rows), ZERO),
-            prices=tuple(dict.fromkeys(r[2] for r in rows)),
+            quantity=sum((r[0] for r in billed), ZERO) - posted_back,
+            posted_quantity=sum((r[0] for r in billed if r[3]), ZERO) - sum((r[0] for r in back), ZERO),
+            amount=sum((r[1] for r in billed), ZERO) - sum((r[1] for r in back if r[2]), ZERO),
+            prices=tuple(dict.fromkeys(r[2] for r in billed)),
+            refunded=posted_back,
         )
     return result
 
@@ -178,6 +206,7 @@ class MatchLine:
     price_differs: bool
     over_delivered: bool
     under_delivered: bool
+    refunded: Decimal = ZERO  # on posted supplier refunds, already subtracted from `billed`
 
     @property
     def has_mismatch(self) -> bool:
@@ -185,10 +214,11 @@ class MatchLine:
 
 
 def three_way_match(order: PurchaseOrder) -> list[MatchLine]:
-    """Per line: ordered, received (net of returns) and billed quantities, the order's net
-    unit price beside the prices billed, what is left to bill, and the flags: billed more
-    than received, a billed price that differs from the order's, received more (over-
-    delivery) or less (under-delivery, only once the order is confirmed) than ordered.
+    """Per line: ordered, received (net of returns) and billed (net of refunds) quantities,
+    the order's net unit price beside the prices billed, what is left to bill, and the
+    flags: billed more than received, a billed price that differs from the order's, received
+    more (over-delivery) or less (under-delivery, only once the order is confirmed) than
+    ordered.
     Services are received as ordered (nothing comes through the warehouse)."""
     lines = order_lines(order)
     received = received_by_line(lines)
@@ -214,6 +244,7 @@ def three_way_match(order: PurchaseOrder) -> list[MatchLine]:
                 price_differs=any(p != price for p in bill.prices),
                 over_delivered=got > line.quantity,
                 under_delivered=confirmed and got < line.quantity,
+                refunded=bill.refunded,
             )
         )
     return result

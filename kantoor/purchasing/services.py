@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
@@ -21,7 +22,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Case, IntegerField, Q, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -30,24 +31,33 @@ from kantoor.catalog.selectors import supplier_price_for
 from kantoor.core import audit, outbox, policy
 from kantoor.core.errors import DomainError, NotFoundError
 from kantoor.core.models import Company, User
-from kantoor.core.money import currency_validate, exchange_rate_on
+from kantoor.core.money import currency_validate, exchange_rate_on, quantize
 from kantoor.core.numbering import number_allocate
 from kantoor.core.services import require_version
 from kantoor.core.validation import text_errors
 from kantoor.finance import invoicing
+from kantoor.finance import services as ledger
 from kantoor.finance.models import (
     Account,
     AccountRole,
+    EntryState,
     FinanceSettings,
     Invoice,
     InvoiceKind,
+    InvoiceLine,
+    InvoiceState,
+    Journal,
+    JournalEntry,
+    JournalKind,
+    JournalLine,
     Tax,
     TaxRounding,
     TaxScope,
 )
 from kantoor.finance.taxes import TaxRate, document_amounts, line_untaxed
 from kantoor.inventory import services as inventory
-from kantoor.inventory.models import LocationUsage, StockAccounts, Warehouse
+from kantoor.inventory.errors import StockAccountsMissingError
+from kantoor.inventory.models import LocationUsage, Move, MoveState, StockAccounts, Warehouse
 from kantoor.parties.models import Party
 from kantoor.purchasing.errors import NothingToBillError, OrderInvalidError, OrderStateError
 from kantoor.purchasing.events import PurchaseOrderCancelled, PurchaseOrderConfirmed, RfqSent
@@ -61,6 +71,7 @@ from kantoor.purchasing.models import (
 from kantoor.purchasing.selectors import (
     MANAGE,
     VIEW,
+    billed_by_line,
     is_received_goods,
     open_receipts,
     order_is_complete,
@@ -690,7 +701,9 @@ def order_cancel(*, actor: User, order_id: int, version: int | None = None) -> P
     received = received_by_line(lines)
     if any(received[line.pk] != 0 for line in lines if is_received_goods(line)):
         raise OrderStateError(_("Goods were received for %s: it can no longer be cancelled.") % order.number)
-    if PurchaseBillLine.objects.filter(order_line__order=order).exists():
+    billed = billed_by_line(lines)
+    if any(billed[line.pk].quantity or billed[line.pk].posted_quantity for line in lines):
+        # A bill refunded in full (posted) leaves nothing billed; a draft refund not yet.
         raise OrderStateError(_("%s is billed: delete or credit its bills first.") % order.number)
     for receipt in open_receipts(order):
         inventory.transfer_cancel(actor=actor, transfer_id=receipt.pk)
@@ -795,6 +808,190 @@ def bill_create_from_order(*, actor: User, order_id: int, date: dt.date | None =
         changes={"bill": [None, bill.pk], "lines": [None, len(lines)]},
     )
     return bill
+
+
+def _cost_account(company_id: int, product: Product) -> int:
+    """The account a purchase price difference is a cost on: the cost of sales of the
+    product's category (its stock accounts), of the company default, else the account with
+    that role (lowest code) — where the goods' value goes when they are sold."""
+    rows = {
+        row.category_id: row.cogs_account_id
+        for row in StockAccounts.objects.filter(company_id=company_id).filter(
+            Q(category_id=product.category_id) | Q(category__isnull=True)
+        )
+    }
+    for key in (product.category_id, None):
+        account_id = rows.get(key)
+        if account_id is not None:
+            return int(account_id)
+    found = (
+        Account.objects.filter(company_id=company_id, role=AccountRole.COST_OF_SALES, is_active=True)
+        .order_by("code")
+        .values_list("pk", flat=True)
+        .first()
+    )
+    if found is None:
+        raise StockAccountsMissingError(
+            _("No account for “%(role)s”: add one (role %(code)s) or set the stock accounts.")
+            % {"role": AccountRole.COST_OF_SALES.label, "code": AccountRole.COST_OF_SALES.value}
+        )
+    return int(found)
+
+
+def _received_unit_value(line: PurchaseOrderLine) -> Decimal | None:
+    """What the receipt credited goods-received with per stock unit of the line's product,
+    in company currency: the value of the goods received over their quantity (the order's
+    net price converted at confirmation), else — nothing received yet — the receipt's
+    planned unit cost. None without a receipt."""
+    moves = list(
+        Move.objects.filter(origin_line=line.origin_line, source__usage=LocationUsage.SUPPLIER)
+        .exclude(state=MoveState.CANCELLED)
+        .order_by("id")
+        .values_list("state", "quantity", "value", "unit_cost")
+    )
+    done = [(quantity, value) for state, quantity, value, _cost in moves if state == MoveState.DONE]
+    quantity = sum((row[0] for row in done), Decimal(0))
+    if quantity > 0:
+        return sum((row[1] for row in done), Decimal(0)) / quantity
+    return Decimal(moves[0][3]) if moves else None
+
+
+def _posted_amounts(invoice: Invoice, lines: list[InvoiceLine], base: str) -> dict[int, Decimal]:
+    """Per invoice line (by id): its untaxed amount as the posted entry booked it in company
+    currency, positive for a billed (or refunded) line. The entry books the invoice's lines
+    first, in order, one journal line each (finance.invoicing._entry_lines); should that no
+    longer hold, the line's amount converted at the invoice's rate, as posting converts it."""
+    booked = [line for line in lines if line.amount_untaxed]
+    sign = Decimal(1) if invoice.kind == InvoiceKind.SUPPLIER_BILL else Decimal(-1)
+    entry_lines = list(
+        JournalLine.objects.filter(entry_id=invoice.entry_id)
+        .order_by("id")
+        .values_list("account_id", "debit", "credit")[: len(booked)]
+    )
+    if len(entry_lines) == len(booked) and all(
+        row[0] == line.account_id for row, line in zip(entry_lines, booked, strict=True)
+    ):
+        return {
+            line.pk: sign * (Decimal(row[1]) - Decimal(row[2]))
+            for row, line in zip(entry_lines, booked, strict=True)
+        }
+    if invoice.currency == base:
+        return {line.pk: line.amount_untaxed for line in booked}
+    return {line.pk: quantize(line.amount_untaxed / invoice.rate, base) for line in booked}
+
+
+def _stock_journal(company_id: int) -> Journal | None:
+    """The company's stock valuation journal (else its general journal), where inventory
+    books goods-received too."""
+    return (
+        Journal.objects.filter(company_id=company_id, kind__in=[JournalKind.STOCK, JournalKind.GENERAL])
+        .order_by(Case(When(kind=JournalKind.STOCK, then=0), default=1, output_field=IntegerField()), "id")
+        .first()
+    )
+
+
+def price_difference_reference(number: str) -> str:
+    """The reference of the entry booking a bill's (or refund's) price difference: how a
+    second delivery of the event finds it booked already."""
+    return f"price difference {number}"[:120]
+
+
+@transaction.atomic
+def bill_price_difference_book(*, invoice_id: int) -> JournalEntry | None:
+    """A system write (from handlers), in the name of who posted the bill: a posted supplier
+    bill made from orders that bills stockable goods (kept in stock) at another price than
+    the order's leaves the difference on goods-received — the receipt credited it at the
+    order's price in company currency, the bill debits it at the billed amount. Book that
+    difference, for the quantity billed, from goods-received to the product's cost of sales
+    (a purchase price variance: the stock keeps the order's price). A supplier refund of
+    such a bill books it back for the quantity refunded. Once per document: the entry's
+    reference is `price_difference_reference`. None when there is nothing to book."""
+    invoice = (
+        Invoice.objects.select_for_update()
+        .filter(
+            pk=invoice_id,
+            state=InvoiceState.POSTED,
+            kind__in=[InvoiceKind.SUPPLIER_BILL, InvoiceKind.SUPPLIER_REFUND],
+        )
+        .first()
+    )
+    if invoice is None or invoice.entry_id is None:
+        return None
+    reference = price_difference_reference(invoice.number)
+    refund = invoice.kind == InvoiceKind.SUPPLIER_REFUND
+    bill_id = invoice.credit_note_of_id if refund else invoice.pk
+    if bill_id is None:
+        return None
+    links = {
+        link.sequence: link.order_line
+        for link in PurchaseBillLine.objects.filter(invoice_id=bill_id).select_related(
+            "order_line__order", "order_line__product__uom", "order_line__uom"
+        )
+    }
+    if not links:
+        return None
+    lines = list(InvoiceLine.objects.filter(invoice=invoice).order_by("sequence", "id"))
+    bill_sequences = (
+        dict(InvoiceLine.objects.filter(invoice_id=bill_id).values_list("pk", "sequence")) if refund else {}
+    )
+    currency = Company.objects.values_list("base_currency", flat=True).get(pk=invoice.company_id)
+    amounts = _posted_amounts(invoice, lines, currency)
+    balances: dict[int, Decimal] = defaultdict(Decimal)  # account → debit (+) / credit (−)
+    for line in lines:
+        sequence: int | None = line.sequence
+        if refund:  # the bill line it credits (none: a line added to the refund by hand)
+            credited = line.credited_line_id
+            sequence = bill_sequences.get(credited) if credited is not None else None
+        order_line = links.get(sequence) if sequence is not None else None
+        if order_line is None or line.pk not in amounts:
+            continue
+        product = order_line.product
+        if product.kind != ProductKind.STOCKABLE or order_line.order.is_dropship:
+            continue
+        received_account = _received_account(invoice.company_id, product)
+        if line.account_id != received_account:  # booked elsewhere by hand: not on goods-received
+            continue
+        unit = _received_unit_value(order_line)
+        if unit is None:
+            continue
+        quantity = uom_convert(line.quantity, order_line.uom, product.uom, rounded=False)
+        difference = amounts[line.pk] - quantize(quantity * unit, currency)
+        if refund:
+            difference = -difference
+        balances[_cost_account(invoice.company_id, product)] += difference
+        balances[received_account] -= difference
+    entry_lines = [
+        ledger.LineIn(
+            account_id=account_id,
+            debit=amount if amount > 0 else 0,
+            credit=-amount if amount < 0 else 0,
+            label=reference,
+        )
+        for account_id, amount in sorted(balances.items())
+        if amount
+    ]
+    if not entry_lines:
+        return None
+    journal = _stock_journal(invoice.company_id)
+    booked = JournalEntry.objects.filter(  # by the (company, state, date) index
+        company_id=invoice.company_id, state=EntryState.POSTED, date=invoice.date, reference=reference
+    )
+    if booked.exists():  # the invoice's lock above orders two deliveries of the event
+        return None
+    poster = User.objects.filter(pk=invoice.posted_by_id).first() if invoice.posted_by_id else None
+    if journal is None or poster is None:
+        log.warning("price difference of %s not booked: no journal or no poster", invoice.number)
+        return None
+    return ledger.entry_book(
+        actor=poster,
+        journal_id=journal.pk,
+        known=ledger.Known(journal=journal, currency=currency),
+        date=invoice.date,
+        lines=entry_lines,
+        reference=reference,
+        narration=_("Purchase price difference on %s") % invoice.number,
+        permission=invoicing.MANAGE,  # part of posting the bill, which needed it
+    )
 
 
 @transaction.atomic
