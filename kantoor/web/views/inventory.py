@@ -10,7 +10,8 @@ write a message (or the form's errors) and nothing written.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, TypeVar
 
 from django import forms
 from django.contrib import messages
@@ -42,6 +43,8 @@ from kantoor.web.forms import form_add_domain_error
 from kantoor.web.pagination import Ordering, keyset_page
 from kantoor.web.shortcuts import AuthedRequest, page, require_permission
 
+T = TypeVar("T")
+
 VIEW = selectors.VIEW
 MANAGE = services.MANAGE
 PAGE_SIZE = 25
@@ -70,6 +73,30 @@ def _refused(request: AuthedRequest, exc: DomainError) -> None:
     if exc.status in (403, 404):
         raise exc
     messages.error(request, exc.message)
+
+
+def _act(request: AuthedRequest, call: Callable[[], T]) -> T | None:
+    """Run the service `call` of a button: its result, or None with the refusal as a
+    message (a 403/404 propagates)."""
+    try:
+        return call()
+    except DomainError as exc:
+        _refused(request, exc)
+        return None
+
+
+def _save(
+    form: forms.Form, call: Callable[[], T], rows: Mapping[str, Sequence[forms.Form]] | None = None
+) -> tuple[T | None, int]:
+    """Run the service `call` for a valid form: its result and 200, or None and the
+    refusal's status with the refusal on the form (and its `rows`); a 403/404 propagates."""
+    try:
+        return call(), 200
+    except DomainError as exc:
+        if exc.status in (403, 404):
+            raise
+        form_add_domain_error(form, exc, rows)
+        return None, exc.status
 
 
 def _may_manage(request: AuthedRequest) -> bool:
@@ -109,19 +136,14 @@ def warehouse_list(request: AuthedRequest) -> HttpResponse:
     status = 200
     if request.method == "POST":
         require_permission(request, MANAGE)
+        status = 422
         if form.is_valid():
-            try:
-                warehouse = services.warehouse_create(actor=request.user, **form.cleaned_data)
-            except DomainError as exc:
-                if exc.status in (403, 404):
-                    raise
-                form_add_domain_error(form, exc)
-                status = exc.status
-            else:
+            warehouse, status = _save(
+                form, lambda: services.warehouse_create(actor=request.user, **form.cleaned_data)
+            )
+            if warehouse is not None:
                 messages.success(request, _("Warehouse %s was created.") % warehouse.code)
                 return redirect("web:warehouse-detail", warehouse.pk)
-        else:
-            status = 422
     context = {
         "warehouses": list(selectors.warehouses_for_actor(request.user).order_by("code")),
         "form": form,
@@ -144,19 +166,14 @@ def warehouse_detail(request: AuthedRequest, warehouse_id: int) -> HttpResponse:
     status = 200
     if request.method == "POST":
         require_permission(request, MANAGE)
+        status = 422
         if form.is_valid():
-            try:
-                location = services.location_create(actor=request.user, **form.cleaned_data)
-            except DomainError as exc:
-                if exc.status in (403, 404):
-                    raise
-                form_add_domain_error(form, exc)
-                status = exc.status
-            else:
+            location, status = _save(
+                form, lambda: services.location_create(actor=request.user, **form.cleaned_data)
+            )
+            if location is not None:
                 messages.success(request, _("Location %s was created.") % location.full_name)
                 return redirect("web:warehouse-detail", warehouse.pk)
-        else:
-            status = 422
     context = {
         "warehouse": warehouse,
         "locations": locations,
@@ -253,13 +270,13 @@ def transfer_detail(request: AuthedRequest, transfer_id: int) -> HttpResponse:
 @page
 def transfer_confirm(request: AuthedRequest, transfer_id: int) -> HttpResponse:
     require_permission(request, MANAGE)
-    try:
-        transfer = services.transfer_confirm(
+    transfer = _act(
+        request,
+        lambda: services.transfer_confirm(
             actor=request.user, transfer_id=transfer_id, version=_int(request.POST.get("version"))
-        )
-    except DomainError as exc:
-        _refused(request, exc)
-    else:
+        ),
+    )
+    if transfer is not None:
         if transfer.state == TransferState.READY:
             messages.success(request, _("%s is ready.") % transfer.number)
         else:
@@ -271,11 +288,8 @@ def transfer_confirm(request: AuthedRequest, transfer_id: int) -> HttpResponse:
 @page
 def transfer_reserve(request: AuthedRequest, transfer_id: int) -> HttpResponse:
     require_permission(request, MANAGE)
-    try:
-        transfer = services.transfer_reserve(actor=request.user, transfer_id=transfer_id)
-    except DomainError as exc:
-        _refused(request, exc)
-    else:
+    transfer = _act(request, lambda: services.transfer_reserve(actor=request.user, transfer_id=transfer_id))
+    if transfer is not None:
         if transfer.state == TransferState.READY:
             messages.success(request, _("%s is ready.") % transfer.number)
         else:
@@ -287,13 +301,13 @@ def transfer_reserve(request: AuthedRequest, transfer_id: int) -> HttpResponse:
 @page
 def transfer_cancel(request: AuthedRequest, transfer_id: int) -> HttpResponse:
     require_permission(request, MANAGE)
-    try:
-        transfer = services.transfer_cancel(
+    transfer = _act(
+        request,
+        lambda: services.transfer_cancel(
             actor=request.user, transfer_id=transfer_id, version=_int(request.POST.get("version"))
-        )
-    except DomainError as exc:
-        _refused(request, exc)
-    else:
+        ),
+    )
+    if transfer is not None:
         messages.success(request, _("%s was cancelled.") % transfer.number)
     return redirect("web:transfer-detail", transfer_id)
 
@@ -347,17 +361,17 @@ def _done_lines(request: AuthedRequest, transfer: Transfer) -> list[services.Don
 def transfer_validate(request: AuthedRequest, transfer_id: int) -> HttpResponse:
     require_permission(request, MANAGE)
     transfer = selectors.transfer_get_for_actor(request.user, transfer_id)
-    try:
-        done = _done_lines(request, transfer)
-        result = services.transfer_validate(
+    result = _act(
+        request,
+        lambda: services.transfer_validate(
             actor=request.user,
             transfer_id=transfer_id,
-            done=done,
+            done=_done_lines(request, transfer),
             backorder=request.POST.get("backorder", "1") == "1",
             version=_int(request.POST.get("version")),
-        )
-    except DomainError as exc:
-        _refused(request, exc)
+        ),
+    )
+    if result is None:
         return redirect("web:transfer-detail", transfer_id)
     backorder = result.backorders.order_by("-id").first()
     if backorder is not None:
@@ -381,10 +395,10 @@ def transfer_return(request: AuthedRequest, transfer_id: int) -> HttpResponse:
         quantity = request.POST.get(f"return-{move.pk}", "").strip().replace(",", ".")
         if quantity and quantity != "0":
             lines.append((move.pk, quantity))
-    try:
-        back = returns.transfer_return(actor=request.user, transfer_id=transfer_id, lines=lines)
-    except DomainError as exc:
-        _refused(request, exc)
+    back = _act(
+        request, lambda: returns.transfer_return(actor=request.user, transfer_id=transfer_id, lines=lines)
+    )
+    if back is None:
         return redirect("web:transfer-detail", transfer_id)
     messages.success(request, _("Return %s was created as a draft.") % back.number)
     return redirect("web:transfer-detail", back.pk)
@@ -493,8 +507,9 @@ def transfer_create(request: AuthedRequest) -> HttpResponse:
         if form.is_valid() and lines.is_valid():
             sent = [row for row in lines.forms if row.cleaned_data.get("product_id")]
             data = form.cleaned_data
-            try:
-                transfer = services.transfer_create(
+            transfer, status = _save(
+                form,
+                lambda: services.transfer_create(
                     actor=request.user,
                     kind=data["kind"],
                     warehouse_id=data["warehouse_id"],
@@ -515,13 +530,10 @@ def transfer_create(request: AuthedRequest) -> HttpResponse:
                         )
                         for row in sent
                     ],
-                )
-            except DomainError as exc:
-                if exc.status in (403, 404):
-                    raise
-                form_add_domain_error(form, exc, {"lines": sent})
-                status = exc.status
-            else:
+                ),
+                {"lines": sent},
+            )
+            if transfer is not None:
                 messages.success(request, _("%s was created.") % transfer.number)
                 return redirect("web:transfer-detail", transfer.pk)
     context = {"form": form, "lines": lines, "kind": kind, "kinds": NEW_KINDS}
@@ -560,14 +572,8 @@ def count_list(request: AuthedRequest) -> HttpResponse:
         require_permission(request, MANAGE)
         status = 422
         if form.is_valid():
-            try:
-                count = counts.count_create(actor=request.user, **form.cleaned_data)
-            except DomainError as exc:
-                if exc.status in (403, 404):
-                    raise
-                form_add_domain_error(form, exc)
-                status = exc.status
-            else:
+            count, status = _save(form, lambda: counts.count_create(actor=request.user, **form.cleaned_data))
+            if count is not None:
                 messages.success(request, _("Count %s was started.") % count.number)
                 return redirect("web:count-detail", count.pk)
     found = selectors.counts_for_actor(request.user, state=state or None)
@@ -687,13 +693,13 @@ def count_line_add(request: AuthedRequest, count_id: int) -> HttpResponse:
 @page
 def count_apply(request: AuthedRequest, count_id: int) -> HttpResponse:
     require_permission(request, MANAGE)
-    try:
-        count = counts.count_apply(
+    count = _act(
+        request,
+        lambda: counts.count_apply(
             actor=request.user, count_id=count_id, version=_int(request.POST.get("version"))
-        )
-    except DomainError as exc:
-        _refused(request, exc)
-    else:
+        ),
+    )
+    if count is not None:
         if count.adjustment_id:
             messages.success(request, _("Count %s was applied.") % count.number)
         else:
@@ -705,13 +711,13 @@ def count_apply(request: AuthedRequest, count_id: int) -> HttpResponse:
 @page
 def count_cancel(request: AuthedRequest, count_id: int) -> HttpResponse:
     require_permission(request, MANAGE)
-    try:
-        count = counts.count_cancel(
+    count = _act(
+        request,
+        lambda: counts.count_cancel(
             actor=request.user, count_id=count_id, version=_int(request.POST.get("version"))
-        )
-    except DomainError as exc:
-        _refused(request, exc)
-    else:
+        ),
+    )
+    if count is not None:
         messages.success(request, _("Count %s was cancelled.") % count.number)
     return redirect("web:count-detail", count_id)
 
