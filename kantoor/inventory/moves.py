@@ -208,19 +208,23 @@ def move_copy(move: Move) -> Move:
     )
 
 
-def unreserve(moves: Sequence[Move]) -> None:
-    """Give back what `moves` (RESERVED) hold on their quants; they become WAITING."""
+def unreserve(moves: Sequence[Move], *, write: bool = True) -> dict[QuantKey, Quant]:
+    """Give back what `moves` (RESERVED) hold on their quants; they become WAITING. Returns
+    the quants, locked. Without `write` nothing is written: the caller does the moves at
+    once and gives the quants to moves_do (`held`), which writes them with the moves."""
     reserved = [move for move in moves if move.state == MoveState.RESERVED]
     if not reserved:
-        return
+        return {}
     quants = quants_locked(_key(m.product_id, m.source_id, m.lot_id) for m in reserved)
     for move in reserved:
         quant = quants.get(_key(move.product_id, move.source_id, move.lot_id))
         if quant is not None:
             quant.reserved_quantity = max(ZERO, quant.reserved_quantity - move.quantity)
         move.state = MoveState.WAITING
-    fastsql.update_objects(list(quants.values()), ["reserved_quantity"])
-    fastsql.update_objects(reserved, ["state"])
+    if write:
+        fastsql.update_objects(list(quants.values()), ["reserved_quantity"])
+        fastsql.update_objects(reserved, ["state"])
+    return quants
 
 
 def lot_for(company_id: int, product: Product, name: str, expiry: dt.date | None, *, create: bool) -> Lot:
@@ -250,13 +254,22 @@ def moves_do(
     on: dt.date | None = None,
     reference: str,
     permission: str,
+    held: dict[QuantKey, Quant] | None = None,
+    also: Sequence[str] = (),
+    announcements: list[tuple[Any, Any]] | None = None,
 ) -> None:
     """Do `moves` (saved, not reserved any more, each of one product, lot, source and
     destination): change the quants, check stock and serial numbers, value what crosses
     into or out of own stock and book it. `unit_costs` gives incoming moves' unit cost by
     move id (None or missing: the current cost). Refuses (StockUnavailableError,
-    SerialNumberError, LotRequiredError) before it changes anything."""
+    SerialNumberError, LotRequiredError) before it changes anything.
+
+    Saves writes for a caller that has just changed the moves and quants: `held` are the
+    quants it released without writing (unreserve(write=False)), written here with theirs;
+    `also` names the moves' fields it changed, written with the moves' own. With
+    `announcements` the entry's audit row and event are left to the caller (value_moves)."""
     if not moves:
+        fastsql.update_objects(list((held or {}).values()), ["reserved_quantity"])
         return
     company_id = moves[0].company_id
     on = on or timezone.localdate()
@@ -280,14 +293,15 @@ def moves_do(
             deltas[_key(move.product_id, move.source_id, move.lot_id)] -= move.quantity
         if locations[move.destination_id].is_own_stock:
             deltas[_key(move.product_id, move.destination_id, move.lot_id)] += move.quantity
-    quants = quants_locked(deltas)
+    held = held or {}
+    quants = {**held, **quants_locked(key for key in deltas if key not in held)}
     for key, delta in sorted(deltas.items(), key=lambda item: (item[0][0], item[0][1], item[0][2] or 0)):
         quant = quants.get(key)
         have = quant.quantity if quant is not None else ZERO
-        held = quant.reserved_quantity if quant is not None else ZERO
+        reserved = quant.reserved_quantity if quant is not None else ZERO
         product = products[key[0]]
-        if delta < 0 and not product.allows_negative_stock and have - held + delta < 0:
-            available = max(ZERO, have - held)
+        if delta < 0 and not product.allows_negative_stock and have - reserved + delta < 0:
+            available = max(ZERO, have - reserved)
             raise StockUnavailableError(
                 _("Not enough %(product)s at %(location)s: %(needed)s needed, %(available)s available.")
                 % {
@@ -299,7 +313,7 @@ def moves_do(
             )
     _serials_check(company_id, products, deltas, quants)
     new_quants: list[Quant] = []
-    changed: list[Quant] = []
+    changed: dict[int, Quant] = {quant.pk: quant for quant in held.values()}
     for key, delta in deltas.items():
         quant = quants.get(key)
         if quant is None:
@@ -314,9 +328,11 @@ def moves_do(
             )
         elif delta:
             quant.quantity += delta
-            changed.append(quant)
+            changed[quant.pk] = quant
     fastsql.insert_objects(new_quants)
-    fastsql.update_objects(changed, ["quantity"])
+    fastsql.update_objects(
+        list(changed.values()), ["quantity", "reserved_quantity"] if held else ["quantity"]
+    )
     now = timezone.now()
     valued: list[valuation.Valued] = []
     for move in moves:
@@ -337,9 +353,15 @@ def moves_do(
                 )
             )
     valuation.value_moves(
-        actor=actor, company_id=company_id, valued=valued, on=on, reference=reference, permission=permission
+        actor=actor,
+        company_id=company_id,
+        valued=valued,
+        on=on,
+        reference=reference,
+        permission=permission,
+        announcements=announcements,
     )
-    fastsql.update_objects(moves, ["state", "done_at", "date", "unit_cost", "value", "entry"])
+    fastsql.update_objects(moves, [*also, "state", "done_at", "date", "unit_cost", "value", "entry"])
 
 
 def _serials_check(

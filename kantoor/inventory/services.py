@@ -526,9 +526,13 @@ def _lines_clean(company_id: int, lines: Sequence[MoveIn]) -> list[Line]:
     return clean
 
 
-def _number(company_id: int, warehouse: Warehouse | None, kind: str, on: dt.date) -> str:
+def _number(
+    company_id: int, warehouse: Warehouse | None, kind: str, on: dt.date, fiscal_year: int | None = None
+) -> str:
     prefix = f"{warehouse.code}/{KIND_PREFIX[kind]}" if warehouse else KIND_PREFIX[kind]
-    return number_allocate(company_id=company_id, code=f"stock.{prefix}", on=on, prefix=prefix)
+    return number_allocate(
+        company_id=company_id, code=f"stock.{prefix}", on=on, prefix=prefix, fiscal_year=fiscal_year
+    )
 
 
 def _transfer_insert(
@@ -544,11 +548,12 @@ def _transfer_insert(
     origin: str,
     notes: str,
     lines: list[Line],
+    fiscal_year: int | None = None,
 ) -> tuple[Transfer, list[Move]]:
     transfer = Transfer(
         company_id=company_id,
         kind=kind,
-        number=_number(company_id, warehouse, kind, on),
+        number=_number(company_id, warehouse, kind, on, fiscal_year),
         warehouse=warehouse,
         source=source,
         destination=destination,
@@ -606,7 +611,7 @@ def transfer_create(
     (through packing and output when the warehouse delivers in three steps: then the pick
     and pack transfers are made too, chained before it), returns the other way; an internal
     transfer names both locations. The number is taken now (gapless per warehouse and kind)."""
-    transfer, _moves, _known = _transfer_new(
+    transfer, _moves, _products, change = _transfer_new(
         actor=actor,
         kind=kind,
         lines=lines,
@@ -618,6 +623,7 @@ def transfer_create(
         origin=origin,
         notes=notes,
     )
+    audit.record_many([change])
     return transfer
 
 
@@ -633,8 +639,11 @@ def _transfer_new(
     scheduled_date: dt.date | None,
     origin: str,
     notes: str,
-) -> tuple[Transfer, list[Move], dict[int, Product]]:
-    """transfer_create's work: the transfer, its moves and their products."""
+    warehouse: Warehouse | None = None,
+) -> tuple[Transfer, list[Move], dict[int, Product], audit.Change]:
+    """transfer_create's work: the transfer, its moves, their products and the audit row
+    to write (the caller writes it, with its own when it has more). `warehouse` is the
+    warehouse of `warehouse_id` when the caller has read it."""
     policy.require(actor, MANAGE)
     company_id = policy.actor_company_id(actor)
     if kind not in KIND_PREFIX or kind in (
@@ -647,7 +656,8 @@ def _transfer_new(
             _("Choose a kind of: receipt, delivery, internal, return_in, return_out."),
             field_errors={"kind": [_("Unknown kind.")]},
         )
-    warehouse = _warehouse(company_id, warehouse_id) if warehouse_id is not None else None
+    if warehouse is None and warehouse_id is not None:
+        warehouse = _warehouse(company_id, warehouse_id)
     if warehouse is None and kind != TransferKind.INTERNAL:
         raise TransferInvalidError(
             _("Choose a warehouse."), field_errors={"warehouse_id": [_("Choose a warehouse.")]}
@@ -678,17 +688,20 @@ def _transfer_new(
             _("An internal transfer moves goods between the company's own locations."),
             field_errors={"destination_id": [_("Choose an internal location.")]},
         )
-    if party_id is not None:
-        statement = fastsql.cursor()
-        statement.execute(
-            "SELECT 1 FROM parties_party WHERE id = %s AND company_id = %s",
-            [party_id if isinstance(party_id, int) else None, company_id],
-        )
-        if not statement.fetchall():
-            raise TransferInvalidError(
-                _("Unknown partner."), field_errors={"party_id": [_("Unknown partner.")]}
-            )
+    # The partner (of the company) and the start of the company's fiscal year, which names
+    # the year of the transfer's number, in one read.
+    statement = fastsql.cursor()
+    statement.execute(
+        "SELECT c.fiscal_year_start_month, c.fiscal_year_start_day, "
+        "(SELECT 1 FROM parties_party p WHERE p.id = %s AND p.company_id = c.id) "
+        "FROM core_company c WHERE c.id = %s",
+        [party_id if isinstance(party_id, int) else None, company_id],
+    )
+    ((month, day, party_found),) = statement.fetchall()
+    if party_id is not None and not party_found:
+        raise TransferInvalidError(_("Unknown partner."), field_errors={"party_id": [_("Unknown partner.")]})
     on = scheduled_date or timezone.localdate()
+    fiscal_year = on.year if (on.month, on.day) >= (month, day) else on.year - 1
     clean = _lines_clean(company_id, lines)
     origin, notes = str(origin or "").strip()[:60], str(notes or "").strip()
     if (
@@ -714,14 +727,15 @@ def _transfer_new(
             origin=origin,
             notes=notes,
             lines=clean,
+            fiscal_year=fiscal_year,
         )
-    audit.record(
+    change = audit.Change(
         actor=actor,
         obj=transfer,
         action="inventory.transfer_create",
         changes={"number": [None, transfer.number], "kind": [None, kind], "lines": [None, len(clean)]},
     )
-    return transfer, moves, {line.product.pk: line.product for line in clean}
+    return transfer, moves, {line.product.pk: line.product for line in clean}, change
 
 
 @transaction.atomic
@@ -753,7 +767,7 @@ def transfer_record(
             % warehouse.code,
             field_errors={"kind": [_("Deliveries of this warehouse take three steps.")]},
         )
-    transfer, moves, products = _transfer_new(
+    transfer, moves, products, change = _transfer_new(
         actor=actor,
         kind=kind,
         lines=lines,
@@ -764,8 +778,9 @@ def transfer_record(
         scheduled_date=None,
         origin=origin,
         notes=notes,
+        warehouse=warehouse,
     )
-    _validate(actor, transfer, None, backorder=False, known=(moves, products))
+    _validate(actor, transfer, None, backorder=False, known=(moves, products), changes=[change])
     return transfer
 
 
@@ -854,14 +869,15 @@ def _open_moves(transfer: Transfer) -> list[Move]:
     return moves
 
 
-def _locations_attach(moves: Sequence[Move]) -> dict[int, Location]:
-    """Give each move its source and destination (one read); returns them by id."""
-    ids = sorted({m.source_id for m in moves} | {m.destination_id for m in moves})
-    places = (
-        {loc.pk: loc for loc in fastsql.select(Location, f"id IN ({fastsql.placeholders(ids)})", ids)}
-        if ids
-        else {}
-    )
+def _locations_attach(moves: Sequence[Move], known: dict[int, Location] | None = None) -> dict[int, Location]:
+    """Give each move its source and destination (one read of those not `known`); returns
+    them by id."""
+    places = dict(known or {})
+    ids = sorted(({m.source_id for m in moves} | {m.destination_id for m in moves}) - set(places))
+    if ids:
+        places.update(
+            (loc.pk, loc) for loc in fastsql.select(Location, f"id IN ({fastsql.placeholders(ids)})", ids)
+        )
     for move in moves:
         move.source = places[move.source_id]
         move.destination = places[move.destination_id]
@@ -1016,10 +1032,12 @@ def _validate(
     backorder: bool,
     unit_costs: dict[int, Decimal | None] | None = None,
     known: tuple[list[Move], dict[int, Product]] | None = None,
+    changes: Sequence[audit.Change] = (),
 ) -> list[Move]:
     """transfer_validate's work on the locked `transfer`; returns the moves done.
     `unit_costs` overrides incoming moves' cost by move id; `known` gives the open moves
-    (with their locations) and their products when the caller has just made them."""
+    (with their locations) and their products when the caller has just made them;
+    `changes` are the caller's audit rows, written with this one's."""
     if transfer.state not in OPEN_STATES:
         raise TransferStateError(_("Transfer %s is done or cancelled already.") % transfer.number)
     company_id = transfer.company_id
@@ -1040,11 +1058,13 @@ def _validate(
         ]
         if unreserved:
             # Done at once below: split over the quants without holding them.
+            places = {m.source_id: m.source for m in moves} | {m.destination_id: m.destination for m in moves}
             pieces = engine.allocate(unreserved)
+            places.update((piece.source_id, piece.source) for piece in pieces)
             moves = [m for m in moves if m not in unreserved] + pieces
-            _locations_attach(moves)
+            _locations_attach(moves, places)
     plan = _done_plan(transfer, moves, done)
-    engine.unreserve(moves)
+    held = engine.unreserve(moves, write=False)  # written with the moves done
     to_do: list[Move] = []
     rest: list[Move] = []
     for move in moves:
@@ -1076,13 +1096,10 @@ def _validate(
                     field_errors={"lot": [_("Required for %s.") % product.sku]},
                 )
             to_do.append(piece)
-    fastsql.update_objects(
-        [piece for piece in to_do if piece.pk is not None],
-        ["quantity", "lot", "source", "destination", "state"],
-    )
     fastsql.insert_objects_returning([piece for piece in to_do if piece.pk is None])
     locations = {m.source_id: m.source for m in to_do} | {m.destination_id: m.destination for m in to_do}
     costs = _incoming_costs(to_do, locations)
+    posted: list[tuple[audit.Change, Any]] = []  # the stock entry's audit row and event
     for move in to_do:
         if unit_costs and move.pk in unit_costs:
             costs[move.pk] = unit_costs[move.pk]
@@ -1095,6 +1112,9 @@ def _validate(
         on=timezone.localdate(),
         reference=transfer.number,
         permission=MANAGE,
+        held=held,
+        also=["quantity", "lot", "source", "destination"],
+        announcements=posted,
     )
     backorder_transfer = _rest_settle(actor, transfer, rest, keep=backorder)
     transfer.state = TransferState.DONE
@@ -1103,17 +1123,23 @@ def _validate(
     fastsql.update_objects([transfer], ["state", "done_at", "version"])
     if transfer.next_transfer_id is not None:
         _chain_reserve(transfer.next_transfer_id)
-    audit.record(
-        actor=actor,
-        obj=transfer,
-        action="inventory.transfer_validate",
-        changes={
-            "state": [None, TransferState.DONE],
-            "moves": [None, len(to_do)],
-            "backorder": [None, backorder_transfer.number if backorder_transfer else None],
-        },
+    audit.record_many(
+        [
+            *changes,
+            *(change for change, _event in posted),
+            audit.Change(
+                actor=actor,
+                obj=transfer,
+                action="inventory.transfer_validate",
+                changes={
+                    "state": [None, TransferState.DONE],
+                    "moves": [None, len(to_do)],
+                    "backorder": [None, backorder_transfer.number if backorder_transfer else None],
+                },
+            ),
+        ]
     )
-    _announce(actor, transfer, to_do, backorder_transfer)
+    _announce(actor, transfer, to_do, backorder_transfer, [event for _change, event in posted])
     return to_do
 
 
@@ -1200,8 +1226,12 @@ def _chain_reserve(transfer_id: int) -> None:
         following.save(update_fields=["state"])
 
 
-def _announce(actor: User, transfer: Transfer, done: list[Move], backorder: Transfer | None) -> None:
+def _announce(
+    actor: User, transfer: Transfer, done: list[Move], backorder: Transfer | None, before: Sequence[Any] = ()
+) -> None:
+    """Publish the transfer's events, after `before` (the stock entry's), in one write."""
     events: list[Any] = [
+        *before,
         TransferDone(
             company_id=transfer.company_id,
             transfer_id=transfer.pk,
@@ -1211,7 +1241,7 @@ def _announce(actor: User, transfer: Transfer, done: list[Move], backorder: Tran
             origin=transfer.origin,
             backorder_id=backorder.pk if backorder else None,
             actor_id=actor.pk,
-        )
+        ),
     ]
     lines: list[list[str | int]] = [[move.product_id, str(move.quantity), str(move.value)] for move in done]
     common: dict[str, Any] = {

@@ -24,12 +24,12 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.utils.translation import gettext as _
 
 from kantoor.catalog.models import CostingMethod, Product
-from kantoor.core import fastsql
+from kantoor.core import audit, fastsql
 from kantoor.core.models import User
 from kantoor.finance import services as ledger
 from kantoor.finance.models import AccountRole, Journal, JournalKind
@@ -115,18 +115,36 @@ class Accounts:
         return self.by_role[role]
 
 
-def stock_journal(company_id: int) -> tuple[Journal, str]:
-    """The company's stock valuation journal (else its general journal) and its currency."""
-    journals = fastsql.select(
-        Journal, "company_id = %s AND kind IN (%s, %s)", [company_id, JournalKind.STOCK, JournalKind.GENERAL]
-    )
-    # The stock journal first, then the general one; the oldest of each kind.
-    journals.sort(key=lambda journal: (journal.kind != JournalKind.STOCK, journal.pk))
-    if not journals:
-        raise StockAccountsMissingError(_("No stock or general journal; install a chart of accounts first."))
+class Books(NamedTuple):
+    """Where and how a company's stock is booked: its stock journal (else its general
+    journal), its currency and the start of its fiscal year."""
+
+    journal: Journal
+    currency: str
+    fiscal_year_start: tuple[int, int]
+
+    def fiscal_year(self, on: dt.date) -> int:
+        return on.year if (on.month, on.day) >= self.fiscal_year_start else on.year - 1
+
+
+def books_read(company_id: int) -> Books:
+    """The company's Books in one read: the stock journal first, then the general one, the
+    oldest of each kind."""
     statement = fastsql.cursor()
-    statement.execute("SELECT base_currency FROM core_company WHERE id = %s", [company_id])
-    return journals[0], str(statement.fetchall()[0][0])
+    statement.execute(
+        "SELECT j.id, j.code, j.sequence_code, j.kind, c.base_currency, "
+        "c.fiscal_year_start_month, c.fiscal_year_start_day FROM core_company c "
+        "LEFT JOIN finance_journal j ON j.company_id = c.id AND j.kind IN (%s, %s) "
+        "WHERE c.id = %s ORDER BY CASE WHEN j.kind = %s THEN 0 ELSE 1 END, j.id LIMIT 1",
+        [JournalKind.STOCK, JournalKind.GENERAL, company_id, JournalKind.STOCK],
+    )
+    rows = statement.fetchall()
+    if not rows or rows[0][0] is None:
+        raise StockAccountsMissingError(_("No stock or general journal; install a chart of accounts first."))
+    pk, code, sequence_code, kind, currency, month, day = rows[0]
+    journal = Journal(id=pk, company_id=company_id, code=code, sequence_code=sequence_code, kind=kind)
+    journal._state.adding = False
+    return Books(journal, str(currency), (int(month), int(day)))
 
 
 def _valuations(company_id: int, product_ids: set[int]) -> dict[int, ProductValuation]:
@@ -204,10 +222,12 @@ def value_moves(
     on: dt.date,
     reference: str,
     permission: str,
+    announcements: list[tuple[audit.Change, Any]] | None = None,
 ) -> None:
     """Value `valued` (done moves crossing the own-stock boundary): set each move's
     unit_cost and value, write their layers, update the products' valuation and book one
-    journal entry dated `on`. Call inside the moves' transaction."""
+    journal entry dated `on`. Call inside the moves' transaction. With `announcements` the
+    entry's audit row and event are added to it for the caller to write with its own."""
     if not valued:
         return
     product_ids = {item.product.pk for item in valued}
@@ -296,16 +316,20 @@ def value_moves(
         if amount != 0
     ]
     if lines:
-        journal, currency = stock_journal(company_id)
+        books = books_read(company_id)
         entry = ledger.entry_book(
             actor=actor,
-            journal_id=journal.pk,
-            known=ledger.Known(journal=journal, currency=currency),
+            journal_id=books.journal.pk,
+            known=ledger.Known(journal=books.journal, currency=books.currency),
+            fiscal_year=books.fiscal_year(on),
             date=on,
             lines=lines,
             reference=reference,
             narration=_("Stock valuation"),
             permission=permission,
+            announce=announcements is None,
         )
+        if announcements is not None:
+            announcements.append(ledger.posting_announcements(actor, entry))
         for item in valued:
             item.move.entry = entry
