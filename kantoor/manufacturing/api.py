@@ -1,5 +1,6 @@
-"""The manufacturing endpoints under /api/v1/: work centres, bills of materials (and their
-explosion into components) and production orders (create, confirm, check availability,
+"""The manufacturing endpoints under /api/v1/: work centres, bills of materials (their
+explosion into components and their multi-level structure and cost) and production
+orders (create, confirm — making what is missing when asked —, check availability,
 produce, cancel). Every write takes an Idempotency-Key (kantoor.core.idempotency)."""
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ from kantoor.manufacturing.schemas import (
     BomOut,
     BomPage,
     BomPatch,
+    BomStructureOut,
+    ConfirmIn,
     ExplodedOut,
     ExplosionQuery,
     ProduceIn,
@@ -29,6 +32,7 @@ from kantoor.manufacturing.schemas import (
     ProductionOrderIn,
     ProductionOrderOut,
     ProductionOrderPage,
+    StructureQuery,
     VersionIn,
     WorkCentreFilters,
     WorkCentreIn,
@@ -144,6 +148,19 @@ def explode_bom(request: HttpRequest, bom_id: Id, query: Query[ExplosionQuery]) 
     ]
 
 
+@router.get("/boms/{bom_id}/structure", response=BomStructureOut)
+def get_bom_structure(
+    request: HttpRequest, bom_id: Id, query: Query[StructureQuery]
+) -> selectors.BomStructure:
+    """The structure and cost of making `quantity` after the BOM, through every level: each
+    component's need at the product's cost, with the structure that makes it when it has an
+    active BOM of its own; each level's work and by-products. Amounts are computed exactly
+    and rounded to cents only here."""
+    return selectors.bom_structure(
+        actor_of(request), bom_id=bom_id, quantity=query.quantity, uom_id=query.uom_id
+    )
+
+
 @router.get("/production-orders", response=ProductionOrderPage)
 def list_production_orders(
     request: HttpRequest, filters: Query[ProductionOrderFilters], page: Query[PageParams]
@@ -176,9 +193,16 @@ def create_production_order(request: HttpRequest, payload: ProductionOrderIn) ->
 
 
 @router.post("/production-orders/{order_id}/confirm", response=ProductionOrderOut)
-def confirm_production_order(request: HttpRequest, order_id: Id, payload: VersionIn) -> ProductionOrder:
-    """Reserve the components; `availability` says whether all of them are there."""
-    services.production_order_confirm(actor=actor_of(request), order_id=order_id, version=payload.version)
+def confirm_production_order(request: HttpRequest, order_id: Id, payload: ConfirmIn) -> ProductionOrder:
+    """Reserve the components; `availability` says whether all of them are there. With
+    `make_components`, what is missing of the components made in-house is ordered too
+    (`child_order_ids`), every level down, in the same transaction."""
+    services.production_order_confirm(
+        actor=actor_of(request),
+        order_id=order_id,
+        version=payload.version,
+        make_components=payload.make_components,
+    )
     return _order(request, order_id)
 
 

@@ -1,9 +1,12 @@
 """Demo manufacturing: two work centres (an assembly bench and a packing line), three
 products assembled in the Amsterdam warehouse from the catalog's stocked products — a
 workstation (monitor, keyboard, mouse, cables; its cardboard comes back as a by-product),
-a desk starter kit and a cable set — and production orders in every state: draft,
-confirmed (components ready), confirmed (waiting for components), in progress (made in
-part), done and cancelled.
+a desk starter kit and a cable set — a workplace bundle made of two of them (a two-level
+product: the workstation and the cable set are sub-assemblies with BOMs of their own),
+and production orders in every state: draft, confirmed (components ready), confirmed
+(waiting for components), in progress (made in part), done and cancelled — and an order
+for bundles confirmed with "make what is missing", which ordered the workstations and
+cable sets the warehouse lacks (its child orders).
 
 Runs after the catalog (its products) and inventory (the warehouse and its stock).
 Created through the services as the operations user would; a re-run creates only what
@@ -37,6 +40,7 @@ MADE = [
     ("KIT-DESK", "Desk starter kit", "Office supplies", "39.95"),
     ("KIT-CABLE", "Cable set for a workplace", "Cables and accessories", "34.95"),
     ("CARD-RECYCLED", "Recycled cardboard", "Office supplies", "0"),
+    ("WS-BUNDLE", "Workplace bundle (workstation and cables)", "IT hardware", "699.00"),
 ]
 
 
@@ -71,6 +75,14 @@ BOMS = [
         [("PACK", "Bundle and label", "0.05")],
         [],
     ),
+    # Two levels: both components are made here after their own BOMs above.
+    DemoBom(
+        "WS-BUNDLE",
+        "WS-BUNDLE",
+        [("WS-ASSY", "1", "0"), ("KIT-CABLE", "1", "0")],
+        [("PACK", "Pack the bundle", "0.2")],
+        [],
+    ),
 ]
 
 
@@ -79,7 +91,9 @@ class DemoOrder:
     origin: str
     bom: str
     quantity: str
-    state: str  # draft, ready, waiting, in_progress (how much is made: `produced`), done, cancelled
+    # draft, ready, waiting, in_progress (how much is made: `produced`), done, cancelled,
+    # make (confirmed making what is missing: child orders for the sub-assemblies lacking)
+    state: str
     produced: str = "0"
 
 
@@ -90,6 +104,7 @@ ORDERS = [
     DemoOrder("DEMO-MO-03", "WS-ASSY", "1", "ready"),
     DemoOrder("DEMO-MO-04", "WS-ASSY", "1", "cancelled"),
     DemoOrder("DEMO-MO-05", "KIT-DESK", "3", "draft"),
+    DemoOrder("DEMO-MO-07", "WS-BUNDLE", "3", "make"),
     DemoOrder("DEMO-MO-06", "KIT-CABLE", "900", "waiting"),
 ]
 
@@ -105,7 +120,8 @@ def demo_load(
     """Work centres, made products and their BOMs, production orders in every state."""
     keeper = users["operations"]
     advance = progress(_("Manufacturing"), 3 + len(ORDERS))
-    needed = {sku for spec in BOMS for sku, _q, _s in spec.components}
+    made_skus = {sku for sku, *_rest in MADE}
+    needed = {sku for spec in BOMS for sku, _q, _s in spec.components} - made_skus
     products = {p.sku: p for p in Product.objects.filter(company=company, sku__in=needed)}
     warehouse = Warehouse.objects.filter(company=company, code="AMS").first()
     if set(products) != needed or warehouse is None:
@@ -170,7 +186,7 @@ def _order_load(keeper: User, warehouse: Warehouse, bom: BillOfMaterials, spec: 
     )
     if spec.state == "draft":
         return
-    services.production_order_confirm(actor=keeper, order_id=order.pk)
+    services.production_order_confirm(actor=keeper, order_id=order.pk, make_components=spec.state == "make")
     if spec.state == "cancelled":
         services.production_order_cancel(actor=keeper, order_id=order.pk)
     elif spec.state in ("in_progress", "done"):

@@ -5,7 +5,7 @@ bound their shape, the services check the rules."""
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Annotated, Any
 
 from ninja import Schema
@@ -13,7 +13,7 @@ from pydantic import BeforeValidator, Field
 
 from kantoor.core.schemas import Id, Input, Page, QueryInput, Version, unchanged
 from kantoor.manufacturing.models import BillOfMaterials, ProductionOrder, ProductionState
-from kantoor.manufacturing.selectors import production_order_components
+from kantoor.manufacturing.selectors import production_order_children, production_order_components
 
 _DECIMAL = r"^[0-9]{1,12}(\.[0-9]{1,4})?$"
 _PERCENT = r"^[0-9]{1,3}(\.[0-9]{1,4})?$"
@@ -49,8 +49,27 @@ def _number_text(value: Any) -> Any:
     return trimmed(value, 0) if isinstance(value, Decimal) else value
 
 
+def _cents_text(value: Any) -> Any:
+    return (
+        f"{value.quantize(Decimal('0.01'), rounding=ROUND_HALF_UP):f}"
+        if isinstance(value, Decimal)
+        else value
+    )
+
+
+def _hours_text(value: Any) -> Any:
+    return (
+        trimmed(value.quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP), 0)
+        if isinstance(value, Decimal)
+        else value
+    )
+
+
 MoneyText = Annotated[str, BeforeValidator(_money_text)]
 NumberText = Annotated[str, BeforeValidator(_number_text)]
+# An amount computed exactly and rounded (half up) to cents only here, where it is shown.
+CentsText = Annotated[str, BeforeValidator(_cents_text)]
+HoursText = Annotated[str, BeforeValidator(_hours_text)]
 
 
 class WorkCentreOut(Schema):
@@ -190,6 +209,71 @@ class ExplodedOut(Schema):
     uom: str
 
 
+class StructureQuery(QueryInput):
+    quantity: Quantity = "1"
+    uom_id: Id | None = Field(None, description="Default: the BOM's unit.")
+
+
+class StructureOperationOut(Schema):
+    name: str
+    work_centre_id: int
+    work_centre: str
+    hours: HoursText = Field(description="For the level's quantity (rounded to 4 decimals here).")
+    cost_per_hour: MoneyText
+    cost: CentsText
+
+
+class StructureByProductOut(Schema):
+    product_id: int
+    sku: str
+    name: str
+    quantity: NumberText
+    uom: str
+    cost_share: NumberText
+    cost: CentsText = Field(description="The level's total cost × the cost share.")
+
+
+class StructureLineOut(Schema):
+    component_id: int
+    product_id: int
+    sku: str
+    name: str
+    quantity: NumberText = Field(description="In the product's stock unit, scrap included, rounded up.")
+    uom: str
+    scrap_percent: NumberText
+    unit_cost: MoneyText = Field(description="The product's cost.")
+    line_cost: CentsText = Field(description="quantity × unit_cost.")
+    cost: CentsText = Field(
+        description="What the line adds: its structure's cost when it has one, else line_cost."
+    )
+    structure: BomStructureOut | None = Field(
+        None, description="How the quantity is made, when the component has an active BOM of its own."
+    )
+
+
+class BomStructureOut(Schema):
+    bom_id: int
+    code: str
+    product_id: int
+    sku: str
+    name: str
+    quantity: NumberText
+    uom: str
+    depth: int = Field(description="0 for the BOM asked for, 1 for its sub-assemblies, …")
+    components: list[StructureLineOut]
+    operations: list[StructureOperationOut]
+    by_products: list[StructureByProductOut]
+    material_cost: CentsText
+    work_cost: CentsText
+    total_cost: CentsText = Field(description="Materials plus work.")
+    by_products_cost: CentsText
+    cost: CentsText = Field(description="What the product made carries: total less the by-products' shares.")
+    unit_cost: CentsText = Field(description="cost ÷ quantity: one unit when the quantity is made at once.")
+
+
+StructureLineOut.model_rebuild()
+
+
 class WorkCentreFilters(QueryInput):
     is_active: bool | None = None
 
@@ -239,6 +323,11 @@ class OrderComponentOut(Schema):
 class ProductionOrderOut(ProductionOrderListOut):
     output_transfer_ids: list[int]
     components: list[OrderComponentOut]
+    child_order_ids: list[int] = Field(description="The orders made for its missing components.")
+
+    @staticmethod
+    def resolve_child_order_ids(obj: ProductionOrder) -> list[int]:
+        return list(production_order_children(obj).order_by("id").values_list("id", flat=True))
 
     @staticmethod
     def resolve_output_transfer_ids(obj: ProductionOrder) -> list[int]:
@@ -264,6 +353,14 @@ class ProductionOrderIn(Input):
 
 class VersionIn(Input):
     version: Version | None = None
+
+
+class ConfirmIn(VersionIn):
+    make_components: bool = Field(
+        False,
+        description="Also make what is missing: a confirmed order (origin: this order's number) for "
+        "each component with an active BOM whose forecast in the warehouse falls short, every level down.",
+    )
 
 
 class HoursSchema(Input):

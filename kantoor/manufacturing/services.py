@@ -15,7 +15,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal, InvalidOperation
+from decimal import ROUND_CEILING, Decimal, InvalidOperation
 from typing import Any
 
 from django.db import transaction
@@ -30,6 +30,7 @@ from kantoor.core.models import User
 from kantoor.core.numbering import number_allocate
 from kantoor.core.services import require_version
 from kantoor.core.validation import unique_or_field_error
+from kantoor.inventory import reports as stock_reports
 from kantoor.inventory import services as stock
 from kantoor.inventory.models import LocationUsage, Move, MoveState, Transfer, TransferState, Warehouse
 from kantoor.manufacturing.errors import (
@@ -48,6 +49,14 @@ from kantoor.manufacturing.models import (
     ProductionOrder,
     ProductionState,
     WorkCentre,
+)
+from kantoor.manufacturing.selectors import (
+    MAX_DEPTH,
+    Exploded,
+    bom_for_product,
+    boms_for_products,
+    explode,
+    round_down,
 )
 
 VIEW = "manufacturing.view_production"
@@ -95,20 +104,6 @@ class HoursIn:
     hours: Decimal | int | str
 
 
-@dataclass(frozen=True)
-class Exploded:
-    """What a quantity of a BOM needs of one component, in the component's stock unit,
-    scrap included and rounded up to that unit's precision."""
-
-    component: BomComponent
-    product: Product
-    quantity: Decimal
-
-    @property
-    def origin_line(self) -> str:
-        return f"manufacturing.bomcomponent:{self.component.pk}"
-
-
 def _decimal(
     value: Any,
     field: str,
@@ -137,17 +132,6 @@ def _decimal(
         message = _("Enter at most %d decimals.") % places
         raise error(message, field_errors={field: [message]})
     return number
-
-
-def round_up(quantity: Decimal, uom: Uom) -> Decimal:
-    """`quantity` rounded up to `uom`'s precision (never less than what is needed)."""
-    steps = (quantity / uom.rounding).quantize(Decimal(1), rounding=ROUND_CEILING)
-    return (steps * uom.rounding).quantize(QUANTITY)
-
-
-def round_down(quantity: Decimal, uom: Uom) -> Decimal:
-    steps = (quantity / uom.rounding).quantize(Decimal(1), rounding=ROUND_FLOOR)
-    return (steps * uom.rounding).quantize(QUANTITY)
 
 
 # ----------------------------------------------------------------------------- work centres
@@ -602,17 +586,6 @@ def bom_update(
     return bom
 
 
-def _explode(bom: BillOfMaterials, quantity: Decimal) -> list[Exploded]:
-    """The components `quantity` (in the BOM's unit) of `bom` needs, one level deep."""
-    factor = quantity / bom.quantity
-    needed = []
-    for line in bom.components.select_related("product__uom", "uom").order_by("sequence", "id"):
-        raw = line.quantity * factor * (1 + line.scrap_percent / 100)
-        in_stock_unit = uom_convert(raw, line.uom, line.product.uom, rounded=False)
-        needed.append(Exploded(line, line.product, round_up(in_stock_unit, line.product.uom)))
-    return needed
-
-
 def bom_explode(
     *, actor: User, bom_id: int, quantity: Decimal | int | str, uom_id: int | None = None
 ) -> list[Exploded]:
@@ -635,7 +608,7 @@ def bom_explode(
         uoms = {u.pk: u for u in Uom.objects.filter(company_id=company_id, pk=uom_id)}
         uom = _unit(bom.product, uom_id, uoms, "uom_id", _("Unit"))
         amount = uom_convert(amount, uom, bom.uom, rounded=False)
-    return _explode(bom, amount)
+    return explode(bom, amount)
 
 
 # ----------------------------------------------------------------------------- production orders
@@ -691,16 +664,6 @@ def _order_insert(
         scheduled_date=scheduled_date,
         origin=origin[:60],
         created_by=created_by,
-    )
-
-
-def bom_for_product(company_id: int, product_id: int) -> BillOfMaterials | None:
-    """The product's active BOM (the first by code when it has several)."""
-    return (
-        BillOfMaterials.objects.select_related("product__uom", "uom")
-        .filter(company_id=company_id, product_id=product_id, is_active=True)
-        .order_by("code", "id")
-        .first()
     )
 
 
@@ -797,14 +760,29 @@ def _in_bom_unit(order: ProductionOrder, quantity: Decimal) -> Decimal:
 
 
 @transaction.atomic
-def production_order_confirm(*, actor: User, order_id: int, version: int | None = None) -> ProductionOrder:
+def production_order_confirm(
+    *, actor: User, order_id: int, version: int | None = None, make_components: bool = False
+) -> ProductionOrder:
     """Confirm a draft order: its components (after the BOM as it is now, scrap included)
     go on a production transfer from the warehouse's stock, which is confirmed at once so
-    the stock there is reserved. Publishes ProductionOrderConfirmed."""
+    the stock there is reserved. Publishes ProductionOrderConfirmed.
+
+    With `make_components`, every component that has an active BOM of its own and whose
+    forecast in the warehouse (on hand + incoming − outgoing, this order's need counted)
+    falls short of this order's need gets a child order for the shortfall (never more than
+    the need), origin = this order's number, confirmed the same way — so its own missing
+    sub-assemblies are made in turn. All in this transaction: when any order is refused,
+    nothing is written. This order waits for those components until the children are
+    produced (check availability then reserves them)."""
     order = _locked_order(actor, order_id)
     require_version(order, version)
+    _confirm(actor, order, make_components=make_components, depth=0)
+    return order
+
+
+def _confirm(actor: User, order: ProductionOrder, *, make_components: bool, depth: int) -> None:
     _require_transition(order, ProductionState.CONFIRMED)
-    needed = _explode(order.bom, _in_bom_unit(order, order.quantity))
+    needed = explode(order.bom, _in_bom_unit(order, order.quantity))
     transfer = stock.production_transfer_create(
         actor=actor,
         warehouse_id=order.warehouse_id,
@@ -840,7 +818,74 @@ def production_order_confirm(*, actor: User, order_id: int, version: int | None 
             actor_id=actor.pk,
         )
     )
-    return order
+    if make_components:
+        _make_missing(actor, order, needed, depth)
+
+
+def _shortfalls(order: ProductionOrder, needed: Sequence[Exploded]) -> list[tuple[BillOfMaterials, Decimal]]:
+    """Per component of a confirmed order that has an active BOM: that BOM and how much of
+    the order's need its forecast in the warehouse does not cover (the order's own
+    component moves are outgoing in it already), in the component's stock unit."""
+    need: dict[int, Decimal] = defaultdict(Decimal)
+    for item in needed:
+        need[item.product.pk] += item.quantity
+    boms = boms_for_products(order.company_id, need)
+    if not boms:
+        return []
+    forecasts = stock_reports.forecast(
+        company_id=order.company_id, product_ids=list(boms), warehouse_id=order.warehouse_id
+    )
+    missing = []
+    for product_id, quantity in need.items():  # in the order of the BOM's lines
+        bom = boms.get(product_id)
+        if bom is None:
+            continue
+        short = min(quantity, max(Decimal(0), -forecasts[product_id].forecast))
+        if bom.product.tracking == Tracking.SERIAL:
+            short = short.quantize(Decimal(1), rounding=ROUND_CEILING)
+        if short > 0:
+            missing.append((bom, short))
+    return missing
+
+
+def _make_missing(actor: User, order: ProductionOrder, needed: Sequence[Exploded], depth: int) -> None:
+    """A confirmed child order (origin: `order`'s number) for each component `order` lacks
+    that has a BOM of its own, each making what it lacks in turn."""
+    missing = _shortfalls(order, needed)
+    if missing and depth >= MAX_DEPTH:
+        message = _("The bill of materials %(code)s nests more than %(depth)d levels deep.") % {
+            "code": order.bom.code,
+            "depth": MAX_DEPTH,
+        }
+        raise ProductionInvalidError(message)
+    for bom, quantity in missing:
+        product = bom.product
+        child = _order_insert(
+            company_id=order.company_id,
+            bom=bom,
+            quantity=quantity,
+            uom=product.uom,
+            warehouse=order.warehouse,
+            scheduled_date=order.scheduled_date,
+            origin=order.number,
+            created_by=actor,
+        )
+        audit.record(
+            actor=actor,
+            obj=child,
+            action="manufacturing.production_order_create",
+            changes={
+                "number": [None, child.number],
+                "bom": [None, bom.code],
+                "quantity": [None, str(quantity)],
+                "warehouse": [None, order.warehouse.code],
+                "origin": [None, order.number],
+            },
+        )
+        child = ProductionOrder.objects.select_related(
+            "product__uom", "uom", "bom__uom", "warehouse", "component_transfer"
+        ).get(pk=child.pk)
+        _confirm(actor, child, make_components=True, depth=depth + 1)
 
 
 def _open_component_transfer(order: ProductionOrder) -> Transfer:

@@ -1,5 +1,6 @@
-"""The manufacturing demo step: work centres, three BOMs and production orders in every
-state, after the parties, catalog, finance and inventory steps — re-runnable without change."""
+"""The manufacturing demo step: work centres, four BOMs (one of two levels) and production
+orders in every state — one confirmed making what is missing, with its child orders —
+after the parties, catalog, finance and inventory steps; re-runnable without change."""
 
 from __future__ import annotations
 
@@ -53,8 +54,11 @@ def test_the_manufacturing_demo_shows_every_state_and_a_rerun_changes_nothing() 
         "KIT-CABLE",
         "KIT-DESK",
         "WS-ASSY",
+        "WS-BUNDLE",
     ]
-    orders = {o.origin: o for o in ProductionOrder.objects.filter(company_id=company_id)}
+    orders = {
+        o.origin: o for o in ProductionOrder.objects.filter(company_id=company_id, origin__startswith="DEMO-")
+    }
     assert {origin: (o.state, o.availability) for origin, o in orders.items()} == {
         "DEMO-MO-01": ("done", ""),
         "DEMO-MO-02": ("in_progress", "ready"),
@@ -62,7 +66,15 @@ def test_the_manufacturing_demo_shows_every_state_and_a_rerun_changes_nothing() 
         "DEMO-MO-04": ("cancelled", ""),
         "DEMO-MO-05": ("draft", ""),
         "DEMO-MO-06": ("confirmed", "waiting"),
+        "DEMO-MO-07": ("confirmed", "waiting"),
     }
+    # the three bundles wait for the workstations and the cable set made for them
+    bundle = orders["DEMO-MO-07"]
+    children = ProductionOrder.objects.filter(company_id=company_id, origin=bundle.number).order_by("id")
+    assert [(c.product.sku, c.quantity, c.state) for c in children] == [
+        ("WS-ASSY", Decimal("3"), "confirmed"),
+        ("KIT-CABLE", Decimal("1"), "confirmed"),
+    ]
     # two cable sets: 0.05 h each at the packing line's 30 an hour
     assert orders["DEMO-MO-01"].work_cost == Decimal("3.00")
     # the goods made keep the stock and the ledger in step

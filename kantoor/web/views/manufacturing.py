@@ -1,7 +1,8 @@
 """Pages of manufacturing: work centres, bills of materials (list, detail, form with their
-components, by-products and operations) and production orders (list with a tab per
-state, detail with the components needed and reserved, confirm, check availability,
-produce a quantity with its lots and hours, cancel).
+components, by-products and operations, structure and cost through every level) and
+production orders (list with a tab per state, detail with the components needed and
+reserved and the orders made for what was missing, confirm — making what is missing
+when asked —, check availability, produce a quantity with its lots and hours, cancel).
 
 Every page calls the manufacturing selectors and services with `request.user`, so the
 policy decides what is shown and allowed: who may not read production gets a 403 before
@@ -11,7 +12,7 @@ the form's errors.
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, cast
 
 from django import forms
@@ -22,7 +23,7 @@ from django.shortcuts import redirect, render
 from django.urls import URLPattern, path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from kantoor.catalog.models import Product, ProductKind, Uom
@@ -209,6 +210,61 @@ def bom_detail(request: AuthedRequest, bom_id: int) -> HttpResponse:
     if request.htmx and request.htmx.target == "bom-explosion":
         return render(request, "web/manufacturing/bom_detail.html#explosion", context)
     return render(request, "web/manufacturing/bom_detail.html", context)
+
+
+def _shown(value: Decimal, places: int, least: int = 0) -> Decimal:
+    """`value` rounded (half up) to `places` decimals, without trailing zeros beyond `least`."""
+    rounded = value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    short = rounded.quantize(Decimal(1).scaleb(-least))
+    return short if short == rounded else rounded.normalize()
+
+
+def _structure_rows(level: selectors.BomStructure) -> list[dict[str, Any]]:
+    """The tree as table rows, depth first: a level's components (each followed by the rows
+    of its own structure), its work, its by-products and — below the top — its subtotal."""
+    indent = min(level.depth, 5)
+    rows: list[dict[str, Any]] = []
+    for line in level.components:
+        rows.append(
+            {
+                "kind": "component",
+                "indent": indent,
+                "line": line,
+                "unit_cost": _shown(line.unit_cost, 6, 2),
+            }
+        )
+        if line.structure is not None:
+            rows += _structure_rows(line.structure)
+    rows += [
+        {"kind": "work", "indent": indent, "operation": o, "hours": _shown(o.hours, 4)}
+        for o in level.operations
+    ]
+    rows += [{"kind": "by_product", "indent": indent, "made": made} for made in level.by_products]
+    if level.depth:
+        rows.append({"kind": "subtotal", "indent": indent, "level": level})
+    return rows
+
+
+@page
+def bom_structure(request: AuthedRequest, bom_id: int) -> HttpResponse:
+    """The BOM's structure and cost through every level, for a quantity (HTMX: the tree)."""
+    require_permission(request, VIEW)
+    bom = _bom(request, bom_id)
+    quantity = request.GET.get("quantity", "").strip()[:20] or str(bom.quantity.normalize())
+    structure = None
+    try:
+        structure = selectors.bom_structure(request.user, bom.pk, quantity)
+    except DomainError as exc:
+        _refused(request, exc)
+    context = {
+        "bom": bom,
+        "structure": structure,
+        "rows": _structure_rows(structure) if structure is not None else [],
+        "quantity": quantity,
+    }
+    if request.htmx and request.htmx.target == "bom-structure":
+        return render(request, "web/manufacturing/bom_structure.html#structure", context)
+    return render(request, "web/manufacturing/bom_structure.html", context)
 
 
 class BomForm(forms.Form):
@@ -538,6 +594,8 @@ def _detail(
     context = {
         "order": order,
         "components": selectors.production_order_components(order),
+        "children": list(selectors.production_order_children(order).order_by("id")),
+        "parent": selectors.production_order_parent(order),
         "outputs": list(order.output_transfers.order_by("id")),
         "hour_rows": _hour_rows(order, order.remaining_quantity) if open_ else [],
         "produce_form": produce_form,
@@ -555,12 +613,26 @@ def production_order_confirm(request: AuthedRequest, order_id: int) -> HttpRespo
     require_permission(request, MANAGE)
     try:
         order = services.production_order_confirm(
-            actor=request.user, order_id=order_id, version=_int(request.POST.get("version"))
+            actor=request.user,
+            order_id=order_id,
+            version=_int(request.POST.get("version")),
+            make_components=bool(request.POST.get("make_components")),
         )
     except DomainError as exc:
         _refused(request, exc)
     else:
-        if order.availability == "waiting":
+        made = selectors.production_order_children(order).count()
+        if made:
+            messages.warning(
+                request,
+                ngettext(
+                    "%(number)s was confirmed; %(count)d production order was made for what is missing.",
+                    "%(number)s was confirmed; %(count)d production orders were made for what is missing.",
+                    made,
+                )
+                % {"number": order.number, "count": made},
+            )
+        elif order.availability == "waiting":
             messages.warning(
                 request, _("%s was confirmed; some components are not in stock yet.") % order.number
             )
@@ -648,6 +720,7 @@ urlpatterns: list[URLPattern] = [
     path("manufacturing/boms/new/", bom_create, name="bom-create"),
     path("manufacturing/boms/<int:bom_id>/", bom_detail, name="bom-detail"),
     path("manufacturing/boms/<int:bom_id>/edit/", bom_edit, name="bom-edit"),
+    path("manufacturing/boms/<int:bom_id>/structure/", bom_structure, name="bom-structure"),
     path("manufacturing/orders/", production_order_list, name="production-order-list"),
     path("manufacturing/orders/new/", production_order_create, name="production-order-create"),
     path("manufacturing/orders/<int:order_id>/", production_order_detail, name="production-order-detail"),
