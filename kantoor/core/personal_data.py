@@ -122,6 +122,20 @@ def register_core_models() -> None:
     )
     register(m.HandlerReceipt, personal=set(), not_personal={"id", "event", "handler", "processed_at"})
     register(
+        m.ScheduledJob,
+        personal=set(),
+        not_personal={
+            "id",
+            "name",
+            "next_run_at",
+            "running_until",
+            "last_started_at",
+            "last_finished_at",
+            "last_status",
+            "last_message",
+        },
+    )
+    register(
         m.IdempotencyRecord,
         personal={"body"},
         not_personal={

@@ -1,5 +1,6 @@
 """Periodic jobs: work that runs on a clock (the reorder check, later SLA checks, reminders,
-renewals, dunning), run by `kantoor worker` and shown by `kantoor schedule`.
+renewals, dunning), run by `kantoor scheduler` (or by `kantoor worker --schedule`, where
+one process does everything) and shown by `kantoor schedule`.
 
 An app registers a job from its AppConfig.ready() (or a module imported there)::
 
@@ -12,12 +13,12 @@ An app registers a job from its AppConfig.ready() (or a module imported there)::
   day: `every=6h, at=00:30` runs at 00:30, 06:30, 12:30 and 18:30 UTC. A job seen for the
   first time waits for its first slot (or one `every`); `kantoor schedule run NAME` runs it
   at once.
-- **Once, on one worker**: each job has a `ScheduledJob` row. A worker claims a due job
-  with one UPDATE that sets a lease (`running_until`) only where the job is due and no
-  lease is held (the row lock on PostgreSQL, the write lock on SQLite): of two workers,
-  one runs it. A worker that dies mid-run leaves its lease; the job runs again once the
-  lease (default one hour) has expired.
-- **Missed runs** (the worker was down) run once: the next run is computed from the start
+- **Once, in one process**: each job has a `ScheduledJob` row. A process (the scheduler,
+  or a worker with `--schedule`) claims a due job with one UPDATE that sets a lease
+  (`running_until`) only where the job is due and no lease is held (the row lock on
+  PostgreSQL, the write lock on SQLite): of two, one runs it. A process that dies mid-run
+  leaves its lease; the job runs again once the lease (default one hour) has expired.
+- **Missed runs** (the scheduler was down) run once: the next run is computed from the start
   of this one, never by catching up slot after slot.
 - **Failures** are logged with their traceback, recorded (`failed`, the exception and
   where it was raised) and do not stop the other jobs; the job runs again at its next slot.
@@ -37,7 +38,6 @@ from django.db.models import Case, DateTimeField, F, Q, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from kantoor.core import personal_data
 from kantoor.core.models import ScheduledJob
 
 log = logging.getLogger(__name__)
@@ -46,21 +46,6 @@ JobFunction = Callable[[dt.datetime], "str | None"]
 DAY = dt.timedelta(days=1)
 DEFAULT_LEASE = dt.timedelta(hours=1)
 MESSAGE_LIMIT = 1000
-
-personal_data.register(
-    ScheduledJob,
-    personal=set(),
-    not_personal={
-        "id",
-        "name",
-        "next_run_at",
-        "running_until",
-        "last_started_at",
-        "last_finished_at",
-        "last_status",
-        "last_message",
-    },
-)
 
 
 class UnknownJobError(LookupError):
@@ -260,6 +245,20 @@ def failure_summary(exc: BaseException) -> str:
         last = frames[-1]
         text += f" ({os.path.basename(last.filename)}:{last.lineno} in {last.name})"
     return text
+
+
+def overdue_jobs(now: dt.datetime | None = None, grace: dt.timedelta = DEFAULT_LEASE) -> list[str]:
+    """The registered jobs due for longer than `grace` at `now` and not running: nothing has
+    been running the schedule (no `kantoor scheduler`). One SELECT."""
+    now = now or timezone.now()
+    if not _jobs:
+        return []
+    return list(
+        ScheduledJob.objects.filter(name__in=list(_jobs), next_run_at__lt=now - grace)
+        .filter(Q(running_until__isnull=True) | Q(running_until__lt=now))
+        .order_by("name")
+        .values_list("name", flat=True)
+    )
 
 
 def states() -> list[tuple[Job | None, ScheduledJob | None]]:

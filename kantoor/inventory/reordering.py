@@ -3,14 +3,17 @@ warehouse. When its forecast (on hand + incoming − outgoing, kantoor.inventory
 falls below the minimum, the check proposes buying or making enough to reach the maximum
 by publishing StockBelowMinimum; purchasing (or manufacturing) turns that into an order.
 
-Not proposing twice: once the check proposed for a rule it waits PROPOSAL_PAUSE (24 hours)
+Not proposing twice: once the check proposed for a rule it waits PROPOSAL_PAUSE (20 hours)
 before it looks at that rule again, time for the proposal to become an order whose moves
 the forecast then counts as incoming. Simple and predictable; a rule whose order was never
-placed is proposed again the next day.
+placed is proposed again by the next day's run. The pause is shorter than the day between
+two runs so that a run starting a little earlier than yesterday's (the scheduler looks for
+due jobs every few seconds) still sees the rule: at 24 hours such a rule would be skipped
+and proposed only every other day.
 
-Run each day at 04:00 UTC for every company by `kantoor worker`, as the periodic job
+Run each day at 04:00 UTC for every company by `kantoor scheduler`, as the periodic job
 `inventory.reorder` (kantoor.inventory.schedule, on kantoor.core.schedule); by hand, or
-from cron where no worker runs, with `kantoor stock reorder`. Both act for no user: the
+from cron where no scheduler runs, with `kantoor stock reorder`. Both act for no user: the
 check reads rules and publishes events, it changes nothing a person asked for.
 """
 
@@ -36,7 +39,7 @@ from kantoor.inventory.models import ReorderRoute, ReorderRule, Warehouse
 from kantoor.inventory.reports import forecast
 
 MANAGE = "inventory.manage_stock"
-PROPOSAL_PAUSE = dt.timedelta(hours=24)
+PROPOSAL_PAUSE = dt.timedelta(hours=20)  # less than the day between two daily runs
 
 
 class ReorderRuleInvalidError(InvalidInputError):
@@ -171,13 +174,13 @@ def reorder_rule_delete(*, actor: User, rule_id: int) -> None:
 
 
 @transaction.atomic
-def reorder_check(*, company_id: int) -> list[Proposal]:
-    """For every active rule of the company not proposed within PROPOSAL_PAUSE: when the
-    product's forecast in the warehouse is below the minimum, publish StockBelowMinimum
-    for max − forecast and remember when (last_proposed_at). Locks the rules it reads
-    (two checks at once propose once); one forecast per warehouse, whatever the number of
-    rules. Returns what it proposed."""
-    now = timezone.now()
+def reorder_check(*, company_id: int, now: dt.datetime | None = None) -> list[Proposal]:
+    """For every active rule of the company not proposed within PROPOSAL_PAUSE before `now`
+    (default: the current time): when the product's forecast in the warehouse is below the
+    minimum, publish StockBelowMinimum for max − forecast and remember when
+    (last_proposed_at). Locks the rules it reads (two checks at once propose once); one
+    forecast per warehouse, whatever the number of rules. Returns what it proposed."""
+    now = now or timezone.now()
     rules = list(
         ReorderRule.objects.select_for_update()
         .filter(company_id=company_id, is_active=True, warehouse__is_active=True)

@@ -1,12 +1,16 @@
-"""Periodic jobs (kantoor.core.schedule): when they run, that one worker runs each, that a
-failure is recorded without stopping the others, and that missed runs run once."""
+"""Periodic jobs (kantoor.core.schedule): when they run, that one process runs each, that a
+failure is recorded without stopping the others, and that missed runs run once; the
+commands that run them (`kantoor scheduler`, `kantoor worker --schedule`) and show them."""
 
 from __future__ import annotations
 
 import datetime as dt
 import io
 import logging
+import os
 import re
+import signal
+import threading
 import zoneinfo
 from typing import Any
 
@@ -277,18 +281,93 @@ def test_a_job_no_longer_registered_is_left_alone(registry: dict[str, schedule.J
 # --- the commands ------------------------------------------------------------------
 
 
-@pytest.mark.django_db(transaction=True)
-def test_the_worker_once_runs_the_due_jobs_before_relaying(
-    registry: dict[str, schedule.Job], settings: Any
-) -> None:
-    settings.KANTOOR_OUTBOX_INLINE = False
+@pytest.mark.django_db
+def test_overdue_jobs_are_those_no_process_ran_within_the_grace(registry: dict[str, schedule.Job]) -> None:
+    for name in ("x.late", "x.running", "x.recent", "x.later"):
+        schedule.register(name, counting(name), every=HOUR)
+    ScheduledJob.objects.create(name="x.late", next_run_at=at(9, 0))
+    ScheduledJob.objects.create(name="x.running", next_run_at=at(9, 0), running_until=at(10, 30))
+    ScheduledJob.objects.create(name="x.recent", next_run_at=at(9, 30))  # due 45 minutes
+    ScheduledJob.objects.create(name="x.later", next_run_at=at(11, 0))
+    ScheduledJob.objects.create(name="gone.job", next_run_at=at(1, 0))  # no longer registered
+
+    assert schedule.overdue_jobs(NOW) == ["x.late"]
+    assert schedule.overdue_jobs(NOW, grace=dt.timedelta(minutes=30)) == ["x.late", "x.recent"]
+
+
+def _due_and_later_jobs() -> None:
     schedule.register("x.due", counting("due"), every=HOUR)
     schedule.register("x.later", counting("later"), every=HOUR)
     ScheduledJob.objects.create(name="x.due", next_run_at=timezone.now() - dt.timedelta(minutes=1))
     ScheduledJob.objects.create(name="x.later", next_run_at=timezone.now() + dt.timedelta(minutes=30))
+
+
+@pytest.mark.django_db
+def test_the_scheduler_once_runs_the_due_jobs_and_records_them(registry: dict[str, schedule.Job]) -> None:
+    _due_and_later_jobs()
+    before = timezone.now()
     out = io.StringIO()
 
-    call_command("worker", "--once", "--no-tasks", stdout=out)
+    call_command("scheduler", "--once", stdout=out)
+
+    assert [name for name, _ in ran] == ["due"]
+    assert out.getvalue().splitlines() == ["Scheduled job x.due: OK. due ran", "Ran 1 periodic jobs."]
+    due = _row("x.due")
+    assert before <= due["last_started_at"] <= timezone.now()
+    assert (due["last_status"], due["last_message"], due["running_until"]) == ("ok", "due ran", None)
+    assert due["next_run_at"] == due["last_started_at"] + HOUR
+    later = _row("x.later")
+    assert (later["last_started_at"], later["last_status"], later["last_message"]) == (None, "", "")
+
+    # run again at once: nothing is due any more
+    out = io.StringIO()
+    call_command("scheduler", "--once", stdout=out)
+    assert [name for name, _ in ran] == ["due"]
+    assert out.getvalue().splitlines() == ["Ran 0 periodic jobs."]
+
+
+@pytest.mark.django_db(transaction=True)  # the loop closes its connections when it stops
+def test_the_scheduler_finishes_the_running_job_on_sigterm_then_stops(
+    registry: dict[str, schedule.Job],
+) -> None:
+    def stopped_midway(now: dt.datetime) -> str:
+        ran.append(("before the signal", now))
+        os.kill(os.getpid(), signal.SIGTERM)  # the supervisor stops the scheduler now
+        ran.append(("after the signal", now))
+        return "finished"
+
+    schedule.register("x.due", stopped_midway, every=HOUR)
+    ScheduledJob.objects.create(name="x.due", next_run_at=timezone.now() - dt.timedelta(minutes=1))
+    handler_before = signal.getsignal(signal.SIGTERM)
+    out = io.StringIO()
+
+    call_command("scheduler", "--interval", "0.01", stdout=out)
+
+    assert [what for what, _ in ran] == ["before the signal", "after the signal"]
+    assert out.getvalue().splitlines() == [
+        "Scheduler started: 1 periodic jobs (x.due). Stop with SIGTERM or Ctrl+C.",
+        "Stopping after the current work… (press Ctrl+C again to force)",
+        "Scheduled job x.due: OK. finished",
+        "Scheduler stopped.",
+    ]
+    assert (_row("x.due")["last_status"], _row("x.due")["running_until"]) == ("ok", None)
+    assert signal.getsignal(signal.SIGTERM) is handler_before
+
+
+def test_the_scheduler_refuses_an_interval_of_zero() -> None:
+    with pytest.raises(CommandError, match=r"^--interval must be more than 0 seconds\.$"):
+        call_command("scheduler", "--interval", "0", stdout=io.StringIO())
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_worker_once_with_schedule_runs_the_due_jobs_before_relaying(
+    registry: dict[str, schedule.Job], settings: Any
+) -> None:
+    settings.KANTOOR_OUTBOX_INLINE = False
+    _due_and_later_jobs()
+    out = io.StringIO()
+
+    call_command("worker", "--once", "--no-tasks", "--schedule", stdout=out)
 
     assert [name for name, _ in ran] == ["due"]
     assert out.getvalue().splitlines() == [
@@ -298,15 +377,47 @@ def test_the_worker_once_runs_the_due_jobs_before_relaying(
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_worker_once_with_no_schedule_runs_no_job(registry: dict[str, schedule.Job]) -> None:
+def test_the_worker_once_runs_no_job_without_schedule(registry: dict[str, schedule.Job]) -> None:
     schedule.register("x.due", counting("due"), every=HOUR)
     ScheduledJob.objects.create(name="x.due", next_run_at=timezone.now() - dt.timedelta(minutes=1))
     out = io.StringIO()
 
-    call_command("worker", "--once", "--no-tasks", "--no-schedule", stdout=out)
+    call_command("worker", "--once", "--no-tasks", stdout=out)
 
     assert ran == []
     assert out.getvalue().splitlines() == ["Relayed 0 events and ran 0 tasks."]
+    assert _row("x.due")["last_started_at"] is None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_worker_without_schedule_warns_of_jobs_no_scheduler_ran(
+    registry: dict[str, schedule.Job], settings: Any
+) -> None:
+    # given a job due for two hours: no scheduler has been running
+    settings.KANTOOR_OUTBOX_INLINE = False
+    schedule.register("x.late", counting("late"), every=HOUR)
+    ScheduledJob.objects.create(name="x.late", next_run_at=timezone.now() - 2 * HOUR)
+    out, err = io.StringIO(), io.StringIO()
+    stopper = threading.Timer(0.5, os.kill, (os.getpid(), signal.SIGTERM))
+
+    # when a worker starts without --schedule (and is stopped)
+    stopper.start()
+    try:
+        call_command("worker", "--no-tasks", "--interval", "0.01", stdout=out, stderr=err)
+    finally:
+        stopper.cancel()
+
+    # then it says so, and leaves the job to the scheduler
+    assert err.getvalue().splitlines() == [
+        "Periodic jobs are overdue (x.late): is `kantoor scheduler` running? "
+        "(Or start this worker with --schedule.)"
+    ]
+    assert out.getvalue().splitlines() == [
+        "Worker started: relaying events. Stop with SIGTERM or Ctrl+C.",
+        "Stopping after the current work… (press Ctrl+C again to force)",
+        "Worker stopped.",
+    ]
+    assert ran == []
 
 
 @pytest.mark.django_db

@@ -1,19 +1,19 @@
 """`kantoor worker`: the background process of a production installation. It relays the
-outbox (events to their handlers, with retries), runs the periodic jobs that are due
-(kantoor.core.schedule) and runs the tasks queued on the database backend with
-django-tasks-db's worker, until SIGTERM or SIGINT; `--once` does what is pending now and
-exits (tests, cron)."""
+outbox (events to their handlers, with retries) and runs the tasks queued on the database
+backend with django-tasks-db's worker, until SIGTERM or SIGINT; `--once` does what is
+pending now and exits (tests, cron). The periodic jobs (kantoor.core.schedule) are
+`kantoor scheduler`'s; with `--schedule` the worker runs them too, so that a small
+installation can run one process (the jobs' leases keep two runners from running a job twice)."""
 
 from __future__ import annotations
 
 import logging
-import signal
 import threading
-from types import FrameType
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import close_old_connections, connections
+from django.utils import timezone
 from django.utils.crypto import get_random_string
 from django.utils.translation import gettext as _
 from django_tasks_db.backend import DatabaseBackend
@@ -22,7 +22,7 @@ from django_tasks_db.management.commands.db_worker import Worker
 from django_tasks_db.models import DBTaskResult
 
 from kantoor.core import outbox, schedule
-from kantoor.core.models import ScheduledJob
+from kantoor.core.management.background import outcome_line, stop_on_signal
 
 log = logging.getLogger(__name__)
 RELAY_BATCH = 500
@@ -74,9 +74,12 @@ class Command(BaseCommand):
             "--no-tasks", action="store_true", help=_("Only relay events; another process runs the tasks.")
         )
         parser.add_argument(
-            "--no-schedule",
+            "--schedule",
             action="store_true",
-            help=_("Do not run the periodic jobs (another worker runs them, or none should)."),
+            help=_(
+                "Also run the periodic jobs that are due, for an installation that runs one "
+                "process (otherwise `kantoor scheduler` runs them)."
+            ),
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -91,7 +94,7 @@ class Command(BaseCommand):
             worker_id=get_random_string(32),
             excluded_queue_names=[],
         )
-        run_schedule = not options["no_schedule"]
+        run_schedule = options["schedule"]
         if options["once"]:
             if run_schedule:
                 self._report(schedule.due_jobs_run())
@@ -108,25 +111,20 @@ class Command(BaseCommand):
 
     def _report(self, outcomes: list[schedule.Outcome]) -> None:
         for outcome in outcomes:
-            line = _("Scheduled job %(name)s: %(status)s. %(message)s") % {
-                "name": outcome.name,
-                "status": ScheduledJob.Status(outcome.status).label,
-                "message": outcome.message,
-            }
-            self.stdout.write(line.rstrip())
+            self.stdout.write(outcome_line(outcome))
 
     def _run_until_stopped(self, task_worker: TaskWorker | None, interval: float, run_schedule: bool) -> None:
-        stop = threading.Event()
-
-        def request_stop(signum: int, frame: FrameType | None) -> None:
-            if stop.is_set():  # a second signal: stop now, even in the middle of a task
-                raise SystemExit(1)
-            self.stdout.write(_("Stopping after the current work… (press Ctrl+C again to force)"))
-            stop.set()
+        def stop_tasks() -> None:
             if task_worker is not None:
                 task_worker.running = False
 
-        previous = {sig: signal.signal(sig, request_stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+        with stop_on_signal(self.stdout.write, stop_tasks) as stop:
+            self._loop(stop, task_worker, interval, run_schedule)
+        self.stdout.write(_("Worker stopped."))
+
+    def _loop(
+        self, stop: threading.Event, task_worker: TaskWorker | None, interval: float, run_schedule: bool
+    ) -> None:
         tasks_thread = None
         if task_worker is not None:
             tasks_thread = threading.Thread(
@@ -137,6 +135,10 @@ class Command(BaseCommand):
             _("Worker started: relaying events%s. Stop with SIGTERM or Ctrl+C.")
             % (_(" and running tasks") if task_worker else "")
         )
+        if run_schedule:
+            self.stdout.write(_("The periodic jobs run here too (--schedule)."))
+        else:
+            self._warn_overdue()
         try:
             while not stop.is_set():
                 if tasks_thread is not None and not tasks_thread.is_alive():
@@ -159,10 +161,23 @@ class Command(BaseCommand):
             if task_worker is not None and tasks_thread is not None:
                 task_worker.running = False
                 tasks_thread.join()
-            for sig, handler in previous.items():
-                signal.signal(sig, handler)
             connections.close_all()
-        self.stdout.write(_("Worker stopped."))
+
+    def _warn_overdue(self) -> None:
+        """Periodic jobs long overdue mean that no scheduler runs: say so where it is seen."""
+        try:
+            late = schedule.overdue_jobs(timezone.now())
+        except Exception:  # a warning only; the loop reports the database's trouble
+            log.exception("checking for overdue periodic jobs failed")
+            return
+        if late:
+            self.stderr.write(
+                _(
+                    "Periodic jobs are overdue (%s): is `kantoor scheduler` running? "
+                    "(Or start this worker with --schedule.)"
+                )
+                % ", ".join(late)
+            )
 
     @staticmethod
     def _run_tasks(task_worker: TaskWorker) -> None:
