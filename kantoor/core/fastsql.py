@@ -275,6 +275,54 @@ def select(
     return instances
 
 
+@functools.cache
+def _joined_statement(
+    model: type[models.Model], related: str, vendor: str
+) -> tuple[str, list[str], list[str], tuple[Any, ...], Any]:
+    # `vendor` is part of the cache key: quoting differs per backend.
+    quote = _connection().ops.quote_name
+    sql, names, fields = _select_statement(model, vendor)
+    field = model._meta.get_field(related)
+    target = cast("type[models.Model]", field.related_model)
+    target_sql, target_names, target_fields = _select_statement(target, vendor)
+    table, target_table = quote(model._meta.db_table), quote(target._meta.db_table)
+    columns = sql.removeprefix("SELECT ").split(" FROM ")[0]
+    target_columns = target_sql.removeprefix("SELECT ").split(" FROM ")[0]
+    # The filtered rows as a derived table named like the table: the caller's `where`
+    # names its columns without ambiguity, the outer query's qualified names still fit.
+    statement = (
+        f"SELECT {columns}, {target_columns} FROM (SELECT * FROM {table} WHERE {{where}}) AS {table} "  # noqa: S608 - names only
+        f"JOIN {target_table} ON {target_table}.{quote(target._meta.pk.column)} = "
+        f"{table}.{quote(cast('Any', field).column)}"
+    )
+    return statement, names, target_names, (*fields, *target_fields), field
+
+
+def select_related(model: type[M], related: str, where: str, params: Sequence[Any] = ()) -> list[M]:
+    """select() of the rows matching `where`, each with the row of its (not null) foreign
+    key `related` attached, in one query (a join). Not locked."""
+    connection = _connection()
+    sql, names, target_names, fields, field = _joined_statement(model, related, connection.vendor)
+    statement = cursor()
+    statement.execute(sql.replace("{where}", where), list(params))
+    rows = statement.fetchall()
+    converters = _converters(fields, connection)
+    split = len(names)
+    from_db, target_from_db = model.from_db, field.related_model.from_db
+    instances = []
+    for raw in rows:
+        row = list(raw)
+        for i, functions, column in converters:
+            value = row[i]
+            for function in functions:
+                value = function(value, column, connection)
+            row[i] = value
+        instance = from_db(DEFAULT_DB_ALIAS, names, row[:split])
+        field.set_cached_value(instance, target_from_db(DEFAULT_DB_ALIAS, target_names, row[split:]))
+        instances.append(instance)
+    return instances
+
+
 def placeholders(values: Sequence[Any]) -> str:
     """ "%s, %s, …" for an IN list of `values` (at least one)."""
     return ", ".join(["%s"] * len(values))

@@ -75,28 +75,31 @@ def reserve(moves: Sequence[Move]) -> list[Move]:
     A move is split per quant it takes from (each piece names its location and lot); what
     cannot be reserved stays on a piece in WAITING. One read of the quants for all moves,
     locked; returns the pieces (saved)."""
-    kept, added, changed = _split(moves)
+    kept, added, changed, _quants = _split(moves, hold=True)
     fastsql.update_objects(changed, ["reserved_quantity"])
     fastsql.update_objects(kept, ["quantity", "source", "lot", "state"])
     fastsql.insert_objects_returning(added)
     return kept + added
 
 
-def allocate(moves: Sequence[Move]) -> list[Move]:
+def allocate(moves: Sequence[Move]) -> tuple[list[Move], dict[QuantKey, Quant]]:
     """Split `moves` over the quants they would take from, as `reserve` does, for moves
     done in the same transaction: nothing is held on the quants and the pieces keep their
-    state; only the new pieces are written (they need their ids). Returns the pieces."""
-    kept, added, _changed = _split(moves)
+    state; only the new pieces are written (they need their ids). Returns the pieces and
+    the quants read (locked, unchanged: moves_do takes them as `locked`)."""
+    kept, added, _changed, quants = _split(moves, hold=False)
     for piece in [*kept, *added]:
         piece.state = MoveState.DRAFT
     fastsql.insert_objects_returning(added)
-    return kept + added
+    return kept + added, {_key(q.product_id, q.location_id, q.lot_id): q for q in quants}
 
 
-def _split(moves: Sequence[Move]) -> tuple[list[Move], list[Move], list[Quant]]:
-    """reserve's work in memory: the moves changed, the new pieces, the quants held."""
+def _split(moves: Sequence[Move], *, hold: bool) -> tuple[list[Move], list[Move], list[Quant], list[Quant]]:
+    """reserve's work in memory: the moves changed, the new pieces, the quants held and
+    the quants read. Without `hold` the quants are left as they are (what the pieces take
+    is counted aside)."""
     if not moves:
-        return [], [], []
+        return [], [], [], []
     sources = {move.source_id: move.source for move in moves}
     products = sorted({move.product_id for move in moves})
     # The quants with something free at or under the sources, in own locations.
@@ -122,6 +125,7 @@ def _split(moves: Sequence[Move]) -> tuple[list[Move], list[Move], list[Quant]]:
     for quant in quants:
         by_product[quant.product_id].append(quant)
     changed: dict[int, Quant] = {}
+    taken: dict[int, Decimal] = defaultdict(Decimal)  # by quant, without `hold`
     kept: list[Move] = []
     added: list[Move] = []
     for move in moves:
@@ -138,12 +142,15 @@ def _split(moves: Sequence[Move]) -> tuple[list[Move], list[Move], list[Quant]]:
                 continue
             if quant.location_id == move.destination_id:
                 continue  # goods already where the move takes them (a shelf under the source)
-            available = quant.quantity - quant.reserved_quantity
+            available = quant.quantity - quant.reserved_quantity - taken[quant.pk]
             if available <= 0:
                 continue
             take = min(available, left)
-            quant.reserved_quantity += take
-            changed[quant.pk] = quant
+            if hold:
+                quant.reserved_quantity += take
+                changed[quant.pk] = quant
+            else:
+                taken[quant.pk] += take
             piece = move if not pieces else move_copy(move)
             piece.quantity = take
             piece.source = quant.location
@@ -159,7 +166,7 @@ def _split(moves: Sequence[Move]) -> tuple[list[Move], list[Move], list[Quant]]:
             piece.lot_id = wanted_lot
             piece.state = MoveState.WAITING
             (kept if piece is move else added).append(piece)
-    return kept, added, list(changed.values())
+    return kept, added, list(changed.values()), quants
 
 
 def _like_prefix(name: str) -> str:
@@ -255,6 +262,7 @@ def moves_do(
     reference: str,
     permission: str,
     held: dict[QuantKey, Quant] | None = None,
+    locked: dict[QuantKey, Quant] | None = None,
     also: Sequence[str] = (),
     announcements: list[tuple[Any, Any]] | None = None,
 ) -> None:
@@ -266,6 +274,7 @@ def moves_do(
 
     Saves writes for a caller that has just changed the moves and quants: `held` are the
     quants it released without writing (unreserve(write=False)), written here with theirs;
+    `locked` are quants it read locked and left as they were (allocate), not read again;
     `also` names the moves' fields it changed, written with the moves' own. With
     `announcements` the entry's audit row and event are left to the caller (value_moves)."""
     if not moves:
@@ -294,7 +303,8 @@ def moves_do(
         if locations[move.destination_id].is_own_stock:
             deltas[_key(move.product_id, move.destination_id, move.lot_id)] += move.quantity
     held = held or {}
-    quants = {**held, **quants_locked(key for key in deltas if key not in held)}
+    known = {**(locked or {}), **held}
+    quants = {**known, **quants_locked(key for key in deltas if key not in known)}
     for key, delta in sorted(deltas.items(), key=lambda item: (item[0][0], item[0][1], item[0][2] or 0)):
         quant = quants.get(key)
         have = quant.quantity if quant is not None else ZERO

@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kantoor.catalog.errors import UomIncompatibleError
-from kantoor.catalog.models import QUANTITY, Product, ProductCategory, Tracking, Uom, uom_convert
+from kantoor.catalog.models import QUANTITY, Product, Tracking, Uom, uom_convert
 from kantoor.core import audit, fastsql, outbox, policy
 from kantoor.core.errors import NotFoundError
 from kantoor.core.models import User
@@ -353,16 +353,24 @@ def location_update(
 
 
 def _location(
-    company_id: int, location_id: Any, field: str, error: type[Any] = TransferInvalidError
+    company_id: int,
+    location_id: Any,
+    field: str,
+    error: type[Any] = TransferInvalidError,
+    known: dict[int, Location] | None = None,
 ) -> Location:
-    found = (
-        fastsql.select(Location, "id = %s AND company_id = %s", [location_id, company_id])
-        if isinstance(location_id, int)
-        else []
-    )
-    if not found:
-        raise error(_("Unknown location."), field_errors={field: [_("Unknown location.")]})
-    location = found[0]
+    """The company's active location `location_id`; from `known` (the company's locations
+    read already, by id) when it is there."""
+    location = known.get(location_id) if known and isinstance(location_id, int) else None
+    if location is None:
+        found = (
+            fastsql.select(Location, "id = %s AND company_id = %s", [location_id, company_id])
+            if isinstance(location_id, int)
+            else []
+        )
+        if not found:
+            raise error(_("Unknown location."), field_errors={field: [_("Unknown location.")]})
+        location = found[0]
     if not location.is_active:
         raise error(
             _("Location %s is archived.") % location.full_name,
@@ -390,11 +398,18 @@ def _quantity(value: Any, field: str) -> Decimal:
     return quantity
 
 
-def _default_route(
-    kind: str, warehouse: Warehouse, company_id: int
-) -> tuple[Location | None, Location | None]:
-    suppliers = lambda: company_location(company_id, LocationUsage.SUPPLIER)  # noqa: E731 - read when needed
-    customers = lambda: company_location(company_id, LocationUsage.CUSTOMER)  # noqa: E731
+def _partner_location(site: Site, usage: str) -> Location:
+    """The company's location of `usage` outside its warehouses, from what `site` read."""
+    for location in sorted(site.places.values(), key=lambda location: location.pk):
+        if location.usage == usage and location.warehouse_id is None:
+            return location
+    return company_location(site.warehouse.company_id, usage)
+
+
+def _default_route(kind: str, site: Site) -> tuple[Location | None, Location | None]:
+    warehouse = site.warehouse
+    suppliers = lambda: _partner_location(site, LocationUsage.SUPPLIER)  # noqa: E731 - read when needed
+    customers = lambda: _partner_location(site, LocationUsage.CUSTOMER)  # noqa: E731
     routes: dict[str, Any] = {
         TransferKind.RECEIPT: lambda: (suppliers(), warehouse.stock_location),
         TransferKind.DELIVERY: lambda: (warehouse.stock_location, customers()),
@@ -406,7 +421,21 @@ def _default_route(
     return None, None
 
 
-def _warehouse(company_id: int, warehouse_id: Any) -> Warehouse:
+class Site(NamedTuple):
+    """A warehouse with the locations a transfer may name, read together: the warehouse's
+    own, the locations the caller asked for and the company's partner locations
+    (suppliers, customers, production), by id."""
+
+    warehouse: Warehouse
+    places: dict[int, Location]
+
+
+PARTNER_USAGES = (LocationUsage.SUPPLIER, LocationUsage.CUSTOMER, LocationUsage.PRODUCTION)
+
+
+def _warehouse(company_id: int, warehouse_id: Any, also: Sequence[Any] = ()) -> Site:
+    """The company's active warehouse `warehouse_id` and its Site (two plain reads); `also`
+    are location ids the caller will name (read with the others, checked by _location)."""
     found = (
         fastsql.select(Warehouse, "id = %s AND company_id = %s", [warehouse_id, company_id])
         if isinstance(warehouse_id, int)
@@ -426,38 +455,33 @@ def _warehouse(company_id: int, warehouse_id: Any) -> Warehouse:
         pk
         for pk in (warehouse.stock_location_id, warehouse.pack_location_id, warehouse.output_location_id)
         if pk
-    ]
-    places: dict[int | None, Location] = {
+    ] + [pk for pk in also if isinstance(pk, int)]
+    places: dict[int, Location] = {
         location.pk: location
-        for location in fastsql.select(Location, f"id IN ({fastsql.placeholders(ids)})", ids)
+        for location in fastsql.select(
+            Location,
+            f"company_id = %s AND (id IN ({fastsql.placeholders(ids)}) "
+            f"OR (warehouse_id IS NULL AND usage IN ({fastsql.placeholders(PARTNER_USAGES)})))",
+            [company_id, *ids, *PARTNER_USAGES],
+        )
     }
-    warehouse.stock_location = places.get(warehouse.stock_location_id)
-    warehouse.pack_location = places.get(warehouse.pack_location_id)
-    warehouse.output_location = places.get(warehouse.output_location_id)
-    return warehouse
+    warehouse.stock_location = places.get(warehouse.stock_location_id or 0)
+    warehouse.pack_location = places.get(warehouse.pack_location_id or 0)
+    warehouse.output_location = places.get(warehouse.output_location_id or 0)
+    return Site(warehouse, places)
 
 
 def _products(company_id: int, ids: set[Any]) -> dict[int, Product]:
-    """The company's products of `ids` with their categories (two plain reads)."""
+    """The company's products of `ids` with their categories (one plain read)."""
     valid = sorted(pk for pk in ids if isinstance(pk, int))
     if not valid:
         return {}
-    products = fastsql.select(
-        Product, f"company_id = %s AND id IN ({fastsql.placeholders(valid)})", [company_id, *valid]
+    products = fastsql.select_related(
+        Product,
+        "category",
+        f"company_id = %s AND id IN ({fastsql.placeholders(valid)})",
+        [company_id, *valid],
     )
-    category_ids = sorted({product.category_id for product in products})
-    categories = (
-        {
-            category.pk: category
-            for category in fastsql.select(
-                ProductCategory, f"id IN ({fastsql.placeholders(category_ids)})", category_ids
-            )
-        }
-        if category_ids
-        else {}
-    )
-    for product in products:
-        product.category = categories[product.category_id]
     return {product.pk: product for product in products}
 
 
@@ -639,11 +663,12 @@ def _transfer_new(
     scheduled_date: dt.date | None,
     origin: str,
     notes: str,
-    warehouse: Warehouse | None = None,
+    site: Site | None = None,
 ) -> tuple[Transfer, list[Move], dict[int, Product], audit.Change]:
     """transfer_create's work: the transfer, its moves, their products and the audit row
-    to write (the caller writes it, with its own when it has more). `warehouse` is the
-    warehouse of `warehouse_id` when the caller has read it."""
+    to write (the caller writes it, with its own when it has more). `site` is the
+    warehouse of `warehouse_id` when the caller has read it (with source_id and
+    destination_id)."""
     policy.require(actor, MANAGE)
     company_id = policy.actor_company_id(actor)
     if kind not in KIND_PREFIX or kind in (
@@ -656,17 +681,19 @@ def _transfer_new(
             _("Choose a kind of: receipt, delivery, internal, return_in, return_out."),
             field_errors={"kind": [_("Unknown kind.")]},
         )
-    if warehouse is None and warehouse_id is not None:
-        warehouse = _warehouse(company_id, warehouse_id)
-    if warehouse is None and kind != TransferKind.INTERNAL:
+    if site is None and warehouse_id is not None:
+        site = _warehouse(company_id, warehouse_id, also=(source_id, destination_id))
+    if site is None and kind != TransferKind.INTERNAL:
         raise TransferInvalidError(
             _("Choose a warehouse."), field_errors={"warehouse_id": [_("Choose a warehouse.")]}
         )
-    source, destination = _default_route(kind, warehouse, company_id) if warehouse else (None, None)
+    warehouse = site.warehouse if site else None
+    places = site.places if site else None
+    source, destination = _default_route(kind, site) if site else (None, None)
     if source_id is not None:
-        source = _location(company_id, source_id, "source_id")
+        source = _location(company_id, source_id, "source_id", known=places)
     if destination_id is not None:
-        destination = _location(company_id, destination_id, "destination_id")
+        destination = _location(company_id, destination_id, "destination_id", known=places)
     if source is None or destination is None:
         raise TransferInvalidError(
             _("Choose where the goods come from and go to."),
@@ -755,7 +782,12 @@ def transfer_record(
     in one transaction (goods received at the dock and scanned in, a counter sale handed
     over, stock moved to a shelf). Refused as either would refuse it, with nothing written.
     A three-step delivery cannot be recorded at once: it is created and done step by step."""
-    warehouse = _warehouse(policy.actor_company_id(actor), warehouse_id) if warehouse_id is not None else None
+    site = (
+        _warehouse(policy.actor_company_id(actor), warehouse_id, also=(source_id, destination_id))
+        if warehouse_id is not None
+        else None
+    )
+    warehouse = site.warehouse if site else None
     if (
         kind == TransferKind.DELIVERY
         and warehouse is not None
@@ -778,7 +810,7 @@ def transfer_record(
         scheduled_date=None,
         origin=origin,
         notes=notes,
-        warehouse=warehouse,
+        site=site,
     )
     _validate(actor, transfer, None, backorder=False, known=(moves, products), changes=[change])
     return transfer
@@ -1048,6 +1080,7 @@ def _validate(
         products = _products(company_id, {move.product_id for move in moves})
     if not moves:
         raise TransferStateError(_("Transfer %s has nothing left to do.") % transfer.number)
+    allocated: dict[engine.QuantKey, Quant] = {}  # the quants allocate read, locked
     if done is None:
         # Everything as planned: goods not reserved yet are taken where they are (which
         # shelf, which lot) as a reservation would take them.
@@ -1059,7 +1092,7 @@ def _validate(
         if unreserved:
             # Done at once below: split over the quants without holding them.
             places = {m.source_id: m.source for m in moves} | {m.destination_id: m.destination for m in moves}
-            pieces = engine.allocate(unreserved)
+            pieces, allocated = engine.allocate(unreserved)
             places.update((piece.source_id, piece.source) for piece in pieces)
             moves = [m for m in moves if m not in unreserved] + pieces
             _locations_attach(moves, places)
@@ -1113,6 +1146,7 @@ def _validate(
         reference=transfer.number,
         permission=MANAGE,
         held=held,
+        locked=allocated,
         also=["quantity", "lot", "source", "destination"],
         announcements=posted,
     )
@@ -1288,7 +1322,8 @@ def production_transfer_create(
     production_record."""
     policy.require(actor, MANAGE)
     company_id = policy.actor_company_id(actor)
-    warehouse = _warehouse(company_id, warehouse_id)
+    site = _warehouse(company_id, warehouse_id)
+    warehouse = site.warehouse
     assert warehouse.stock_location is not None  # noqa: S101 - made with the warehouse
     clean = _lines_clean(company_id, components)
     transfer, _moves = _transfer_insert(
@@ -1297,7 +1332,7 @@ def production_transfer_create(
         kind=TransferKind.PRODUCTION,
         warehouse=warehouse,
         source=warehouse.stock_location,
-        destination=company_location(company_id, LocationUsage.PRODUCTION),
+        destination=_partner_location(site, LocationUsage.PRODUCTION),
         party_id=None,
         on=scheduled_date or timezone.localdate(),
         origin=str(origin or "").strip()[:60],
