@@ -229,7 +229,7 @@ class InventoryConfig(AppConfig):
         from kantoor.inventory.reports import valuation_verify
 
         registry.verify_check_register("stock-valuation", valuation_verify)
-        # The daily reorder check, run by `kantoor worker` (kantoor.inventory.schedule).
+        # The daily reorder check, run by `kantoor scheduler` (kantoor.inventory.schedule).
         from kantoor.inventory import schedule  # noqa: F401
 
         # The stock reports (kantoor.web.views.inventory_reports).

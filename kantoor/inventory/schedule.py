@@ -25,7 +25,7 @@ def reorder(now: dt.datetime) -> str:
     failed: list[int] = []
     for company_id in Company.objects.order_by("pk").values_list("pk", flat=True):
         try:
-            proposals += len(reorder_check(company_id=company_id))
+            proposals += len(reorder_check(company_id=company_id, now=now))
         except Exception:
             log.exception("the reorder check failed for company %s", company_id)
             failed.append(company_id)

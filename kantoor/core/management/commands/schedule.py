@@ -20,7 +20,7 @@ def _when(moment: dt.datetime | None) -> str:
 
 class Command(BaseCommand):
     help = _(
-        "List the periodic jobs that `kantoor worker` runs, with their last and next run (UTC). "
+        "List the periodic jobs that `kantoor scheduler` runs, with their last and next run (UTC). "
         "`run NAME` runs one now."
     )
 
