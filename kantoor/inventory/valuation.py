@@ -168,6 +168,8 @@ def _fifo_layers(valued: list[Valued], fifo_ids: set[int]) -> list[ValuationLaye
         if item.product.pk in fifo_ids and not item.incoming:
             need[item.product.pk] += item.move.quantity
     ids = sorted(need)
+    # "> '0'" as the partial index layer_fifo_open says it (SQLite uses a partial index only
+    # for the same term; the column's numeric affinity compares it as the number 0).
     # A margin on the bound: SQLite sums decimals as floating point, and one layer too many
     # costs nothing while one too few would be valued at the product's cost.
     cases = " ".join(["WHEN %s THEN %s"] * len(ids))
@@ -179,7 +181,7 @@ def _fifo_layers(valued: list[Valued], fifo_ids: set[int]) -> list[ValuationLaye
         "id IN (SELECT id FROM (SELECT id, product_id, "  # noqa: S608 - placeholders only
         "SUM(remaining_quantity) OVER (PARTITION BY product_id ORDER BY id) - remaining_quantity AS before "
         f"FROM inventory_valuationlayer WHERE product_id IN ({fastsql.placeholders(ids)}) "
-        f"AND remaining_quantity > 0) open_layers WHERE before < CASE product_id {cases} END)",
+        f"AND remaining_quantity > '0') open_layers WHERE before < CASE product_id {cases} END)",
         params,
         lock=True,
         order_by="id",
