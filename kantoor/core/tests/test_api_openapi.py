@@ -83,6 +83,7 @@ def test_request_bodies_refuse_unknown_fields(served: dict[str, Any]) -> None:
         "BomIn",
         "BomPatch",
         "CompanyUpdateIn",
+        "ConfirmIn",
         "CountCreateIn",
         "CountLineAddIn",
         "CountLineSetIn",
