@@ -87,10 +87,17 @@ def _connection() -> BaseDatabaseWrapper:
 
 
 def cursor() -> Any:
-    """A cursor of the default connection for the hot path's plain statements, released when
-    the caller drops it. Read results to their end (fetchall): an unfinished statement keeps
-    SQLite's read open."""
-    return _connection().cursor()
+    """A cursor of the default connection for the hot path's plain statements. One cursor
+    per connection serves them all (making one costs more than a short statement), so read
+    a statement's results to their end (fetchall) before the next: that also ends SQLite's
+    read. A new connection, or logging queries switched on or off, makes a new cursor."""
+    connection = _connection()
+    kept = connection.__dict__.get("_kantoor_fastsql_cursor")
+    if kept is not None and kept[0] is connection.connection and kept[1] == connection.queries_logged:
+        return kept[2]
+    made = connection.cursor()
+    connection.__dict__["_kantoor_fastsql_cursor"] = (connection.connection, connection.queries_logged, made)
+    return made
 
 
 def _params(specs: list[_Spec], values: Mapping[str, Any], connection: BaseDatabaseWrapper) -> list[Any]:
