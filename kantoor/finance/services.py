@@ -83,11 +83,13 @@ class LineIn:
 
 class Known(NamedTuple):
     """What a service that books an entry in its own transaction has read already: the
-    journal (of the actor's company), the company's currency and parties of the company."""
+    journal (of the actor's company), the company's currency, parties of the company and
+    accounts of the company (id → code, is_active, is_reconcilable)."""
 
     journal: Journal
     currency: str
     party_ids: frozenset[int] = frozenset()
+    accounts: Mapping[int, tuple[str, bool, bool]] = {}
 
 
 def _as_line(item: LineIn | Mapping[str, Any]) -> LineIn:
@@ -460,6 +462,7 @@ def _lines_clean(
     on: dt.date,
     items: Sequence[LineIn | Mapping[str, Any]],
     known_parties: frozenset[int] = frozenset(),
+    known_accounts: Mapping[int, tuple[str, bool, bool]] | None = None,
 ) -> tuple[list[dict[str, Any]], set[int]]:
     """Check every line at once (so one error lists every faulty field). Returns the lines'
     values by field name (what _lines_save inserts) and which of their accounts are
@@ -474,17 +477,23 @@ def _lines_clean(
             errors.setdefault(f"lines[{i}]", []).append(_("Unknown line fields."))
     if errors:
         raise EntryInvalidError(_("Please correct the marked lines."), field_errors=errors)
-    # One query for all accounts of the entry and one for its parties (when it names any).
-    accounts = {
-        pk: (code, bool(active), bool(reconcilable))
-        for pk, code, active, reconcilable in _rows_in(
-            "SELECT id, code, is_active, is_reconcilable FROM finance_account "
-            "WHERE company_id = %s AND id IN ({ids})",
-            company_id,
-            Account,
-            {line.account_id for line in raw},
-        )
-    }
+    # One query for all accounts of the entry (unless the caller read them) and one for its
+    # parties (when it names any).
+    named_accounts = {line.account_id for line in raw}
+    accounts = (
+        {pk: known_accounts[pk] for pk in named_accounts}
+        if known_accounts and named_accounts <= known_accounts.keys()
+        else {
+            pk: (code, bool(active), bool(reconcilable))
+            for pk, code, active, reconcilable in _rows_in(
+                "SELECT id, code, is_active, is_reconcilable FROM finance_account "
+                "WHERE company_id = %s AND id IN ({ids})",
+                company_id,
+                Account,
+                named_accounts,
+            )
+        }
+    )
     named = {line.party_id for line in raw if line.party_id is not None}
     parties = (
         named
@@ -656,7 +665,9 @@ def _entry_insert(
         journal_pk, journal_code, base_currency = found[0]
     _header_clean(date, reference, narration)
     parties = known.party_ids if known is not None else frozenset()
-    cleaned, reconcilable = _lines_clean(company_id, base_currency, date, lines, parties)
+    cleaned, reconcilable = _lines_clean(
+        company_id, base_currency, date, lines, parties, known.accounts if known is not None else None
+    )
     entry = JournalEntry(
         company_id=company_id,
         journal_id=journal_pk,

@@ -92,13 +92,17 @@ class Accounts:
         roles = sorted(set(FIELD_ROLE.values()))
         statement = fastsql.cursor()
         sql = (
-            "SELECT id, role FROM finance_account WHERE company_id = %s AND is_active = %s "  # noqa: S608 - placeholders only
-            f"AND role IN ({fastsql.placeholders(roles)}) ORDER BY code DESC"
+            "SELECT id, role, code, is_reconcilable FROM finance_account "  # noqa: S608 - placeholders only
+            f"WHERE company_id = %s AND is_active = %s AND role IN ({fastsql.placeholders(roles)}) "
+            "ORDER BY code DESC"
         )
         statement.execute(sql, [company_id, True, *roles])
         by_role: dict[str, int] = {}
-        for pk, role in statement.fetchall():
+        # What the ledger checks of an entry's accounts, so it need not read them again.
+        self.facts: dict[int, tuple[str, bool, bool]] = {}
+        for pk, role, code, reconcilable in statement.fetchall():
             by_role[role] = pk  # ordered by code descending: the lowest code wins
+            self.facts[pk] = (code, True, bool(reconcilable))
         self.by_role = by_role
 
     def account(self, category_id: int, field: str) -> int:
@@ -322,7 +326,7 @@ def value_moves(
         entry = ledger.entry_book(
             actor=actor,
             journal_id=books.journal.pk,
-            known=ledger.Known(journal=books.journal, currency=books.currency),
+            known=ledger.Known(journal=books.journal, currency=books.currency, accounts=accounts.facts),
             fiscal_year=books.fiscal_year(on),
             date=on,
             lines=lines,
