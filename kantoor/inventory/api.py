@@ -39,6 +39,7 @@ from kantoor.inventory.schemas import (
     WarehouseCreateIn,
     WarehouseOut,
     WarehousePage,
+    WarehouseUpdateIn,
 )
 from kantoor.inventory.selectors import ScanResult
 
@@ -73,6 +74,14 @@ def create_warehouse(request: HttpRequest, payload: WarehouseCreateIn) -> Status
     """A warehouse with its locations (CODE/Stock, Input, Packing, Output)."""
     warehouse = services.warehouse_create(actor=actor_of(request), **payload.model_dump())
     return Status(201, warehouse)
+
+
+@router.patch("/warehouses/{warehouse_id}", response=WarehouseOut)
+def update_warehouse(request: HttpRequest, warehouse_id: Id, payload: WarehouseUpdateIn) -> Warehouse:
+    """Rename a warehouse, change its delivery or receipt steps, or archive it."""
+    return services.warehouse_update(
+        actor=actor_of(request), warehouse_id=warehouse_id, **payload.model_dump(exclude_unset=True)
+    )
 
 
 @router.get("/locations", response=LocationPage)

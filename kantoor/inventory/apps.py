@@ -62,6 +62,7 @@ class InventoryConfig(AppConfig):
                 "name",
                 "output_location",
                 "pack_location",
+                "receipt_steps",
                 "stock_location",
                 "version",
                 "view_location",

@@ -1,8 +1,10 @@
-"""Demo inventory: two warehouses (Amsterdam delivers in one step, Rotterdam in three: pick,
-pack, ship) with shelves; receipts done from the demo's suppliers of the catalog's stocked
+"""Demo inventory: two warehouses (Amsterdam receives and delivers in one step, Rotterdam
+receives in two — input, then a put-away to stock — and delivers in three: pick, pack,
+ship) with shelves; receipts done from the demo's suppliers of the catalog's stocked
 products (laptops with serial numbers, toner by lot); deliveries to customers in every
 state (draft, waiting for stock, ready, done, done in part with a backorder, a three-step
-delivery being picked); a customer's return; an inventory count applied and one in progress.
+delivery being picked); Rotterdam's put-aways, done but one still open; a customer's return;
+an inventory count applied and one in progress.
 
 Runs after the catalog (its products) and finance (the chart and this year, to which stock
 moves are booked). Created through the services as the operations user would; a re-run
@@ -29,7 +31,8 @@ from kantoor.inventory import counts, returns, services
 from kantoor.inventory.models import InventoryCount, Location, Move, Transfer, Warehouse
 from kantoor.parties.models import Party, PartyRoleType
 
-WAREHOUSES = [("AMS", "Amsterdam", 1), ("RTM", "Rotterdam", 3)]
+# Code, name, delivery steps, receipt steps.
+WAREHOUSES = [("AMS", "Amsterdam", 1, 1), ("RTM", "Rotterdam", 3, 2)]
 SHELVES = {"AMS": ["A1", "A2", "B1"], "RTM": ["R1", "R2"]}
 # Receipts by warehouse and origin: the SKUs each brings in (quantities are drawn).
 RECEIPTS = [
@@ -39,6 +42,8 @@ RECEIPTS = [
     ("AMS", "DEMO-IN-04", ["CBL-HDMI-2", "CBL-USBC-1", "CBL-CAT6", "PWR-STRIP-6", "CHR-ERGO", "HS-USB-DUO"]),
     ("RTM", "DEMO-IN-05", ["PAP-A4-80", "LAP-15-BIZ", "DOCK-USBC", "INK-302-BK", "DSK-SITSTAND", "MSE-WL"]),
 ]
+# A receipt into Rotterdam's input whose put-away is left open (ready): SKU, quantity.
+OPEN_PUTAWAY = ("RTM", "DEMO-IN-06", [("INK-302-BK", 24), ("MSE-WL", 6)])
 SERIAL_QUANTITY = 4  # units of each serial-numbered product received (one serial number each)
 
 
@@ -78,7 +83,7 @@ def demo_load(
 ) -> None:
     """Warehouses, shelves, receipts, deliveries in every state, a return and two counts."""
     keeper = users["operations"]
-    advance = progress(_("Inventory"), len(RECEIPTS) + len(DELIVERIES) + 4)
+    advance = progress(_("Inventory"), len(RECEIPTS) + len(DELIVERIES) + 5)
     # Drawn before anything is created, so they do not depend on what exists already.
     quantities = {(origin, sku): rng.randint(4, 12) * 10 for _wh, origin, skus in RECEIPTS for sku in skus}
     receipt_suppliers = {origin: rng.random() for _wh, origin, _skus in RECEIPTS}
@@ -104,6 +109,8 @@ def demo_load(
                 keeper, warehouses[code], supplier, origin, [products[s] for s in receipt_skus], quantities
             )
         advance(1)
+    _putaways_load(company, keeper, warehouses, suppliers[0], products, done)
+    advance(1)
     for spec in DELIVERIES:
         if spec.origin not in done:
             customer = customers[int(delivery_customers[spec.origin] * len(customers))]
@@ -117,10 +124,10 @@ def demo_load(
 
 def _warehouses_load(company: Company, keeper: User) -> dict[str, Warehouse]:
     warehouses = {w.code: w for w in Warehouse.objects.filter(company=company)}
-    for code, name, steps in WAREHOUSES:
+    for code, name, steps, receipt_steps in WAREHOUSES:
         if code not in warehouses:
             warehouses[code] = services.warehouse_create(
-                actor=keeper, code=code, name=name, delivery_steps=steps
+                actor=keeper, code=code, name=name, delivery_steps=steps, receipt_steps=receipt_steps
             )
     names = set(Location.objects.filter(company=company).values_list("full_name", flat=True))
     for code, shelves in SHELVES.items():
@@ -172,7 +179,10 @@ def _receipt(
             )
         else:
             # The paper goes on the first shelf; the rest stays in the stock location itself.
-            on_shelf = shelf is not None and move.product.sku.startswith("PAP-")
+            # (Not in a two-step warehouse: its receipts go to the input, not on a shelf.)
+            on_shelf = (
+                shelf is not None and move.product.sku.startswith("PAP-") and warehouse.receipt_steps == 1
+            )
             done.append(
                 services.DoneIn(
                     move_id=move.pk,
@@ -182,6 +192,47 @@ def _receipt(
                 )
             )
     services.transfer_validate(actor=keeper, transfer_id=receipt.pk, done=done)
+
+
+def _putaways_load(
+    company: Company,
+    keeper: User,
+    warehouses: Mapping[str, Warehouse],
+    supplier: Party,
+    products: Mapping[str, Product],
+    done: set[str],
+) -> None:
+    """Rotterdam receives in two steps: the put-aways of its receipts are done (its stock is
+    what the deliveries and the count take), except that of one more receipt, left ready."""
+    code, origin, lines = OPEN_PUTAWAY
+    receipts = Transfer.objects.filter(
+        company=company, warehouse=warehouses[code], kind="receipt", state="done"
+    ).exclude(origin=origin)
+    open_putaways = Transfer.objects.filter(
+        company=company,
+        kind="internal",
+        origin__in=list(receipts.values_list("number", flat=True)),
+        state__in=["waiting", "ready"],
+    ).order_by("id")
+    for putaway in open_putaways:
+        services.transfer_validate(actor=keeper, transfer_id=putaway.pk)
+    if origin not in done:
+        services.transfer_record(
+            actor=keeper,
+            kind="receipt",
+            warehouse_id=warehouses[code].pk,
+            party_id=supplier.pk,
+            origin=origin,
+            lines=[
+                services.MoveIn(
+                    product_id=products[sku].pk,
+                    quantity=quantity,
+                    unit_cost=products[sku].cost,
+                    lot=f"L{origin[-2:]}-{sku}" if products[sku].tracking == Tracking.LOT else "",
+                )
+                for sku, quantity in lines
+            ],
+        )
 
 
 def _delivery(

@@ -61,6 +61,11 @@ class Warehouse(models.Model):
     # 1: goods go straight from stock to the customer; 3: pick (stock → packing), pack
     # (packing → output), ship (output → customer) as three chained transfers.
     delivery_steps = models.PositiveSmallIntegerField(_("delivery steps"), default=1)
+    # 1: goods come from the supplier straight into stock; 2: into input, then a put-away
+    # (an internal transfer input → stock) made when the receipt is done.
+    receipt_steps = models.PositiveSmallIntegerField(
+        _("receipt steps"), choices=[(1, "1"), (2, "2")], default=1
+    )
     is_active = models.BooleanField(_("active"), default=True)
     version = models.PositiveIntegerField(default=1)
 
@@ -70,6 +75,7 @@ class Warehouse(models.Model):
         constraints: ClassVar = [
             models.UniqueConstraint(fields=["company", "code"], name="warehouse_code_unique"),
             models.CheckConstraint(condition=Q(delivery_steps__in=[1, 3]), name="warehouse_delivery_steps"),
+            models.CheckConstraint(condition=Q(receipt_steps__in=[1, 2]), name="warehouse_receipt_steps"),
         ]
 
     def __str__(self) -> str:

@@ -13,7 +13,7 @@ from ninja import Schema
 from pydantic import BeforeValidator, Field
 
 from kantoor.core import policy
-from kantoor.core.schemas import Id, Input, Page, QueryInput, Version
+from kantoor.core.schemas import Id, Input, Page, QueryInput, Version, unchanged
 from kantoor.inventory.models import (
     CountState,
     InventoryCount,
@@ -60,6 +60,9 @@ class WarehouseOut(Schema):
     code: str
     name: str
     delivery_steps: int = Field(description="1: stock → customer; 3: pick, pack, ship.")
+    receipt_steps: int = Field(
+        description="1: supplier → stock; 2: supplier → input, then a put-away to stock."
+    )
     is_active: bool
     view_location_id: int | None
     stock_location_id: int | None
@@ -77,6 +80,17 @@ class WarehouseCreateIn(Input):
     code: str = Field(max_length=10, description="Short code, e.g. AMS; prefixes its transfer numbers.")
     name: str = Field(max_length=100)
     delivery_steps: int = Field(1, description="1 or 3.")
+    receipt_steps: int = Field(1, description="1 or 2.")
+
+
+class WarehouseUpdateIn(Input):
+    version: Version = Field(description="The version you read; a newer one on the server → 409.")
+    name: str = unchanged(min_length=1, max_length=100)
+    delivery_steps: int = unchanged(description="1 or 3.")
+    receipt_steps: int = unchanged(
+        description="1 or 2; refused (422) while the warehouse has open receipts or put-aways."
+    )
+    is_active: bool = unchanged(description="false archives it: refused while it holds stock.")
 
 
 class LocationOut(Schema):

@@ -29,7 +29,7 @@ from kantoor.core.numbering import number_allocate
 from kantoor.core.services import require_version
 from kantoor.core.validation import unique_or_field_error
 from kantoor.inventory import moves as engine
-from kantoor.inventory import valuation
+from kantoor.inventory import putaway, valuation
 from kantoor.inventory.errors import (
     LocationInvalidError,
     LotRequiredError,
@@ -161,9 +161,12 @@ def _location_add(
 
 
 @transaction.atomic
-def warehouse_create(*, actor: User, code: str, name: str, delivery_steps: int = 1) -> Warehouse:
+def warehouse_create(
+    *, actor: User, code: str, name: str, delivery_steps: int = 1, receipt_steps: int = 1
+) -> Warehouse:
     """A warehouse with its locations: CODE (a view), CODE/Stock, CODE/Input, CODE/Packing
-    and CODE/Output. Deliveries take one step (stock → customer) or three (pick, pack, ship)."""
+    and CODE/Output. Deliveries take one step (stock → customer) or three (pick, pack, ship);
+    receipts one (supplier → stock) or two (supplier → input, then a put-away to stock)."""
     policy.require(actor, MANAGE)
     company_id = policy.actor_company_id(actor)
     code, name = str(code or "").strip().upper(), str(name or "").strip()
@@ -178,12 +181,18 @@ def warehouse_create(*, actor: User, code: str, name: str, delivery_steps: int =
         errors["name"] = [_("Enter a name of at most 100 characters.")]
     if delivery_steps not in (1, 3):
         errors["delivery_steps"] = [_("Deliveries take 1 or 3 steps.")]
+    if receipt_steps not in (1, 2):
+        errors["receipt_steps"] = [_("Receipts take 1 or 2 steps.")]
     if errors:
         raise WarehouseInvalidError(_("Please correct the marked fields."), field_errors=errors)
     locations_install(company_id)
     with unique_or_field_error("code", lambda: _("Warehouse %s exists already.") % code):
         warehouse = Warehouse.objects.create(
-            company_id=company_id, code=code, name=name, delivery_steps=delivery_steps
+            company_id=company_id,
+            code=code,
+            name=name,
+            delivery_steps=delivery_steps,
+            receipt_steps=receipt_steps,
         )
     view = _location_add(company_id, warehouse, None, code, LocationUsage.VIEW)
     warehouse.view_location = view
@@ -204,7 +213,12 @@ def warehouse_create(*, actor: User, code: str, name: str, delivery_steps: int =
         actor=actor,
         obj=warehouse,
         action="inventory.warehouse_create",
-        changes={"code": [None, code], "name": [None, name], "delivery_steps": [None, delivery_steps]},
+        changes={
+            "code": [None, code],
+            "name": [None, name],
+            "delivery_steps": [None, delivery_steps],
+            "receipt_steps": [None, receipt_steps],
+        },
     )
     return warehouse
 
@@ -259,9 +273,11 @@ def warehouse_update(
     version: int | None = None,
     name: str | None = None,
     delivery_steps: int | None = None,
+    receipt_steps: int | None = None,
     is_active: bool | None = None,
 ) -> Warehouse:
-    """Rename a warehouse, change its delivery steps (new deliveries follow them) or
+    """Rename a warehouse, change its delivery steps (new deliveries follow them), its
+    receipt steps (refused while it has open receipts, customer returns or put-aways) or
     archive it: refused while its locations hold stock or it has open transfers."""
     policy.require(actor, MANAGE)
     company_id = policy.actor_company_id(actor)
@@ -282,6 +298,15 @@ def warehouse_update(
             errors["delivery_steps"] = [_("Deliveries take 1 or 3 steps.")]
         elif delivery_steps != warehouse.delivery_steps:
             changes["delivery_steps"] = [warehouse.delivery_steps, delivery_steps]
+    if receipt_steps is not None:
+        if receipt_steps not in (1, 2):
+            errors["receipt_steps"] = [_("Receipts take 1 or 2 steps.")]
+        elif receipt_steps != warehouse.receipt_steps:
+            if putaway.receiving_busy(warehouse):
+                errors["receipt_steps"] = [
+                    _("The warehouse has open receipts or put-aways; finish or cancel them first.")
+                ]
+            changes["receipt_steps"] = [warehouse.receipt_steps, receipt_steps]
     if is_active is not None and is_active != warehouse.is_active:
         if not is_active and _warehouse_busy(warehouse):
             errors["is_active"] = [_("The warehouse holds stock or has open transfers; empty it first.")]
@@ -411,9 +436,9 @@ def _default_route(kind: str, site: Site) -> tuple[Location | None, Location | N
     suppliers = lambda: _partner_location(site, LocationUsage.SUPPLIER)  # noqa: E731 - read when needed
     customers = lambda: _partner_location(site, LocationUsage.CUSTOMER)  # noqa: E731
     routes: dict[str, Any] = {
-        TransferKind.RECEIPT: lambda: (suppliers(), warehouse.stock_location),
+        TransferKind.RECEIPT: lambda: (suppliers(), putaway.receiving_location(site)),
         TransferKind.DELIVERY: lambda: (warehouse.stock_location, customers()),
-        TransferKind.RETURN_IN: lambda: (customers(), warehouse.stock_location),
+        TransferKind.RETURN_IN: lambda: (customers(), putaway.receiving_location(site)),
         TransferKind.RETURN_OUT: lambda: (warehouse.stock_location, suppliers()),
     }
     if kind in routes:
@@ -1157,6 +1182,9 @@ def _validate(
     fastsql.update_objects([transfer], ["state", "done_at", "version"])
     if transfer.next_transfer_id is not None:
         _chain_reserve(transfer.next_transfer_id)
+    if transfer.kind in RECEIVING:
+        # A two-step warehouse: what came into its input goes on to stock (no query otherwise).
+        putaway.putaway_create(actor, transfer, to_do)
     audit.record_many(
         [
             *changes,

@@ -117,6 +117,19 @@ class WarehouseForm(forms.Form):
             (3, gettext_lazy("Three steps (pick, pack, ship)")),
         ],
     )
+    receipt_steps = forms.TypedChoiceField(
+        label=gettext_lazy("Receipts"),
+        coerce=int,
+        required=False,
+        choices=[
+            (1, gettext_lazy("One step (supplier → stock)")),
+            (2, gettext_lazy("Two steps (input, then put away)")),
+        ],
+    )
+
+    def clean_receipt_steps(self) -> int:
+        """Left out (an older form, a script): one step, as before the field existed."""
+        return int(self.cleaned_data.get("receipt_steps") or 1)
 
 
 class LocationForm(forms.Form):
@@ -132,7 +145,7 @@ class LocationForm(forms.Form):
 @page
 def warehouse_list(request: AuthedRequest) -> HttpResponse:
     require_permission(request, VIEW)
-    form = WarehouseForm(request.POST or None, initial={"delivery_steps": 1})
+    form = WarehouseForm(request.POST or None, initial={"delivery_steps": 1, "receipt_steps": 1})
     status = 200
     if request.method == "POST":
         require_permission(request, MANAGE)
