@@ -106,7 +106,8 @@ def bill_purchase_order(request: HttpRequest, order_id: Id, payload: BillCreateI
 
 @router.get("/purchase-orders/{order_id}/match", response=list[MatchLineOut])
 def match_purchase_order(request: HttpRequest, order_id: Id) -> list[dict[str, Any]]:
-    """The three-way match per line: ordered, received, billed, prices and the flags."""
+    """The three-way match per line: ordered, received, billed (net of posted refunds, which
+    are shown too), prices and the flags."""
     order = selectors.order_get_for_actor(actor_of(request), order_id)
     return [
         {
@@ -115,6 +116,7 @@ def match_purchase_order(request: HttpRequest, order_id: Id) -> list[dict[str, A
             "ordered": row.ordered,
             "received": row.received,
             "billed": row.billed,
+            "refunded": row.refunded,
             "to_bill": row.to_bill,
             "order_price": row.order_price,
             "bill_prices": list(row.bill_prices),

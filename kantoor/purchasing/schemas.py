@@ -149,7 +149,8 @@ class MatchLineOut(Schema):
     product_sku: str
     ordered: NumberText
     received: NumberText
-    billed: NumberText
+    billed: NumberText = Field(description="On bills (drafts too), less what posted refunds credit.")
+    refunded: NumberText = Field(description="Credited by posted supplier refunds (not in billed).")
     to_bill: NumberText
     order_price: NumberText
     bill_prices: list[NumberText]

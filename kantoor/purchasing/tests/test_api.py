@@ -82,6 +82,7 @@ def test_an_order_through_the_api(api_as: Any, buyer: Any, accountant: Any, payl
             "ordered": "10",
             "received": "10",
             "billed": "0",
+            "refunded": "0",
             "to_bill": "10",
             "order_price": "4",
             "bill_prices": [],

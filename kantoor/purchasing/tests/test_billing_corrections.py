@@ -186,7 +186,9 @@ def test_a_dropshipped_bill_books_no_price_difference(
 # ----------------------------------------------------------------------------- refunds
 
 
-def test_a_refund_is_subtracted_from_billed(received: Any, accountant: Any, books: Any) -> None:
+def test_a_refund_is_subtracted_from_billed(
+    received: Any, accountant: Any, books: Any, buyer: Any, api_as: Any, client: Any, settings: Any
+) -> None:
     # given the bill for the 10 widgets posted and 3 of them refunded before the events run
     bill = _bill(accountant, received)
     _refund(accountant, bill, "3")
@@ -202,6 +204,17 @@ def test_a_refund_is_subtracted_from_billed(received: Any, accountant: Any, book
     assert not row.billed_more_than_received
     assert _state(received) == OrderState.CONFIRMED
     assert services.order_done_check(order_id=received.pk) is False
+    # the API and the order's page show the refund beside what is billed
+    (api_row,) = api_as(buyer).get(f"/purchase-orders/{received.pk}/match").json()
+    assert (api_row["billed"], api_row["refunded"], api_row["to_bill"]) == ("7", "3", "3")
+    settings.STORAGES = {  # the page's static files as they are (no collectstatic manifest)
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    client.force_login(buyer)
+    page = client.get(f"/purchasing/orders/{received.pk}/").content.decode()
+    cells = '<td class="amount">7</td>\n      <td class="amount">3</td>\n      <td class="amount">3</td>'
+    assert cells in page  # billed, refunded, to bill
     # and the bill made now takes the 3 refunded widgets; once posted, the order is done
     second = services.bill_create_from_order(actor=accountant, order_id=received.pk)
     assert [(line.quantity, line.unit_price) for line in InvoiceLine.objects.filter(invoice=second)] == [
