@@ -22,7 +22,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
-from django.db.models import Case, IntegerField, Q, When
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -38,8 +38,6 @@ from kantoor.core.validation import text_errors
 from kantoor.finance import invoicing
 from kantoor.finance import services as ledger
 from kantoor.finance.models import (
-    Account,
-    AccountRole,
     EntryState,
     FinanceSettings,
     Invoice,
@@ -48,7 +46,6 @@ from kantoor.finance.models import (
     InvoiceState,
     Journal,
     JournalEntry,
-    JournalKind,
     JournalLine,
     Tax,
     TaxRounding,
@@ -56,8 +53,9 @@ from kantoor.finance.models import (
 )
 from kantoor.finance.taxes import TaxRate, document_amounts, line_untaxed
 from kantoor.inventory import services as inventory
+from kantoor.inventory import valuation
 from kantoor.inventory.errors import StockAccountsMissingError
-from kantoor.inventory.models import LocationUsage, Move, MoveState, StockAccounts, Warehouse
+from kantoor.inventory.models import LocationUsage, Move, MoveState, Warehouse
 from kantoor.parties.models import Party
 from kantoor.purchasing.errors import NothingToBillError, OrderInvalidError, OrderStateError
 from kantoor.purchasing.events import PurchaseOrderCancelled, PurchaseOrderConfirmed, RfqSent
@@ -728,23 +726,14 @@ def order_cancel(*, actor: User, order_id: int, version: int | None = None) -> P
 
 def _received_account(company_id: int, product: Product) -> int | None:
     """The goods-received-not-invoiced account the receipt booked the product's value to:
-    its category's, the company default's, else the account with that role (lowest code)."""
-    rows = {
-        row.category_id: row.received_account_id
-        for row in StockAccounts.objects.filter(company_id=company_id).filter(
-            Q(category_id=product.category_id) | Q(category__isnull=True)
+    its category's, the company default's, else the account with that role (lowest code) —
+    as inventory's valuation chooses it. None when there is none."""
+    try:
+        return valuation.Accounts(company_id, {product.category_id}).account(
+            product.category_id, "received_account"
         )
-    }
-    for key in (product.category_id, None):  # the category's own first, then the default
-        account_id = rows.get(key)
-        if account_id is not None:
-            return int(account_id)
-    return (
-        Account.objects.filter(company_id=company_id, role=AccountRole.STOCK_RECEIVED, is_active=True)
-        .order_by("code")
-        .values_list("pk", flat=True)
-        .first()
-    )
+    except StockAccountsMissingError:
+        return None
 
 
 @transaction.atomic
@@ -811,31 +800,9 @@ def bill_create_from_order(*, actor: User, order_id: int, date: dt.date | None =
 
 
 def _cost_account(company_id: int, product: Product) -> int:
-    """The account a purchase price difference is a cost on: the cost of sales of the
-    product's category (its stock accounts), of the company default, else the account with
-    that role (lowest code) — where the goods' value goes when they are sold."""
-    rows = {
-        row.category_id: row.cogs_account_id
-        for row in StockAccounts.objects.filter(company_id=company_id).filter(
-            Q(category_id=product.category_id) | Q(category__isnull=True)
-        )
-    }
-    for key in (product.category_id, None):
-        account_id = rows.get(key)
-        if account_id is not None:
-            return int(account_id)
-    found = (
-        Account.objects.filter(company_id=company_id, role=AccountRole.COST_OF_SALES, is_active=True)
-        .order_by("code")
-        .values_list("pk", flat=True)
-        .first()
-    )
-    if found is None:
-        raise StockAccountsMissingError(
-            _("No account for “%(role)s”: add one (role %(code)s) or set the stock accounts.")
-            % {"role": AccountRole.COST_OF_SALES.label, "code": AccountRole.COST_OF_SALES.value}
-        )
-    return int(found)
+    """The account a purchase price difference is a cost on: the product's cost of sales, as
+    inventory's valuation chooses it (where the goods' value goes when they are sold)."""
+    return valuation.Accounts(company_id, {product.category_id}).account(product.category_id, "cogs_account")
 
 
 def _received_unit_value(line: PurchaseOrderLine) -> Decimal | None:
@@ -881,13 +848,12 @@ def _posted_amounts(invoice: Invoice, lines: list[InvoiceLine], base: str) -> di
 
 
 def _stock_journal(company_id: int) -> Journal | None:
-    """The company's stock valuation journal (else its general journal), where inventory
-    books goods-received too."""
-    return (
-        Journal.objects.filter(company_id=company_id, kind__in=[JournalKind.STOCK, JournalKind.GENERAL])
-        .order_by(Case(When(kind=JournalKind.STOCK, then=0), default=1, output_field=IntegerField()), "id")
-        .first()
-    )
+    """The journal inventory books goods-received in (its stock journal, else the general
+    one); None without either."""
+    try:
+        return valuation.books_read(company_id).journal
+    except StockAccountsMissingError:
+        return None
 
 
 def price_difference_reference(number: str) -> str:
