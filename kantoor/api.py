@@ -16,11 +16,13 @@ from ninja import NinjaAPI, Swagger
 from ninja.openapi.schema import OpenAPISchema
 from ninja.operation import Operation
 
+from kantoor.activities.api import router as activities_router
 from kantoor.catalog.api import router as catalog_router
 from kantoor.core import idempotency, problems
 from kantoor.core.api import router as core_router
 from kantoor.core.auth import SessionAuth, TokenAuth
 from kantoor.core.schemas import Problem
+from kantoor.crm.api import router as crm_router
 from kantoor.finance.api import router as finance_router
 from kantoor.inventory.api import router as inventory_router
 from kantoor.inventory.api_configuration import router as stock_accounts_router
@@ -28,6 +30,7 @@ from kantoor.inventory.api_reports import router as stock_reports_router
 from kantoor.manufacturing.api import router as manufacturing_router
 from kantoor.parties.api import router as parties_router
 from kantoor.purchasing.api import router as purchasing_router
+from kantoor.sales.api import router as sales_router
 
 _PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
 
@@ -102,3 +105,6 @@ api.add_router("", stock_accounts_router)
 api.add_router("", stock_reports_router)
 api.add_router("", purchasing_router)
 api.add_router("", manufacturing_router)
+api.add_router("", activities_router)
+api.add_router("", sales_router)
+api.add_router("", crm_router)

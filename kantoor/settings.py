@@ -51,10 +51,13 @@ INSTALLED_APPS = [
     "kantoor.core",
     "kantoor.parties",
     "kantoor.catalog",
+    "kantoor.activities",
     "kantoor.finance",
     "kantoor.inventory",
     "kantoor.purchasing",
     "kantoor.manufacturing",
+    "kantoor.sales",
+    "kantoor.crm",
     "kantoor.web",
 ]
 

@@ -72,6 +72,14 @@ class CostingMethod(models.TextChoices):
     FIFO = "fifo", _("First in, first out")
 
 
+class StockValuation(models.TextChoices):
+    """When stock value reaches the ledger: with every move (perpetual), or by the
+    accountant's closing entry at the end of a period (periodic: moves post nothing)."""
+
+    PERPETUAL = "perpetual", _("Perpetual (booked with every move)")
+    PERIODIC = "periodic", _("Periodic (booked at period end)")
+
+
 class ProductCategory(models.Model):
     """A group of products that share a costing method (and, in inventory, stock accounts)."""
 
@@ -87,6 +95,9 @@ class ProductCategory(models.Model):
     )
     costing_method = models.CharField(
         _("costing method"), max_length=10, choices=CostingMethod.choices, default=CostingMethod.AVERAGE
+    )
+    stock_valuation = models.CharField(
+        _("stock valuation"), max_length=10, choices=StockValuation.choices, default=StockValuation.PERPETUAL
     )
     is_active = models.BooleanField(_("active"), default=True)
 
@@ -137,6 +148,8 @@ class Product(models.Model):
     list_price = models.DecimalField(_("list price"), max_digits=20, decimal_places=6, default=0)
     cost = models.DecimalField(_("cost"), max_digits=20, decimal_places=6, default=0)
     allows_negative_stock = models.BooleanField(_("allows negative stock"), default=False)
+    # Sold without stock at hand, the customer waiting for a backorder (else confirming refuses).
+    allows_backorder = models.BooleanField(_("can be sold on backorder"), default=True)
     is_sold = models.BooleanField(_("can be sold"), default=True)
     is_purchased = models.BooleanField(_("can be purchased"), default=True)
     is_active = models.BooleanField(_("active"), default=True)

@@ -12,7 +12,7 @@ from typing import Annotated, Any
 from ninja import Schema
 from pydantic import BeforeValidator, Field
 
-from kantoor.catalog.models import CostingMethod, PriceList, Product, ProductKind, Tracking
+from kantoor.catalog.models import CostingMethod, PriceList, Product, ProductKind, StockValuation, Tracking
 from kantoor.core.schemas import Id, Input, Page, QueryInput, Version, unchanged
 
 _PRICE = r"^[0-9]{1,14}(\.[0-9]{1,6})?$"
@@ -107,6 +107,7 @@ class ProductCategoryOut(Schema):
     name: str
     parent_id: int | None
     costing_method: str
+    stock_valuation: str
     is_active: bool
 
 
@@ -114,12 +115,14 @@ class ProductCategoryCreateIn(Input):
     name: str = Field(min_length=1, max_length=100)
     parent_id: Id | None = None
     costing_method: CostingMethod = CostingMethod.AVERAGE
+    stock_valuation: StockValuation = StockValuation.PERPETUAL
 
 
 class ProductCategoryUpdateIn(Input):
     name: str = unchanged(min_length=1, max_length=100)
     parent_id: Id | None = unchanged()
     costing_method: CostingMethod = unchanged()
+    stock_valuation: StockValuation = unchanged()
     is_active: bool = unchanged()
 
 
@@ -141,6 +144,7 @@ class ProductOut(Schema):
     list_price: MoneyText
     cost: MoneyText
     allows_negative_stock: bool
+    allows_backorder: bool
     is_sold: bool
     is_purchased: bool
     is_active: bool
@@ -177,6 +181,7 @@ class ProductCreateIn(Input):
     list_price: Price = "0"
     cost: Price = "0"
     allows_negative_stock: bool = False
+    allows_backorder: bool = True
     is_sold: bool = True
     is_purchased: bool = True
 
@@ -197,6 +202,7 @@ class ProductUpdateIn(Input):
     list_price: Price = unchanged()
     cost: Price = unchanged()
     allows_negative_stock: bool = unchanged()
+    allows_backorder: bool = unchanged()
     is_sold: bool = unchanged()
     is_purchased: bool = unchanged()
 

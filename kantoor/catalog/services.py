@@ -42,6 +42,7 @@ from kantoor.catalog.models import (
     ProductCategory,
     ProductKind,
     ProductTranslation,
+    StockValuation,
     SupplierPrice,
     Tracking,
     Uom,
@@ -73,6 +74,7 @@ PRODUCT_FIELDS = [
     "list_price",
     "cost",
     "allows_negative_stock",
+    "allows_backorder",
     "is_sold",
     "is_purchased",
 ]
@@ -90,11 +92,12 @@ PRODUCT_INPUTS = [
     "list_price",
     "cost",
     "allows_negative_stock",
+    "allows_backorder",
     "is_sold",
     "is_purchased",
 ]
 UOM_FIELDS = ["category", "code", "name", "ratio", "rounding", "is_active"]
-CATEGORY_FIELDS = ["name", "parent", "costing_method", "is_active"]
+CATEGORY_FIELDS = ["name", "parent", "costing_method", "stock_valuation", "is_active"]
 PRICE_LIST_FIELDS = [
     "name",
     "currency",
@@ -530,6 +533,17 @@ def _category_values_clean(
         clean["costing_method"] = values["costing_method"]
         if values["costing_method"] not in CostingMethod.values:
             _add(errors, "costing_method", _("Choose one of: %s.") % ", ".join(CostingMethod.values))
+    if "stock_valuation" in values:
+        clean["stock_valuation"] = values["stock_valuation"]
+        if values["stock_valuation"] not in StockValuation.values:
+            _add(errors, "stock_valuation", _("Choose one of: %s.") % ", ".join(StockValuation.values))
+        elif (
+            current is not None
+            and values["stock_valuation"] != current.stock_valuation
+            and current.products.exists()
+        ):
+            # Its products' value would sit in the ledger by one method and move by the other.
+            _add(errors, "stock_valuation", _("The category has products; the stock valuation stays."))
     if "parent_id" in values:
         parent_id = values["parent_id"]
         parent = None
@@ -560,14 +574,23 @@ def _is_within(category: ProductCategory, ancestor: ProductCategory) -> bool:
 
 @transaction.atomic
 def product_category_create(
-    *, actor: User, name: str, parent_id: int | None = None, costing_method: str = CostingMethod.AVERAGE
+    *,
+    actor: User,
+    name: str,
+    parent_id: int | None = None,
+    costing_method: str = CostingMethod.AVERAGE,
+    stock_valuation: str = StockValuation.PERPETUAL,
 ) -> ProductCategory:
     """Add a product category; its name is unique in the company."""
     company_id = _company_of(actor, MANAGE)
     errors: FieldErrors = {}
-    clean = _category_values_clean(
-        company_id, {"name": name, "parent_id": parent_id, "costing_method": costing_method}, errors
-    )
+    values = {
+        "name": name,
+        "parent_id": parent_id,
+        "costing_method": costing_method,
+        "stock_valuation": stock_valuation,
+    }
+    clean = _category_values_clean(company_id, values, errors)
     _raise(ProductCategoryInvalidError, errors)
     with unique_or_field_error("name", lambda: _("The product category %s exists already.") % clean["name"]):
         category = ProductCategory.objects.create(company_id=company_id, **clean)
@@ -582,10 +605,13 @@ def product_category_create(
 
 @transaction.atomic
 def product_category_update(*, actor: User, category_id: int, **changes: Any) -> ProductCategory:
-    """Change a category's `name`, `parent_id`, `costing_method` or `is_active`. Last write wins."""
+    """Change a category's `name`, `parent_id`, `costing_method`, `stock_valuation` (only
+    while it has no products) or `is_active`. Last write wins."""
     category: ProductCategory = _locked(actor, MANAGE, ProductCategory, category_id)
     _unknown_fields(
-        ProductCategoryInvalidError, changes, {"name", "parent_id", "costing_method", "is_active"}
+        ProductCategoryInvalidError,
+        changes,
+        {"name", "parent_id", "costing_method", "stock_valuation", "is_active"},
     )
     errors: FieldErrors = {}
     clean = _category_values_clean(category.company_id, changes, errors, current=category)
@@ -631,6 +657,7 @@ def product_create(
     list_price: Decimal = Decimal(0),
     cost: Decimal = Decimal(0),
     allows_negative_stock: bool = False,
+    allows_backorder: bool = True,
     is_sold: bool = True,
     is_purchased: bool = True,
 ) -> Product:
@@ -651,6 +678,7 @@ def product_create(
         "list_price": list_price,
         "cost": cost,
         "allows_negative_stock": allows_negative_stock,
+        "allows_backorder": allows_backorder,
         "is_sold": is_sold,
         "is_purchased": is_purchased,
     }
@@ -755,8 +783,8 @@ def product_values_check(
     for name in ("list_price", "cost"):
         if name in values:
             clean[name] = decimal_clean(values[name], name, errors, places=PRICE_PLACES, maximum=MAX_PRICE)
-    _bool_check(values, ("allows_negative_stock", "is_sold", "is_purchased"), errors)
-    for name in ("allows_negative_stock", "is_sold", "is_purchased"):
+    _bool_check(values, ("allows_negative_stock", "allows_backorder", "is_sold", "is_purchased"), errors)
+    for name in ("allows_negative_stock", "allows_backorder", "is_sold", "is_purchased"):
         if name in values:
             clean[name] = values[name]
     if "category_id" in values or current is None:

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 class Role(models.TextChoices):
     SALES = "sales", _("Sales")
+    SALES_MANAGER = "sales_manager", _("Sales manager")
     SERVICE = "service", _("Customer service")
     MARKETING = "marketing", _("Marketing")
     FINANCE = "finance", _("Finance")

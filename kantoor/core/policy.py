@@ -26,6 +26,9 @@ Actor = User | AnonymousUser | None
 
 _SCOPE_RANK = {Scope.OWN: 0, Scope.TEAM: 1, Scope.COMPANY: 2}
 _grants: dict[str, set[str]] = defaultdict(set)  # role -> actions
+# role -> action -> the widest scope that role grants it in, whatever the assignment's scope:
+# a sales rep sees the team's leads (view at team scope) but changes only their own.
+_caps: dict[str, dict[str, str]] = defaultdict(dict)
 
 CORE_GRANTS: dict[str, set[str]] = {
     Role.MANAGEMENT: {"core.view_user", "core.view_team", "core.view_audit"},
@@ -55,6 +58,12 @@ class ScopeFields:
 def register_grants(grants: Mapping[str, set[str]]) -> None:
     for role, actions in grants.items():
         _grants[str(role)] |= set(actions)
+
+
+def register_caps(caps: Mapping[str, Mapping[str, str]]) -> None:
+    """Cap the scope in which a role grants some actions (below the assignment's scope)."""
+    for role, actions in caps.items():
+        _caps[str(role)].update({action: str(scope) for action, scope in actions.items()})
 
 
 def _is_active(actor: Actor) -> TypeGuard[User]:
@@ -94,7 +103,12 @@ def scope_for(actor: Actor, action: str) -> str | None:
         return Scope.COMPANY
     best: str | None = Scope.COMPANY if action in _grants[EVERYONE] else None
     for role, scope in roles.items():
-        if action in _grants[role] and (best is None or _SCOPE_RANK[scope] > _SCOPE_RANK[best]):  # type: ignore[index]
+        if action not in _grants[role]:
+            continue
+        cap = _caps[role].get(action)
+        if cap is not None and _SCOPE_RANK[cap] < _SCOPE_RANK[scope]:  # type: ignore[index]
+            scope = cap
+        if best is None or _SCOPE_RANK[scope] > _SCOPE_RANK[best]:  # type: ignore[index]
             best = scope
     return best
 

@@ -82,7 +82,9 @@ class ValuationOut(Schema):
     currency: str
     rows: list[ValuationRowOut]
     total_value: DecimalText = Field(description="Σ value of the rows.")
-    company_value: DecimalText = Field(description="The whole stock's value (every category).")
+    company_value: DecimalText = Field(
+        description="The value of the stock valued perpetually (every such category): what the stock accounts hold."
+    )
     ledger_balance: DecimalText = Field(description="The stock accounts' posted balance.")
     difference: DecimalText = Field(description="Ledger balance minus stock value: 0 when they agree.")
 

@@ -21,6 +21,7 @@ from django.db.models.functions import Coalesce, Round
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from kantoor.catalog.models import StockValuation
 from kantoor.core import policy
 from kantoor.core.errors import InvalidInputError
 from kantoor.core.models import Company
@@ -313,7 +314,7 @@ class ValuationReport:
     currency: str
     rows: list[ValuationRow]
     total_value: Decimal
-    company_value: Decimal  # every category
+    company_value: Decimal  # every category valued perpetually: what the stock accounts hold
     ledger_balance: Decimal
 
     @property
@@ -345,17 +346,17 @@ def stock_accounts_balance(company_id: int, *, at: dt.date | None = None) -> Dec
     return _amount(totals["debit"]) - _amount(totals["credit"])
 
 
-def stock_value(company_id: int, *, at: dt.date | None = None) -> Decimal:
-    """The company's stock value: Σ product valuations now, Σ layers up to `at` before."""
+def stock_value(company_id: int, *, at: dt.date | None = None, booked: bool = False) -> Decimal:
+    """The company's stock value: Σ product valuations now, Σ layers up to `at` before;
+    `booked`: only of the categories valued perpetually (what the stock accounts hold)."""
+    source: QuerySet[Any]
     if at is None:
-        total = ProductValuation.objects.filter(company_id=company_id).aggregate(
-            total=_sum("value", _AMOUNT, 2)
-        )["total"]
+        source = ProductValuation.objects.filter(company_id=company_id)
     else:
-        total = ValuationLayer.objects.filter(company_id=company_id, date__lte=at).aggregate(
-            total=_sum("value", _AMOUNT, 2)
-        )["total"]
-    return _amount(total)
+        source = ValuationLayer.objects.filter(company_id=company_id, date__lte=at)
+    if booked:
+        source = source.filter(product__category__stock_valuation=StockValuation.PERPETUAL)
+    return _amount(source.aggregate(total=_sum("value", _AMOUNT, 2))["total"])
 
 
 def valuation(
@@ -399,7 +400,7 @@ def valuation(
         for row in grouped
     ]
     total = sum((row.value for row in rows), ZERO.quantize(CENT))
-    company_value = total if category_id is None else stock_value(company_id, at=at)
+    company_value = stock_value(company_id, at=at, booked=True)
     currency = str(Company.objects.values_list("base_currency", flat=True).get(pk=company_id))
     return ValuationReport(
         at=at,
@@ -424,7 +425,7 @@ def valuation_verify(company_id: int) -> list[str]:
     if not ProductValuation.objects.filter(company_id=company_id).exists():
         return []
     problems: list[str] = []
-    value = stock_value(company_id)
+    value = stock_value(company_id, booked=True)
     balance = stock_accounts_balance(company_id)
     if value != balance:
         problems.append(

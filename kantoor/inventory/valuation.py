@@ -14,8 +14,12 @@ the ledger in the same transaction.
   stock differences. Accounts come from the category's StockAccounts, else the company's,
   else the active account with the role. One entry per call, lines summed per account.
 
+A category valued **periodically** keeps its layers and valuations but books nothing per
+move: its stock reaches the ledger by the accountant's period-end entry.
+
 Invariant (checked by `kantoor ledger verify` and the tests): Σ layers' value of the
-company = Σ ProductValuation.value = the balance of the stock accounts.
+company = Σ ProductValuation.value; of the perpetual categories it equals the balance of
+the stock accounts.
 """
 
 from __future__ import annotations
@@ -28,7 +32,7 @@ from typing import Any, NamedTuple
 
 from django.utils.translation import gettext as _
 
-from kantoor.catalog.models import CostingMethod, Product
+from kantoor.catalog.models import CostingMethod, Product, StockValuation
 from kantoor.core import audit, fastsql
 from kantoor.core.models import User
 from kantoor.finance import services as ledger
@@ -247,7 +251,10 @@ def value_moves(
     if fifo_ids:
         for layer in _fifo_layers(valued, fifo_ids):
             open_layers[layer.product_id].append(layer)
-    accounts = Accounts(company_id, {item.product.category_id for item in valued})
+    # Periodic categories keep their layers (cost, valuation report) but book nothing now:
+    # the accountant's period-end entry brings their stock value to the ledger.
+    booked = [item for item in valued if item.product.category.stock_valuation == StockValuation.PERPETUAL]
+    accounts = Accounts(company_id, {item.product.category_id for item in booked}) if booked else None
     layers: list[ValuationLayer] = []
     touched_layers: dict[int, ValuationLayer] = {}
     amounts: dict[int, Decimal] = defaultdict(Decimal)  # account → debit (+) / credit (−)
@@ -303,6 +310,8 @@ def value_moves(
         move.unit_cost = unit.quantize(UNIT_COST)
         move.value = value
         layers.append(layer)
+        if accounts is None or product.category.stock_valuation != StockValuation.PERPETUAL:
+            continue
         stock_account = accounts.account(product.category_id, "stock_account")
         counterpart = accounts.account(product.category_id, COUNTERPART_FIELD[item.counterpart])
         signed = value if item.incoming else -value
@@ -321,7 +330,7 @@ def value_moves(
         for account_id, amount in sorted(amounts.items())
         if amount != 0
     ]
-    if lines:
+    if lines and accounts is not None:
         books = books_read(company_id)
         entry = ledger.entry_book(
             actor=actor,

@@ -1,12 +1,15 @@
 from django.urls import path
 
 from kantoor.web import (
+    urls_activities,
     urls_catalog,
+    urls_crm,
     urls_inventory,
     urls_inventory_reports,
     urls_inventory_settings,
     urls_manufacturing,
     urls_purchasing,
+    urls_sales,
 )
 from kantoor.web.views import (
     auth,
@@ -64,5 +67,8 @@ for app_urls in (
     urls_inventory_settings,
     urls_purchasing,
     urls_manufacturing,
+    urls_activities,
+    urls_sales,
+    urls_crm,
 ):
     urlpatterns += app_urls.urlpatterns

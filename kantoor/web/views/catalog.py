@@ -25,7 +25,7 @@ from django.views.decorators.http import require_POST
 
 from kantoor.catalog import imports, selectors, services
 from kantoor.catalog.errors import ProductImportError
-from kantoor.catalog.models import CostingMethod, PriceList, Product, ProductKind, Tracking
+from kantoor.catalog.models import CostingMethod, PriceList, Product, ProductKind, StockValuation, Tracking
 from kantoor.core import policy
 from kantoor.core.errors import DomainError, NotFoundError, StaleVersionError
 from kantoor.parties import selectors as party_selectors
@@ -520,6 +520,11 @@ class ProductCategoryForm(forms.Form):
         label=gettext_lazy("Parent"), coerce=int, empty_value=None, required=False
     )
     costing_method = forms.ChoiceField(label=gettext_lazy("Costing method"), choices=CostingMethod.choices)
+    stock_valuation = forms.ChoiceField(
+        label=gettext_lazy("Stock valuation"),
+        choices=StockValuation.choices,
+        initial=StockValuation.PERPETUAL,
+    )
 
 
 @page
@@ -540,6 +545,7 @@ def product_category_list(request: AuthedRequest) -> HttpResponse:
                     name=data["name"],
                     parent_id=data["parent"],
                     costing_method=data["costing_method"],
+                    stock_valuation=data["stock_valuation"],
                 ),
             ):
                 messages.success(request, _("The product category was added."))
@@ -568,6 +574,7 @@ def product_category_edit(request: AuthedRequest, category_id: int) -> HttpRespo
         "name": category.name,
         "parent": category.parent_id,
         "costing_method": category.costing_method,
+        "stock_valuation": category.stock_valuation,
         "is_active": category.is_active,
     }
     form = ProductCategoryEditForm(request.POST if request.method == "POST" else None, initial=initial)
@@ -583,6 +590,7 @@ def product_category_edit(request: AuthedRequest, category_id: int) -> HttpRespo
                 name=data["name"],
                 parent_id=data["parent"],
                 costing_method=data["costing_method"],
+                stock_valuation=data["stock_valuation"],
                 is_active=data["is_active"],
             ),
         ):
