@@ -83,7 +83,7 @@ class ValuationOut(Schema):
     rows: list[ValuationRowOut]
     total_value: DecimalText = Field(description="Σ value of the rows.")
     company_value: DecimalText = Field(
-        description="The value of the stock valued perpetually (every such category): what the stock accounts hold."
+        description="The value of the stock valued perpetually: what the stock accounts hold."
     )
     ledger_balance: DecimalText = Field(description="The stock accounts' posted balance.")
     difference: DecimalText = Field(description="Ledger balance minus stock value: 0 when they agree.")
