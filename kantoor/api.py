@@ -31,6 +31,7 @@ from kantoor.manufacturing.api import router as manufacturing_router
 from kantoor.parties.api import router as parties_router
 from kantoor.purchasing.api import router as purchasing_router
 from kantoor.sales.api import router as sales_router
+from kantoor.sales.api_terms import router as sales_terms_router
 
 _PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
 
@@ -107,4 +108,5 @@ api.add_router("", purchasing_router)
 api.add_router("", manufacturing_router)
 api.add_router("", activities_router)
 api.add_router("", sales_router)
+api.add_router("", sales_terms_router)
 api.add_router("", crm_router)
