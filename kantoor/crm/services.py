@@ -213,8 +213,9 @@ def _score(lead: Lead, company: Company | None = None) -> None:
     lead.score_details = result.details()
 
 
-def _insert_lead(actor: User | None, lead: Lead, company: Company | None = None) -> Lead:
-    """Score, save, audit and announce a new lead (validated by the caller)."""
+def lead_insert(actor: User | None, lead: Lead, company: Company | None = None) -> Lead:
+    """Score, save, audit and announce a new lead checked by lead_build (or the web form).
+    Runs inside the caller's transaction (lead_create, the CSV import)."""
     _score(lead, company)
     lead.save()
     audit.record(
@@ -295,7 +296,7 @@ def lead_create(
             "team": team,
         },
     )
-    return _insert_lead(actor, lead)
+    return lead_insert(actor, lead)
 
 
 def _locked_lead(actor: User, lead_id: int, action: str = selectors.MANAGE_LEAD) -> Lead:
@@ -1258,4 +1259,4 @@ def web_lead_submit(*, form_key: str, data: Mapping[str, Any], ip: str) -> Lead:
         updated_at=now,
         **cleaned,
     )
-    return _insert_lead(None, lead, form.company)
+    return lead_insert(None, lead, form.company)
