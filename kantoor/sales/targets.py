@@ -91,7 +91,8 @@ def target_set(
     first = month_start(month)
     target = (
         SalesTarget.objects.select_for_update()
-        .filter(company_id=company_id, user_id=user_id, team_id=team_id, month=first)
+        .filter(company_id=company_id, month=first)
+        .filter(Q(user_id=user_id) if user_id is not None else Q(team_id=team_id))
         .first()
     )
     if target is None:
@@ -157,7 +158,7 @@ def sees_all_targets(actor: User) -> bool:
 
 def targets_visible(actor: User, month: dt.date) -> Any:
     policy.require(actor, VIEW)
-    targets = SalesTarget.objects.filter(company_id=actor.company_id, month=month_start(month))
+    targets = SalesTarget.objects.filter(company_id=policy.actor_company_id(actor), month=month_start(month))
     if not sees_all_targets(actor):
         targets = targets.filter(Q(user_id=actor.pk) | Q(team_id__in=policy.team_ids_of(actor)))
     return targets.select_related("user", "team").order_by(
@@ -177,7 +178,7 @@ def targets_progress(*, actor: User, month: dt.date) -> list[TargetProgress]:
     docstring) and the percentage of the target (one decimal). Three queries."""
     first = month_start(month)
     targets = list(targets_visible(actor, first))
-    company = Company.objects.get(pk=actor.company_id)
+    company = Company.objects.get(pk=policy.actor_company_id(actor))
     base = company.base_currency
     if not targets:
         return []
