@@ -8,6 +8,7 @@ Catalog records are the company's master data: whoever holds a role that grants
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, TypeVar
@@ -203,13 +204,6 @@ def _valid_on(on: dt.date) -> Q:
     return starts & (Q(valid_to__isnull=True) | Q(valid_to__gte=on))
 
 
-def _list_price_in(product: Product, currency: str, on: dt.date) -> Decimal:
-    """The product's list price (in the company's currency) in `currency`, at the rate of `on`."""
-    rate = exchange_rate_on(company_id=product.company_id, currency=currency, on=on)
-    price = Decimal(product.list_price)
-    return price if rate == 1 else (price * rate).quantize(PRICE, rounding=ROUND_HALF_UP)
-
-
 def price_quote(
     *,
     company_id: int,
@@ -228,54 +222,88 @@ def price_quote(
     dates — a temporary offer — beats one without, then the newest). A discount item takes
     its percentage off the list price. Without any, the list price (converted at the rate
     of `on`; a missing rate is a MissingExchangeRateError). Two queries, three with a party."""
-    code = (
-        currency_validate(currency)
-        if currency
-        else Company.objects.values_list("base_currency", flat=True).get(pk=company_id)
-    )
-    tag_ids: list[int] = []
-    if party_id is not None:
-        tag_ids = list(Party.tags.through.objects.filter(party_id=party_id).values_list("tag_id", flat=True))
-    items = list(
-        PriceListItem.objects.filter(
-            _valid_on(on),
-            product_id=product.pk,
-            min_quantity__lte=quantity,
-            price_list__company_id=company_id,
-            price_list__currency=code,
-            price_list__is_active=True,
-        )
-        .filter(
-            Q(price_list__valid_from__isnull=True) | Q(price_list__valid_from__lte=on),
-            Q(price_list__valid_to__isnull=True) | Q(price_list__valid_to__gte=on),
-        )
-        .filter(_audience_of_list(party_id, tag_ids))
-        .select_related("price_list")
-    )
-    if items:
+    return price_quotes(
+        company_id=company_id, lines=[(product, quantity)], party_id=party_id, on=on, currency=currency
+    )[0]
 
-        def rank(item: PriceListItem) -> tuple[Any, ...]:
-            plist = item.price_list
-            specificity = 0 if plist.party_id is not None else 1 if plist.customer_group_id else 2
-            dated = 0 if item.valid_from or item.valid_to else 1  # a dated offer beats the standing price
-            return (specificity, plist.priority, plist.name, plist.pk, -item.min_quantity, dated, -item.pk)
 
-        best = min(items, key=rank)
+def price_quotes(
+    *,
+    company_id: int,
+    lines: Sequence[tuple[Product, Decimal]],
+    party_id: int | None,
+    on: dt.date,
+    currency: str | None = None,
+    price_list_id: int | None = None,
+) -> list[PriceQuote]:
+    """`price_quote` for each (product, quantity) of a document's `lines` at once, in the
+    same number of queries as one. With `price_list_id` only that list applies (the one
+    agreed with the customer), in `currency`, else the list price."""
+    base_currency = Company.objects.values_list("base_currency", flat=True).get(pk=company_id)
+    code = currency_validate(currency) if currency else base_currency
+    if not lines:
+        return []
+    rate = (
+        Decimal(1) if code == base_currency else exchange_rate_on(company_id=company_id, currency=code, on=on)
+    )
+
+    def list_price(product: Product) -> Decimal:
+        price = Decimal(product.list_price)
+        return price if rate == 1 else (price * rate).quantize(PRICE, rounding=ROUND_HALF_UP)
+
+    items = PriceListItem.objects.filter(
+        _valid_on(on),
+        product_id__in={product.pk for product, _quantity in lines},
+        min_quantity__lte=max(quantity for _product, quantity in lines),
+        price_list__company_id=company_id,
+        price_list__currency=code,
+        price_list__is_active=True,
+    ).filter(
+        Q(price_list__valid_from__isnull=True) | Q(price_list__valid_from__lte=on),
+        Q(price_list__valid_to__isnull=True) | Q(price_list__valid_to__gte=on),
+    )
+    if price_list_id is not None:
+        items = items.filter(price_list_id=price_list_id)
+    else:
+        tag_ids: list[int] = []
+        if party_id is not None:
+            tag_ids = list(
+                Party.tags.through.objects.filter(party_id=party_id).values_list("tag_id", flat=True)
+            )
+        items = items.filter(_audience_of_list(party_id, tag_ids))
+    by_product: dict[int, list[PriceListItem]] = {}
+    for item in items.select_related("price_list"):
+        by_product.setdefault(item.product_id, []).append(item)
+
+    def rank(item: PriceListItem) -> tuple[Any, ...]:
+        plist = item.price_list
+        specificity = 0 if plist.party_id is not None else 1 if plist.customer_group_id else 2
+        dated = 0 if item.valid_from or item.valid_to else 1  # a dated offer beats the standing price
+        return (specificity, plist.priority, plist.name, plist.pk, -item.min_quantity, dated, -item.pk)
+
+    quotes = []
+    for product, quantity in lines:
+        found = [item for item in by_product.get(product.pk, ()) if item.min_quantity <= quantity]
+        if not found:
+            quotes.append(PriceQuote(unit_price=list_price(product), currency=code))
+            continue
+        best = min(found, key=rank)
         if best.price is not None:
             unit_price = Decimal(best.price)
         else:
-            base = _list_price_in(product, code, on)
-            unit_price = (base * (HUNDRED - Decimal(best.discount or 0)) / HUNDRED).quantize(
+            unit_price = (list_price(product) * (HUNDRED - Decimal(best.discount or 0)) / HUNDRED).quantize(
                 PRICE, rounding=ROUND_HALF_UP
             )
-        return PriceQuote(
-            unit_price=unit_price,
-            currency=code,
-            price_list_id=best.price_list_id,
-            item_id=best.pk,
-            discount=best.discount,
+        quotes.append(
+            PriceQuote(
+                unit_price=unit_price,
+                currency=code,
+                price_list_id=best.price_list_id,
+                item_id=best.pk,
+                discount=best.discount,
+            )
         )
-    return PriceQuote(unit_price=_list_price_in(product, code, on), currency=code)
+    return quotes
 
 
 def _audience_of_list(party_id: int | None, tag_ids: list[int]) -> Q:

@@ -93,6 +93,9 @@ class User(AbstractUser):
     )
     language = models.CharField(_("language"), max_length=8, default="en")
     email = models.EmailField(_("email address"), blank=True, db_index=True)
+    # The company's own process (handlers, scheduled jobs) when it writes on nobody's behalf:
+    # no password, hidden from people lists, recorded as the actor in the audit trail.
+    is_system = models.BooleanField(_("system"), default=False, editable=False)
 
     objects = KantoorUserManager()  # type: ignore[misc]
 

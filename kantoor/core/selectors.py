@@ -10,7 +10,9 @@ from kantoor.core.models import ApiToken, AuditEntry, Company, Team, User
 
 
 def users_visible(actor: policy.Actor) -> QuerySet[User]:
-    return policy.filter_queryset(actor, "core.view_user", User.objects.all()).order_by("username")
+    return policy.filter_queryset(actor, "core.view_user", User.objects.filter(is_system=False)).order_by(
+        "username"
+    )
 
 
 def teams_visible(actor: policy.Actor) -> QuerySet[Team]:

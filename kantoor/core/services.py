@@ -15,7 +15,7 @@ from typing import Any
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import URLValidator, validate_email
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from stdnum import exceptions as stdnum_errors
@@ -148,6 +148,30 @@ def _roles_set(user: User, roles: dict[str, str]) -> None:
     for role, scope in roles.items():
         RoleAssignment.objects.update_or_create(user=user, role=role, defaults={"scope": scope})
     policy.forget(user)
+
+
+def system_actor(company_id: int) -> User:
+    """The company's own process as an actor: what handlers and scheduled jobs write when
+    a rule of the business does it on nobody's behalf (a done delivery makes its invoice).
+    An administrator of the company without a password, made on first use."""
+    username = f"kantoor-system-{company_id}"
+    user = User.objects.filter(username=username, company_id=company_id, is_system=True).first()
+    if user is None:
+        try:
+            with transaction.atomic():
+                user = User(
+                    company_id=company_id,
+                    username=username,
+                    first_name="Kantoor",
+                    last_name="(system)",
+                    is_system=True,
+                )
+                user.set_unusable_password()
+                user.save()
+                _roles_set(user, {Role.ADMIN: Scope.COMPANY})
+        except IntegrityError:  # made meanwhile by another process
+            user = User.objects.get(username=username, company_id=company_id, is_system=True)
+    return user
 
 
 @transaction.atomic

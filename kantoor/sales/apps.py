@@ -8,8 +8,11 @@ class SalesConfig(AppConfig):
     verbose_name = _("Sales")
 
     def ready(self) -> None:
-        from kantoor.core import policy
+        from kantoor.core import outbox, personal_data, policy
         from kantoor.core.models import Role, Scope
+        from kantoor.finance.events import InvoicePaid
+        from kantoor.inventory.events import GoodsDelivered
+        from kantoor.sales import events, handlers, models, quote_handlers
 
         rep = {
             "sales.view_order",
@@ -51,3 +54,49 @@ class SalesConfig(AppConfig):
         policy.register_caps(
             {Role.SALES: {"sales.manage_order": Scope.OWN, "sales.manage_return": Scope.OWN}}
         )
+
+        # Free text may name the customer's people; the rest is business data.
+        personal_data.register(
+            models.SalesOrder,
+            personal={"notes", "answered_by_name", "decline_reason", "customer_reference"},
+            not_personal={
+                f.name
+                for f in models.SalesOrder._meta.get_fields()
+                if getattr(f, "concrete", False)
+                and f.name not in {"notes", "answered_by_name", "decline_reason", "customer_reference"}
+            },
+        )
+        for model in (
+            models.SalesOrderLine,
+            models.SalesSettings,
+            models.CustomerTerms,
+            models.QuoteRevision,
+            models.SalesInvoiceLine,
+            models.ReturnLine,
+            models.SalesTarget,
+        ):
+            personal_data.register(
+                model,
+                personal=set(),
+                not_personal={f.name for f in model._meta.get_fields() if getattr(f, "concrete", False)},
+            )
+        personal_data.register(
+            models.ReturnAuthorisation,
+            personal={"reason"},
+            not_personal={
+                f.name
+                for f in models.ReturnAuthorisation._meta.get_fields()
+                if getattr(f, "concrete", False) and f.name != "reason"
+            },
+        )
+
+        outbox.subscribe(events.QuoteSent, quote_handlers.on_quote_sent)
+        outbox.subscribe(events.QuoteSent, handlers.on_quote_sent_timeline)
+        outbox.subscribe(events.QuoteAccepted, handlers.on_quote_accepted)
+        outbox.subscribe(events.QuoteDeclined, handlers.on_quote_declined)
+        outbox.subscribe(events.OrderConfirmed, handlers.on_order_confirmed)
+        outbox.subscribe(events.OrderDelivered, handlers.on_order_delivered)
+        outbox.subscribe(events.OrderPaid, handlers.on_order_paid)
+        outbox.subscribe(events.OrderCancelled, handlers.on_order_cancelled)
+        outbox.subscribe(GoodsDelivered, handlers.on_goods_delivered)
+        outbox.subscribe(InvoicePaid, handlers.on_invoice_paid)

@@ -1,0 +1,201 @@
+"""Reads of sales, scoped to the actor: quotations and orders, their lines with what is
+delivered and invoiced of each, and the order an event's document belongs to."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import QuerySet
+from django.utils.translation import gettext as _
+
+from kantoor.core import fastsql, policy
+from kantoor.core.errors import NotFoundError
+from kantoor.finance.models import Invoice, InvoiceKind, InvoiceLine, InvoiceState
+from kantoor.inventory.models import LocationUsage, Move, MoveState
+from kantoor.sales.models import (
+    OrderState,
+    SalesInvoiceLine,
+    SalesOrder,
+    SalesOrderLine,
+    origin_line_of,
+)
+
+VIEW = "sales.view_order"
+MANAGE = "sales.manage_order"
+ZERO = Decimal(0)
+QUANTITY = Decimal("0.0001")
+
+
+def orders_visible(actor: policy.Actor) -> QuerySet[SalesOrder]:
+    return policy.filter_queryset(actor, VIEW, SalesOrder.objects.all())
+
+
+def orders_list(
+    actor: policy.Actor,
+    *,
+    state: str = "",
+    customer_id: int | None = None,
+    salesperson_id: int | None = None,
+    search: str = "",
+    quotations: bool | None = None,
+) -> QuerySet[SalesOrder]:
+    """The quotations and orders the actor may see, newest first, filtered."""
+    orders = orders_visible(actor).select_related("customer", "salesperson")
+    if state:
+        orders = orders.filter(state=state)
+    if quotations is True:
+        orders = orders.filter(state__in=[OrderState.DRAFT, OrderState.SENT, OrderState.DECLINED])
+    elif quotations is False:
+        orders = orders.filter(state__in=[OrderState.CONFIRMED, OrderState.DONE])
+    if customer_id is not None:
+        orders = orders.filter(customer_id=customer_id)
+    if salesperson_id is not None:
+        orders = orders.filter(salesperson_id=salesperson_id)
+    if search.strip():
+        term = search.strip()
+        orders = orders.filter(number__icontains=term) | orders.filter(customer__name__icontains=term)
+    return orders.order_by("-order_date", "-id")
+
+
+def order_get_for_actor(actor: policy.Actor, order_id: int) -> SalesOrder:
+    order = (
+        orders_visible(actor)
+        .select_related("customer", "salesperson", "warehouse")
+        .filter(pk=order_id)
+        .first()
+    )
+    if order is None:
+        raise NotFoundError(_("Not found."))
+    return order
+
+
+def order_lines(order: SalesOrder) -> list[SalesOrderLine]:
+    return list(
+        SalesOrderLine.objects.filter(order_id=order.pk)
+        .select_related("product__uom", "uom", "tax")
+        .order_by("sequence", "id")
+    )
+
+
+def order_by_number(company_id: int, number: str) -> SalesOrder | None:
+    """The order an inventory transfer or an invoice names as its origin / reference."""
+    rows = fastsql.select(SalesOrder, "company_id = %s AND number = %s", [company_id, number])
+    return rows[0] if rows else None
+
+
+def delivered_by_line(lines: Iterable[SalesOrderLine]) -> dict[int, Decimal]:
+    """Per order line: Σ done moves to the customers − Σ done moves back from them (returns),
+    in the product's stock unit."""
+    lines = list(lines)
+    result: dict[int, Decimal] = dict.fromkeys((line.pk for line in lines), ZERO)
+    if not lines:
+        return result
+    by_origin = {origin_line_of(line.pk): line.pk for line in lines}
+    moves = Move.objects.filter(origin_line__in=list(by_origin), state=MoveState.DONE).values_list(
+        "origin_line", "quantity", "source__usage", "destination__usage"
+    )
+    for origin, quantity, source, destination in moves:
+        if destination == LocationUsage.CUSTOMER and source != LocationUsage.CUSTOMER:
+            result[by_origin[origin]] += Decimal(quantity)
+        elif source == LocationUsage.CUSTOMER and destination != LocationUsage.CUSTOMER:
+            result[by_origin[origin]] -= Decimal(quantity)
+    return result
+
+
+@dataclass(frozen=True)
+class Invoiced:
+    """What the invoices made from an order line invoice of it: on every invoice (drafts
+    too, so nothing is invoiced twice), on posted ones, and credited by posted credit notes."""
+
+    quantity: Decimal
+    posted: Decimal
+    credited: Decimal
+
+    @property
+    def net(self) -> Decimal:
+        return self.quantity - self.credited
+
+
+def invoiced_by_line(lines: Iterable[SalesOrderLine]) -> dict[int, Invoiced]:
+    """Per order line: what its linked invoice lines invoice (in the order line's unit)."""
+    lines = list(lines)
+    totals: dict[int, list[Decimal]] = {line.pk: [ZERO, ZERO, ZERO] for line in lines}
+    if not lines:
+        return {}
+    links = list(
+        SalesInvoiceLine.objects.filter(order_line_id__in=list(totals)).values_list(
+            "order_line_id", "invoice_id", "sequence"
+        )
+    )
+    if links:
+        invoice_ids = {invoice_id for _line, invoice_id, _sequence in links}
+        rows = InvoiceLine.objects.filter(invoice_id__in=invoice_ids).values_list(
+            "id", "invoice_id", "sequence", "quantity", "invoice__state"
+        )
+        by_position = {
+            (invoice_id, sequence): (pk, quantity, state)
+            for pk, invoice_id, sequence, quantity, state in rows
+        }
+        credited_of: dict[int, Decimal] = defaultdict(Decimal)
+        for credited_line, quantity in InvoiceLine.objects.filter(
+            credited_line__invoice_id__in=invoice_ids,
+            invoice__state=InvoiceState.POSTED,
+            invoice__kind=InvoiceKind.CUSTOMER_CREDIT_NOTE,
+        ).values_list("credited_line", "quantity"):
+            credited_of[credited_line] += Decimal(quantity)
+        for line_id, invoice_id, sequence in links:
+            found = by_position.get((invoice_id, sequence))
+            if found is None:
+                continue
+            pk, quantity, state = found
+            totals[line_id][0] += Decimal(quantity)
+            if state == InvoiceState.POSTED:
+                totals[line_id][1] += Decimal(quantity)
+            totals[line_id][2] += credited_of.get(pk, ZERO)
+    return {pk: Invoiced(*(value.quantize(QUANTITY) for value in row)) for pk, row in totals.items()}
+
+
+@dataclass(frozen=True)
+class LineStatus:
+    line: SalesOrderLine
+    delivered: Decimal  # in the line's unit
+    invoiced: Invoiced
+
+    @property
+    def to_invoice_on_order(self) -> Decimal:
+        return self.line.quantity - self.invoiced.net
+
+    @property
+    def to_invoice_on_delivery(self) -> Decimal:
+        return self.delivered - self.invoiced.net
+
+
+def _in_line_unit(line: SalesOrderLine, quantity: Decimal) -> Decimal:
+    """A quantity in the product's stock unit expressed in the line's unit."""
+    if line.uom_id == line.product.uom_id:
+        return quantity
+    return (quantity * line.product.uom.ratio / line.uom.ratio).quantize(QUANTITY)
+
+
+def order_lines_status(order: SalesOrder, lines: list[SalesOrderLine] | None = None) -> list[LineStatus]:
+    """Per line of the order (optional lines not taken are left out): ordered, delivered and
+    invoiced."""
+    lines = [line for line in (lines if lines is not None else order_lines(order)) if not line.is_optional]
+    delivered = delivered_by_line(lines)
+    invoiced = invoiced_by_line(lines)
+    return [
+        LineStatus(line=line, delivered=_in_line_unit(line, delivered[line.pk]), invoiced=invoiced[line.pk])
+        for line in lines
+    ]
+
+
+def order_invoice_ids(order: SalesOrder) -> list[int]:
+    """The invoices made from the order (and credit notes of them), oldest first."""
+    ids = set(
+        SalesInvoiceLine.objects.filter(order_line__order_id=order.pk).values_list("invoice_id", flat=True)
+    )
+    credit_notes = Invoice.objects.filter(credit_note_of_id__in=ids).values_list("pk", flat=True)
+    return sorted(ids | set(credit_notes))
