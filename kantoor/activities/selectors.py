@@ -20,6 +20,7 @@ from kantoor.activities.targets import target_parse
 from kantoor.core import policy
 from kantoor.core.errors import NotFoundError
 from kantoor.core.models import Company, User
+from kantoor.parties.models import Party
 
 VIEW = "activities.view_activity"
 MANAGE = "activities.manage_activity"
@@ -210,3 +211,17 @@ def reminders_due(now: dt.datetime) -> QuerySet[Activity]:
     return Activity.objects.filter(
         reminder_at__lte=now, reminded_at__isnull=True, state=ActivityState.OPEN
     ).order_by("reminder_at", "id")
+
+
+def assignable_users(actor: User) -> QuerySet[User]:
+    """The active colleagues an activity may be assigned to (the service checks the reach)."""
+    return User.objects.filter(company_id=actor.company_id, is_active=True).order_by(
+        "first_name", "last_name", "username"
+    )
+
+
+def party_visible(actor: policy.Actor, party_id: int) -> Party | None:
+    """The party, if the actor may see it (for forms showing the chosen party)."""
+    return (
+        policy.filter_queryset(actor, "parties.view_party", Party.objects.all()).filter(pk=party_id).first()
+    )

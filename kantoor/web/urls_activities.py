@@ -2,4 +2,6 @@
 
 from django.urls import URLPattern
 
-urlpatterns: list[URLPattern] = []
+from kantoor.web.views import activities
+
+urlpatterns: list[URLPattern] = list(activities.urlpatterns)
