@@ -288,7 +288,8 @@ def test_feed_rotate_gives_a_new_token(rep: Any) -> None:
     first = services.feed_rotate(actor=rep)
     token = first.token
     second = services.feed_rotate(actor=rep)
-    assert second.pk == first.pk and second.token != token
+    assert second.pk == first.pk
+    assert second.token != token
     assert selectors.feed_by_token(token) is None
     assert selectors.feed_by_token(second.token) == second
     assert ActivityState.OPEN == "open"
