@@ -35,7 +35,7 @@ class ActivitiesConfig(AppConfig):
 
         # The records activities may be logged against, with the permission to see each and
         # where it keeps its party (apps may register more from their own ready()).
-        for label, view_action, party_field in (
+        known: tuple[tuple[str, str, str], ...] = (
             ("parties.party", "parties.view_party", ""),
             ("sales.salesorder", "sales.view_order", "customer"),
             ("sales.returnauthorisation", "sales.view_return", "order__customer"),
@@ -43,8 +43,9 @@ class ActivitiesConfig(AppConfig):
             ("finance.invoice", "finance.view_invoice", "party"),
             ("crm.lead", "crm.view_lead", "party"),
             ("crm.opportunity", "crm.view_opportunity", "party"),
-        ):
-            target_register(label, view_action=view_action, party_field=party_field)
+        )
+        for record, view_action, party_field in known:
+            target_register(record, view_action=view_action, party_field=party_field)
 
         personal_data.register(
             models.Activity,

@@ -23,14 +23,14 @@ from kantoor.parties.services import timeline_entry_add
 log = logging.getLogger(__name__)
 
 # Stored untranslated on the timeline (gettext_noop); the party page translates them.
-LOGGED_TITLES = {
+LOGGED_TITLES: dict[str, str] = {
     ActivityKind.TASK: gettext_noop("Task planned"),
     ActivityKind.CALL: gettext_noop("Call planned"),
     ActivityKind.MEETING: gettext_noop("Meeting planned"),
     ActivityKind.NOTE: gettext_noop("Note added"),
     ActivityKind.EMAIL: gettext_noop("E-mail logged"),
 }
-DONE_TITLES = {
+DONE_TITLES: dict[str, str] = {
     ActivityKind.TASK: gettext_noop("Task done"),
     ActivityKind.CALL: gettext_noop("Call made"),
     ActivityKind.MEETING: gettext_noop("Meeting held"),

@@ -46,7 +46,7 @@ TRANSITIONS: frozenset[tuple[str, str]] = frozenset(
         (ActivityState.DONE, ActivityState.OPEN),
     }
 )
-_STATE_RANK = {ActivityState.OPEN: "0", ActivityState.DONE: "1", ActivityState.CANCELLED: "2"}
+_STATE_RANK: dict[str, str] = {ActivityState.OPEN: "0", ActivityState.DONE: "1", ActivityState.CANCELLED: "2"}
 NO_DAY = "9999-12-31"
 
 

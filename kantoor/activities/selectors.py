@@ -200,7 +200,7 @@ def feed_activities(user: User, now: dt.datetime | None = None) -> list[Activity
     since = company_today(user.company, now) - FEED_HISTORY
     return list(
         Activity.objects.select_related("party")
-        .filter(company_id=user.company_id, assignee=user, due_date__gte=since)
+        .filter(company_id=user.company_id or 0, assignee=user, due_date__gte=since)
         .exclude(state=ActivityState.CANCELLED)
         .order_by("due_date", "id")[:FEED_LIMIT]
     )
@@ -215,7 +215,7 @@ def reminders_due(now: dt.datetime) -> QuerySet[Activity]:
 
 def assignable_users(actor: User) -> QuerySet[User]:
     """The active colleagues an activity may be assigned to (the service checks the reach)."""
-    return User.objects.filter(company_id=actor.company_id, is_active=True).order_by(
+    return User.objects.filter(company_id=actor.company_id or 0, is_active=True).order_by(
         "first_name", "last_name", "username"
     )
 

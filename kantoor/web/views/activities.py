@@ -250,7 +250,9 @@ def activity_quick_add(request: AuthedRequest) -> HttpResponse:
         return _panel(request, target, form, status=422)
     for field, errors in form.errors.items():
         for error in errors:
-            messages.error(request, f"{form.fields[field].label}: {error}" if field in form.fields else error)
+            messages.error(
+                request, f"{form.fields[field].label}: {error}" if field in form.fields else str(error)
+            )
     return redirect(safe_next(request, reverse("web:activity-list")))
 
 
