@@ -168,6 +168,11 @@ def _number(
     return number
 
 
+def _plain(number: Decimal) -> str:
+    """A number without trailing zeros or exponent (10, 2.5), for messages."""
+    return format(number.normalize(), "f")
+
+
 def _company_row(model: type[Any], pk: Any, company_id: int) -> Any:
     return model.objects.filter(pk=pk, company_id=company_id).first() if isinstance(pk, int) else None
 
@@ -742,7 +747,7 @@ def _discount_check(actor: User, order: SalesOrder, defaults: _Defaults) -> None
             "A discount of %(discount)s %% is above the %(limit)s %% you may give: "
             "ask a sales manager to approve it."
         )
-        % {"discount": order.max_discount.normalize(), "limit": defaults.discount_limit.normalize()}
+        % {"discount": _plain(order.max_discount), "limit": _plain(defaults.discount_limit)}
     )
 
 
@@ -860,8 +865,8 @@ def _stock_check(order: SalesOrder, goods: list[SalesOrderLine]) -> None:
                 _("%(sku)s: %(needed)s wanted, %(available)s available")
                 % {
                     "sku": line.product.sku,
-                    "needed": needed[line.product_id].normalize(),
-                    "available": max(available, Decimal(0)).normalize(),
+                    "needed": _plain(needed[line.product_id]),
+                    "available": _plain(max(available, Decimal(0))),
                 }
             )
     if short:
