@@ -21,7 +21,9 @@ URL = "/api/v1/crm/web-form/{key}"
 @pytest.fixture
 def aged(monkeypatch):
     """Tokens handed out a minute ago (the visitor took their time filling in the form)."""
-    monkeypatch.setattr(signing.TimestampSigner, "timestamp", lambda self: signing.b62_encode(int(time.time()) - 60))
+    monkeypatch.setattr(
+        signing.TimestampSigner, "timestamp", lambda self: signing.b62_encode(int(time.time()) - 60)
+    )
 
 
 def _form(token, **values):
@@ -118,7 +120,9 @@ def test_a_flood_from_one_address_gets_429(aged, web_form):
     token = _token(client, web_form)
     for n in range(services.RATE_LIMIT):
         response = client.post(
-            URL.format(key=web_form.key), _form(token, email=f"eva{n}@smitcatering.nl"), REMOTE_ADDR="203.0.113.9"
+            URL.format(key=web_form.key),
+            _form(token, email=f"eva{n}@smitcatering.nl"),
+            REMOTE_ADDR="203.0.113.9",
         )
         assert response.status_code == 202
     with nothing_written():
