@@ -12,11 +12,11 @@ from kantoor.crm.tests.conftest import nothing_written
 
 def test_a_good_file_imports_every_row(rep, teammate, manager):
     content = (
-        "contact_name;organisation_name;email;source;channel;owner\n"
-        "Anna Bos;Bos Bouw;anna@bosbouw.nl;event;event;\n"
-        "Kees Mol;;kees@gmail.com;;;tom\n"
-        "\n"
-    ).encode()
+        b"contact_name;organisation_name;email;source;channel;owner\n"
+        b"Anna Bos;Bos Bouw;anna@bosbouw.nl;event;event;\n"
+        b"Kees Mol;;kees@gmail.com;;;tom\n"
+        b"\n"
+    )
     result = imports.leads_import(actor=manager, content=content)
     assert result.created == 2
     anna, kees = Lead.objects.order_by("id")
@@ -31,12 +31,12 @@ def test_a_good_file_imports_every_row(rep, teammate, manager):
 
 def test_a_bad_row_imports_nothing_and_names_row_and_column(manager):
     content = (
-        "contact_name,email,country,owner\n"
-        "Anna Bos,anna@bosbouw.nl,NL,\n"
-        "Kees Mol,not-an-address,NL,\n"
-        ",,,\n"
-        "Lies,lies@example.nl,Holland,ghost\n"
-    ).encode()
+        b"contact_name,email,country,owner\n"
+        b"Anna Bos,anna@bosbouw.nl,NL,\n"
+        b"Kees Mol,not-an-address,NL,\n"
+        b",,,\n"
+        b"Lies,lies@example.nl,Holland,ghost\n"
+    )
     with nothing_written(), pytest.raises(LeadImportError) as refused:
         imports.leads_import(actor=manager, content=content)
     problems = [(p["row"], p["column"]) for p in refused.value.extra["problems"]]

@@ -8,14 +8,13 @@ from decimal import Decimal
 import pytest
 
 from kantoor.core.errors import StaleVersionError
-from kantoor.core.models import AuditEntry
+from kantoor.core.models import AuditEntry, OutboxEvent
 from kantoor.core.outbox import run_pending_events
 from kantoor.crm import services
 from kantoor.crm.errors import LeadInvalidError, LeadStateError
 from kantoor.crm.events import LeadConverted, LeadCreated
 from kantoor.crm.models import Lead, LeadState, Opportunity
 from kantoor.crm.tests.conftest import nothing_written
-from kantoor.core.models import OutboxEvent
 from kantoor.parties.errors import DuplicatePartyError
 from kantoor.parties.models import Party, PartyRole, TimelineEntry
 from kantoor.parties.services import party_create
