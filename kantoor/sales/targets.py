@@ -18,7 +18,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import Q, Sum
+from django.db.models import F, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -161,8 +161,9 @@ def targets_visible(actor: User, month: dt.date) -> Any:
     targets = SalesTarget.objects.filter(company_id=policy.actor_company_id(actor), month=month_start(month))
     if not sees_all_targets(actor):
         targets = targets.filter(Q(user_id=actor.pk) | Q(team_id__in=policy.team_ids_of(actor)))
+    # A person's target first, then the teams' (NULLs sort differently per database).
     return targets.select_related("user", "team").order_by(
-        "team__name", "user__last_name", "user__first_name", "id"
+        F("team__name").asc(nulls_first=True), "user__last_name", "user__first_name", "id"
     )
 
 

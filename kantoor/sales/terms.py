@@ -163,14 +163,14 @@ def customer_terms_set(
     return terms
 
 
-def _base_currency(company_id: int) -> str:
+def base_currency(company_id: int) -> str:
     return str(Company.objects.values_list("base_currency", flat=True).get(pk=company_id))
 
 
 def open_receivables(company_id: int, party_id: int) -> Decimal:
     """The customer's posted invoices' residual less their posted credit notes' residual, in
     the company's currency (each converted at its own rate; grouped by rate in SQL)."""
-    base = _base_currency(company_id)
+    base = base_currency(company_id)
     rows = (
         Invoice.objects.filter(
             company_id=company_id,
@@ -195,7 +195,7 @@ def uninvoiced_orders(
 ) -> Decimal:
     """Σ amount_total of the customer's confirmed orders that no posted customer invoice
     covers yet, in the company's currency at the rate of `on` (grouped by currency in SQL)."""
-    base = _base_currency(company_id)
+    base = base_currency(company_id)
     posted = SalesInvoiceLine.objects.filter(
         order_line__order_id=OuterRef("pk"),
         invoice__state=InvoiceState.POSTED,
@@ -241,7 +241,7 @@ def credit_check(*, actor: User, order: SalesOrder, override: bool) -> bool:
     )
     if limit is None:
         return False
-    base = _base_currency(order.company_id)
+    base = base_currency(order.company_id)
     today = timezone.localdate()
     exposure = customer_exposure(order.company_id, order.customer_id, exclude_order_id=order.pk) + _to_base(
         order.company_id, base, order.amount_total, order.currency, today
