@@ -20,7 +20,8 @@ SHARED_WORKLOAD = Path(settings.BASE_DIR).parent.parent / "shared" / "bench" / "
 
 def test_the_plan_and_totals_are_the_shared_workloads() -> None:
     spec = importlib.util.spec_from_file_location("o2c_workload", SHARED_WORKLOAD)
-    assert spec is not None and spec.loader is not None
+    assert spec is not None
+    assert spec.loader is not None
     shared = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(shared)
     for size in [(200, 100, 250, 5, 42), (200, 100, 1000, 5, 42), (7, 3, 40, 2, 9)]:
