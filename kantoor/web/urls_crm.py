@@ -1,5 +1,8 @@
-"""The crm pages (kantoor.web.views.crm), included by kantoor.web.urls."""
+"""The crm pages (kantoor.web.views.crm, crm_leads and crm_pipeline), included by
+kantoor.web.urls."""
 
 from django.urls import URLPattern
 
-urlpatterns: list[URLPattern] = []
+from kantoor.web.views import crm, crm_leads, crm_pipeline
+
+urlpatterns: list[URLPattern] = [*crm_leads.urlpatterns, *crm_pipeline.urlpatterns, *crm.urlpatterns]
