@@ -455,7 +455,7 @@ def pipeline_totals(
         items = items.filter(team_id=team_id)
     if owner_id is not None:
         items = items.filter(owner_id=owner_id)
-    dec = DecimalField(max_digits=30, decimal_places=6)
+    dec: DecimalField[Decimal, Decimal] = DecimalField(max_digits=30, decimal_places=6)
     is_open = Q(state=OpportunityState.OPEN)
     is_won = Q(state=OpportunityState.WON)
     is_lost = Q(state=OpportunityState.LOST)

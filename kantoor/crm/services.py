@@ -59,6 +59,8 @@ from kantoor.crm.models import (
 from kantoor.crm.scoring import RULE_CODES, LeadFacts, scorer_for
 from kantoor.parties import services as parties
 from kantoor.parties.models import ContactPointKind, Party, PartyKind, PartyRole, PartyRoleType
+from kantoor.sales import services as sales
+from kantoor.sales.models import SalesOrder
 
 LEAD_FIELDS = [
     "contact_name",
@@ -843,16 +845,16 @@ def opportunity_reopen(*, actor: User, opportunity_id: int, version: int | None 
 
 
 @transaction.atomic
-def opportunity_quotation_create(*, actor: User, opportunity_id: int) -> Any:
+def opportunity_quotation_create(*, actor: User, opportunity_id: int) -> SalesOrder:
     """A new draft quotation for the opportunity's party, made by sales with the
-    opportunity named as its origin, its owner as salesperson and its team."""
-    from kantoor.sales import services as sales
-
+    opportunity named as its origin (SalesOrder.origin "crm.opportunity:<id>"), its owner as
+    salesperson and its team; sales checks its own permission and defaults."""
     item = _locked_opportunity(actor, opportunity_id)
     _require_open(item)
     return sales.quotation_create(
         actor=actor,
         customer_id=item.party_id,
+        currency=item.currency,
         origin=item.origin,
         salesperson_id=item.owner_id,
         team_id=item.team_id,
@@ -890,7 +892,9 @@ def _clean_stage(values: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _stage_name_taken(company_id: int, name: str, exclude: int | None = None) -> None:
-    taken = PipelineStage.objects.filter(company_id=company_id, name__iexact=name).exclude(pk=exclude)
+    taken = PipelineStage.objects.filter(company_id=company_id, name__iexact=name)
+    if exclude is not None:
+        taken = taken.exclude(pk=exclude)
     if taken.exists():
         raise CrmSettingsInvalidError.for_field("name", _("A stage with this name exists."))
 
