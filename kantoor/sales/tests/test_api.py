@@ -1,0 +1,239 @@
+"""The sales order endpoints: a quotation's life through the API (create, send, confirm),
+Idempotency-Key replays, another company's orders, stale versions, bad input as
+problem+json, and refusals that write nothing."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import pytest
+from pypdf import PdfReader
+
+from kantoor.core.models import AuditEntry, OutboxEvent
+from kantoor.core.tests.api_support import anonymous_api, api_as, assert_problem
+from kantoor.inventory.models import Transfer
+from kantoor.sales.models import QuoteRevision, SalesOrder, SalesOrderLine
+from kantoor.sales.tests.quote_support import (
+    books,
+    customer,
+    pieces,
+    products,
+    quote_make,
+    rep,
+    sales_manager,
+    v21,
+    warehouse,
+)
+
+__all__ = [
+    "anonymous_api",
+    "api_as",
+    "books",
+    "customer",
+    "pieces",
+    "products",
+    "quote_make",
+    "rep",
+    "sales_manager",
+    "v21",
+    "warehouse",
+]
+
+
+@contextmanager
+def nothing_written() -> Iterator[None]:
+    """No order, line, version, delivery, audit row or event was added or changed."""
+
+    def state() -> Any:
+        return (
+            list(SalesOrder.objects.order_by("pk").values()),
+            list(SalesOrderLine.objects.order_by("pk").values()),
+            QuoteRevision.objects.count(),
+            Transfer.objects.count(),
+            AuditEntry.objects.count(),
+            OutboxEvent.objects.count(),
+        )
+
+    before = state()
+    yield
+    assert state() == before
+
+
+@pytest.fixture
+def payload(customer: Any, warehouse: Any, products: Any, v21: Any) -> dict[str, Any]:
+    return {
+        "customer_id": customer.pk,
+        "warehouse_id": warehouse.pk,
+        "valid_until": "2099-12-31",
+        "lines": [
+            {"product_id": products["desk"].pk, "quantity": "3", "discount": "10", "tax_id": v21.pk},
+            {"product_id": products["lamp"].pk, "quantity": "1", "is_optional": True},
+        ],
+    }
+
+
+def test_a_quotation_through_the_api(api_as: Any, sales_manager: Any, payload: dict[str, Any]) -> None:
+    api = api_as(sales_manager)
+    created = api.post("/sales-orders", payload, key="so-1")
+    assert created.status_code == 201, created.content
+    body = created.json()
+    assert (body["state"], body["amount_untaxed"], body["amount_total"], body["amount_margin"]) == (
+        "draft",
+        "270.00",
+        "326.70",
+        "90.00",
+    )
+    desk, lamp = body["lines"]
+    assert (desk["unit_price"], desk["discount"], desk["delivered"], desk["invoiced"]) == (
+        "100",
+        "10",
+        "0",
+        "0",
+    )
+    assert (lamp["is_optional"], lamp["amount_untaxed"]) == (True, "25.00")
+    # a replay with the same key answers the same and creates nothing
+    replay = api.post("/sales-orders", payload, key="so-1")
+    assert replay.json() == body
+    assert SalesOrder.objects.count() == 1
+    order_id = body["id"]
+
+    sent = api.post(f"/sales-orders/{order_id}/send", {"version": body["version"]}, key="so-send")
+    assert sent.status_code == 202, sent.content
+    assert sent.json()["state"] == "sent"
+    (event,) = OutboxEvent.objects.filter(name="sales.QuoteSent")
+    assert event.payload["to"] == ["inkoop@visser.example"]
+
+    confirmed = api.post(f"/sales-orders/{order_id}/confirm", {"version": sent.json()["version"]})
+    assert confirmed.status_code == 200, confirmed.content
+    assert confirmed.json()["state"] == "confirmed"
+    assert confirmed.json()["confirmed_at"] is not None
+
+    listed = api.get("/sales-orders", {"state": "confirmed", "with_count": "true"}).json()
+    assert [row["number"] for row in listed["items"]] == [body["number"]]
+    assert listed["count"] == 1
+    assert api.get("/sales-orders", {"state": "draft"}).json()["items"] == []
+
+
+def test_the_list_filters_by_customer_and_salesperson_and_pages(
+    api_as: Any, rep: Any, quote_make: Any, customer: Any
+) -> None:
+    first, second, third = quote_make(), quote_make(), quote_make()
+    api = api_as(rep)
+    page = api.get("/sales-orders", {"limit": 2, "customer_id": customer.pk}).json()
+    assert [row["id"] for row in page["items"]] == [third.pk, second.pk]
+    rest = api.get("/sales-orders", {"limit": 2, "cursor": page["next_cursor"]}).json()
+    assert [row["id"] for row in rest["items"]] == [first.pk]
+    assert rest["next_cursor"] is None
+    assert api.get("/sales-orders", {"salesperson_id": rep.pk + 1000}).json()["items"] == []
+    assert api.get("/sales-orders", {"customer_id": customer.pk + 1000}).json()["items"] == []
+
+
+def test_mark_sent_publishes_no_recipients(api_as: Any, rep: Any, quote_make: Any) -> None:
+    order = quote_make()
+    response = api_as(rep).post(f"/sales-orders/{order.pk}/mark-sent", {"version": order.version})
+    assert response.status_code == 200, response.content
+    assert response.json()["state"] == "sent"
+    (event,) = OutboxEvent.objects.filter(name="sales.QuoteSent")
+    assert event.payload["to"] == []
+
+
+def test_a_stale_version_is_refused_with_409(api_as: Any, rep: Any, quote_make: Any) -> None:
+    order = quote_make()
+    api = api_as(rep)
+    fresh = api.patch(f"/sales-orders/{order.pk}", {"version": order.version, "notes": "Week 12"})
+    assert fresh.status_code == 200, fresh.content
+    assert fresh.json()["notes"] == "Week 12"
+    with nothing_written():
+        stale = api.patch(f"/sales-orders/{order.pk}", {"version": order.version, "notes": "Week 13"})
+        assert_problem(stale, 409)
+        assert_problem(api.post(f"/sales-orders/{order.pk}/confirm", {"version": order.version}), 409)
+
+
+def test_bad_input_is_a_422_problem_naming_the_fields(
+    api_as: Any, rep: Any, payload: dict[str, Any], products: Any
+) -> None:
+    api = api_as(rep)
+    with nothing_written():
+        unknown = assert_problem(api.post("/sales-orders", dict(payload, colour="red")), 422)
+        negative = dict(payload, lines=[{"product_id": products["desk"].pk, "quantity": "-3"}])
+        shape = assert_problem(api.post("/sales-orders", negative), 422)
+    assert [error["field"] for error in unknown["errors"]] == ["colour"]
+    assert [error["field"] for error in shape["errors"]] == ["lines[0].quantity"]
+    with nothing_written():
+        assert_problem(api.post("/sales-orders", dict(payload, customer_id=10**9)), 422)
+
+
+def test_sending_without_an_address_is_refused(api_as: Any, rep: Any, quote_make: Any, customer: Any) -> None:
+    customer.contact_points.all().delete()
+    order = quote_make()
+    api = api_as(rep)
+    with nothing_written():
+        body = assert_problem(api.post(f"/sales-orders/{order.pk}/send", {}), 422)
+    assert body["errors"][0]["field"] == "to"
+
+
+def test_another_companys_order_is_not_found(
+    api_as: Any, outsider: Any, quote_make: Any, payload: dict[str, Any]
+) -> None:
+    order = quote_make()
+    api = api_as(outsider)
+    assert_problem(api.get(f"/sales-orders/{order.pk}"), 404)
+    assert_problem(api.get(f"/sales-orders/{order.pk}/pdf"), 404)
+    assert_problem(api.get(f"/sales-orders/{order.pk}/revisions"), 404)
+    with nothing_written():
+        assert_problem(api.post(f"/sales-orders/{order.pk}/confirm", {}), 404)
+        assert_problem(api.post(f"/sales-orders/{order.pk}/send", {}), 404)
+        assert_problem(api.patch(f"/sales-orders/{order.pk}", {"version": 1, "notes": "x"}), 404)
+    assert api.get("/sales-orders").json()["items"] == []
+
+
+def test_anonymous_callers_are_refused(anonymous_api: Any, quote_make: Any) -> None:
+    order = quote_make()
+    assert_problem(anonymous_api.get(f"/sales-orders/{order.pk}"), 401)
+
+
+def test_the_pdf_and_the_versions(api_as: Any, rep: Any, quote_make: Any) -> None:
+    order = quote_make(sent=True)
+    api = api_as(rep)
+    changed = api.patch(f"/sales-orders/{order.pk}", {"version": order.version, "notes": "Week 12"})
+    assert changed.json()["revision"] == 2
+    (revision,) = api.get(f"/sales-orders/{order.pk}/revisions").json()
+    assert revision["revision"] == 1
+    assert revision["snapshot"]["amount_total"] == "326.70"
+    response = api.get(f"/sales-orders/{order.pk}/pdf")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    assert response["Content-Disposition"] == f'attachment; filename="{order.number}-v2.pdf"'
+    text = " ".join(PdfReader(io.BytesIO(response.content)).pages[0].extract_text().split())
+    assert order.number in text
+    assert "€326.70" in text
+
+
+def test_a_discount_above_the_allowance_waits_for_a_manager(
+    api_as: Any, rep: Any, sales_manager: Any, payload: dict[str, Any]
+) -> None:
+    payload["lines"][0]["discount"] = "25"
+    api = api_as(rep)
+    created = api.post("/sales-orders", payload)
+    assert created.status_code == 201, created.content
+    order = created.json()
+    with nothing_written():
+        assert_problem(api.post(f"/sales-orders/{order['id']}/send", {}), 403)
+        assert_problem(api.post(f"/sales-orders/{order['id']}/approve-discount", {}), 403)
+    approved = api_as(sales_manager).post(f"/sales-orders/{order['id']}/approve-discount", {})
+    assert approved.status_code == 200, approved.content
+    assert approved.json()["discount_approved_by_id"] == sales_manager.pk
+    assert api.post(f"/sales-orders/{order['id']}/send", {}).status_code == 202
+
+
+def test_cancel(api_as: Any, rep: Any, quote_make: Any) -> None:
+    order = quote_make()
+    api = api_as(rep)
+    response = api.post(f"/sales-orders/{order.pk}/cancel", {"version": order.version})
+    assert response.status_code == 200, response.content
+    assert response.json()["state"] == "cancelled"
+    with nothing_written():
+        assert_problem(api.post(f"/sales-orders/{order.pk}/cancel", {}), 409)
