@@ -505,6 +505,8 @@ def test_the_opportunity_is_won_lost_with_a_reason_and_reopened(
     page = client.get(reverse("web:crm-opportunity-detail", args=[item.pk])).content.decode()
     assert "Mark won" in page
     assert "Price too high" in page
+    panel = reverse("web:activity-panel") + f"?target=crm.opportunity%3A{item.pk}"
+    assert f'hx-get="{panel}"' in page
     with nothing_written():
         refused = client.post(reverse("web:crm-opportunity-lose", args=[item.pk]), {"version": item.version})
     assert refused.status_code == 422

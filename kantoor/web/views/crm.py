@@ -19,6 +19,7 @@ from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, URLPattern, path, reverse
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -53,6 +54,15 @@ def url_or_empty(name: str, *args: Any) -> str:
         return reverse(name, args=args)
     except NoReverseMatch:
         return ""
+
+
+def activity_panel_url(request: AuthedRequest, target: str) -> str:
+    """The activities panel of a record ("crm.opportunity:12"), when the activities pages
+    exist and the user may see activities; empty otherwise."""
+    url = url_or_empty("web:activity-panel")
+    if not url or not policy.has_permission(request.user, "activities.view_activity"):
+        return ""
+    return url + "?" + urlencode({"target": target})
 
 
 def refuse(request: AuthedRequest, exc: DomainError) -> None:

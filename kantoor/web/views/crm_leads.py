@@ -38,6 +38,7 @@ from kantoor.web.views.crm import (
     MANAGE_OPPORTUNITY,
     STALE_MESSAGE,
     VIEW_LEAD,
+    activity_panel_url,
     choice_field,
     int_or_none,
     refuse,
@@ -120,6 +121,7 @@ def _detail(request: AuthedRequest, lead: Lead, *, status: int = 200, **extra: A
         and lead.can_transition_to(LeadState.CONVERTED)
         and policy.has_permission(request.user, MANAGE_OPPORTUNITY),
         "disqualify_errors": {},
+        "activity_panel_url": activity_panel_url(request, f"crm.lead:{lead.pk}"),
         **extra,
     }
     return render(request, "web/crm/lead_detail.html", context, status=status)

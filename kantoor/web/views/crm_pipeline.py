@@ -34,6 +34,7 @@ from kantoor.web.views.crm import (
     MANAGE_OPPORTUNITY,
     STALE_MESSAGE,
     VIEW_OPPORTUNITY,
+    activity_panel_url,
     choice_field,
     int_or_none,
     refuse,
@@ -160,14 +161,6 @@ def opportunity_move(request: AuthedRequest, opportunity_id: int) -> HttpRespons
 # ---- the opportunity ------------------------------------------------------------------
 
 
-def _activity_panel_url(item: Opportunity) -> str:
-    """The activities panel of the opportunity, when the activities pages exist."""
-    url = url_or_empty("web:activity-panel")
-    if not url:
-        return ""
-    return url + "?" + urlencode({"target": f"crm.opportunity:{item.pk}"})
-
-
 def _detail_context(request: AuthedRequest, item: Opportunity, **extra: Any) -> dict[str, Any]:
     user = request.user
     can_change = selectors.opportunity_can_change(user, item)
@@ -184,7 +177,7 @@ def _detail_context(request: AuthedRequest, item: Opportunity, **extra: Any) -> 
         "quotations": [(order, url_or_empty("web:sales-order-detail", order.pk)) for order in quotations],
         "party_url": url_or_empty("web:party-detail", item.party_id),
         "lead_url": url_or_empty("web:crm-lead-detail", item.lead_id) if item.lead_id else "",
-        "activity_panel_url": _activity_panel_url(item),
+        "activity_panel_url": activity_panel_url(request, f"crm.opportunity:{item.pk}"),
         "lose_errors": {},
         **extra,
     }
