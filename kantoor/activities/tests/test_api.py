@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from kantoor.activities import services
 from kantoor.activities.models import Activity
 from kantoor.activities.targets import target_of
 from kantoor.core.tests import api_support
@@ -153,3 +154,17 @@ def test_feed_rotate_returns_the_url(api_as: Any, rep: Any) -> None:
     assert response.status_code == 200, response.content
     assert response.json()["url"].startswith("http://testserver/activities/feed/")
     assert response.json()["url"].endswith(".ics")
+
+
+def test_the_list_costs_the_same_for_many_rows(
+    api_as: Any, manager: Any, customer: Any, django_assert_max_num_queries: Any
+) -> None:
+    api = api_as(manager)
+    for number in range(12):
+        services.activity_create(
+            actor=manager, kind="task", subject=f"Task {number}", target=target_of(customer)
+        )
+    api.get("/activities", {"limit": 1})  # warm the content types' cache
+    with django_assert_max_num_queries(8):
+        response = api.get("/activities", {"limit": 50, "with_count": "true"})
+    assert len(response.json()["items"]) == 12

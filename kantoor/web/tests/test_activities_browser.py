@@ -71,3 +71,12 @@ def test_a_rep_logs_a_call_and_marks_it_done(page: Page, live_server: Any, make_
     expect(page.locator(f"#activity-{activity.pk}")).to_contain_text("Done")
     shot(page, "activities-03-done")
     assert Activity.objects.get().state == ActivityState.DONE
+
+    # and the calendar shows it on its day, ticked off
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Calendar").click()
+    page.goto(f"{live_server.url}/calendar/?month=2030-01")
+    expect(page.get_by_role("heading", level=1)).to_have_text("January 2030")
+    expect(page.locator('td[data-date="2030-01-02"]')).to_contain_text("Call the baker about the order")
+    page.get_by_role("link", name="Next month →").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("February 2030")
+    shot(page, "activities-04-calendar")

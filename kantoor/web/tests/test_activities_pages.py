@@ -197,3 +197,15 @@ def test_the_feed_is_created_rotated_and_served_without_a_session(rep: Any, cust
     client.post(reverse("web:activity-feed-rotate"))
     assert Client().get(reverse("web:activity-feed", args=[token])).status_code == 404
     assert Client().get("/activities/feed/unknown.ics").status_code == 404
+
+
+def test_my_activities_costs_the_same_for_many_rows(
+    rep: Any, customer: Any, django_assert_max_num_queries: Any
+) -> None:
+    for number in range(30):
+        services.activity_create(actor=rep, kind="task", subject=f"Task {number}", target=target_of(customer))
+    client = _client(rep)
+    client.get(reverse("web:activity-list"))
+    with django_assert_max_num_queries(14):
+        response = client.get(reverse("web:activity-list"))
+    assert response.content.decode().count('class="state-open') == 25

@@ -503,7 +503,8 @@ urlpatterns: list[URLPattern] = [
     path("activities/", activity_list, name="activity-list"),
     path("activities/new/", activity_create, name="activity-create"),
     path("activities/quick-add/", activity_quick_add, name="activity-quick-add"),
-    path("activities/calendar/", activity_calendar, name="activity-calendar"),
+    # Outside /activities/: the menu marks an entry current when the page is under its URL.
+    path("calendar/", activity_calendar, name="activity-calendar"),
     path("activities/panel/", activity_panel, name="activity-panel"),
     path("activities/feed/rotate/", feed_rotate, name="activity-feed-rotate"),
     path("activities/feed/<str:token>.ics", activity_feed, name="activity-feed"),
