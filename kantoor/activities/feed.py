@@ -12,7 +12,8 @@ from django.utils.translation import gettext as _
 from icalendar import Calendar, Event
 
 from kantoor.activities.models import Activity, ActivityState
-from kantoor.activities.selectors import feed_activities, feed_by_token
+from kantoor.activities.selectors import VIEW, feed_activities, feed_by_token
+from kantoor.core import policy
 from kantoor.core.models import User
 
 PRODUCT_ID = "-//Kantoor//Activities//EN"
@@ -80,6 +81,7 @@ def feed_calendar(user: User, now: dt.datetime | None = None) -> Calendar:
 def feed_ics(token: str, now: dt.datetime | None = None) -> bytes | None:
     """The .ics of the feed with this token, or None for an unknown token."""
     feed = feed_by_token(token)
-    if feed is None:
+    # A user who lost every role (or left) has no feed, whatever the URL.
+    if feed is None or not policy.has_permission(feed.user, VIEW):
         return None
     return feed_calendar(feed.user, now).to_ical()

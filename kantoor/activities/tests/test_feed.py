@@ -11,6 +11,7 @@ import pytest
 from icalendar import Calendar
 
 from kantoor.activities import feed, selectors, services
+from kantoor.core.services import user_update
 
 pytestmark = pytest.mark.django_db
 
@@ -74,10 +75,15 @@ def test_the_uid_stays_when_the_activity_changes(rep: Any) -> None:
     assert (after[0].decoded("DTSTART"), int(after[0]["SEQUENCE"])) == (dt.date(2030, 1, 9), 2)
 
 
-def test_an_unknown_token_or_an_inactive_user_has_no_feed(rep: Any) -> None:
+def test_an_unknown_token_or_an_inactive_user_has_no_feed(rep: Any, admin_user: Any) -> None:
     token = services.feed_rotate(actor=rep).token
     assert feed.feed_ics("nope") is None
     assert feed.feed_ics("") is None
+    # without any role, no feed
+    user_update(actor=admin_user, user_id=rep.pk, changes={}, roles={})
+    assert feed.feed_ics(token) is None
+    user_update(actor=admin_user, user_id=rep.pk, changes={}, roles={"sales": "own"})
+    assert feed.feed_ics(token) is not None
     rep.is_active = False
     rep.save(update_fields=["is_active"])
     assert feed.feed_ics(token) is None

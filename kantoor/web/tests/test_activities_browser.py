@@ -80,3 +80,13 @@ def test_a_rep_logs_a_call_and_marks_it_done(page: Page, live_server: Any, make_
     page.get_by_role("link", name="Next month →").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("February 2030")
     shot(page, "activities-04-calendar")
+
+    # and its form opens from the list, where it can be reopened
+    page.goto(f"{live_server.url}/activities/?state=done")
+    page.get_by_role("link", name="Call the baker about the order").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Call the baker about the order")
+    expect(page.get_by_label("Subject")).to_have_value("Call the baker about the order")
+    shot(page, "activities-05-form")
+    page.get_by_role("button", name="Reopen").click()
+    expect(page.get_by_text("“Call the baker about the order” is open again.")).to_be_visible()
+    assert Activity.objects.get().state == ActivityState.OPEN

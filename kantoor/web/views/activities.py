@@ -19,6 +19,7 @@ from typing import Any, Concatenate, ParamSpec, cast
 
 from django import forms
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import URLPattern, path, reverse
@@ -357,6 +358,8 @@ def activity_edit(request: AuthedRequest, activity_id: int) -> HttpResponse:
     require_permission(request, VIEW)
     activity = selectors.activity_get_for_actor(request.user, activity_id)
     may_manage = policy.allows(request.user, MANAGE, activity) and activity.state != ActivityState.CANCELLED
+    if request.method == "POST" and not may_manage:
+        raise PermissionDenied
     form = ActivityForm(
         request.POST if request.method == "POST" and may_manage else None,
         initial={
