@@ -8,9 +8,9 @@ class CrmConfig(AppConfig):
     verbose_name = _("CRM")
 
     def ready(self) -> None:
-        from kantoor.core import outbox, personal_data, policy
+        from kantoor.core import outbox, personal_data, policy, registry
         from kantoor.core.models import Role, Scope
-        from kantoor.crm import events, handlers, models
+        from kantoor.crm import events, handlers, models, selectors
 
         view = {"crm.view_lead", "crm.view_opportunity", "crm.view_settings"}
         rep = view | {"crm.create_lead", "crm.manage_lead", "crm.manage_opportunity"}
@@ -35,6 +35,20 @@ class CrmConfig(AppConfig):
                 }
             }
         )
+
+        for section, order, label, url_name, permission in (
+            (registry.FRONT_OFFICE, 30, _("Leads"), "web:crm-lead-list", "crm.view_lead"),
+            (registry.FRONT_OFFICE, 31, _("Pipeline"), "web:crm-pipeline", "crm.view_opportunity"),
+            (registry.FRONT_OFFICE, 32, _("Forecast"), "web:crm-forecast", "crm.view_opportunity"),
+            (registry.SETTINGS, 40, _("Pipeline stages"), "web:crm-stage-list", "crm.manage_settings"),
+            (registry.SETTINGS, 41, _("Lost reasons"), "web:crm-lost-reason-list", "crm.manage_settings"),
+        ):
+            registry.nav_register(
+                registry.NavItem(
+                    section=section, label=label, url_name=url_name, permission=permission, order=order
+                )
+            )
+        registry.search_register("crm", selectors.crm_search_hits)
 
         personal_data.register(
             models.Lead,

@@ -18,8 +18,10 @@ from django.utils.translation import gettext_noop
 
 from kantoor.core import policy
 from kantoor.core.errors import NotFoundError
+from kantoor.core.registry import SearchHit
 from kantoor.crm.models import (
     Lead,
+    LeadState,
     LostReason,
     Opportunity,
     OpportunityState,
@@ -485,3 +487,39 @@ def pipeline_totals(
         )
         for row in rows
     ]
+
+
+def crm_search_hits(actor: Any, query: str, limit: int) -> list[SearchHit]:
+    """Global search provider: open leads and opportunities by name, organisation or e-mail."""
+    query = query.strip()
+    if len(query) < 2:
+        return []
+    leads = (
+        leads_list(actor, q=query)
+        .filter(state__in=[LeadState.NEW, LeadState.QUALIFIED])
+        .values_list("pk", "contact_name", "organisation_name", "email")[:limit]
+    )
+    hits = [
+        SearchHit(
+            kind=_("Lead"),
+            title=contact or organisation,
+            subtitle=organisation if contact else email,
+            url_name="web:crm-lead-detail",
+            url_args=(pk,),
+        )
+        for pk, contact, organisation, email in leads
+    ]
+    opportunities = opportunities_list(actor, q=query, state=OpportunityState.OPEN).values_list(
+        "pk", "name", "party__name"
+    )[: max(0, limit - len(hits))]
+    hits += [
+        SearchHit(
+            kind=_("Opportunity"),
+            title=name,
+            subtitle=party_name,
+            url_name="web:crm-opportunity-detail",
+            url_args=(pk,),
+        )
+        for pk, name, party_name in opportunities
+    ]
+    return hits

@@ -96,3 +96,12 @@ def test_without_a_role_nothing(nobody, rita_lead):
     assert list(selectors.leads_list(nobody)) == []
     with nothing_written(), pytest.raises(PermissionDeniedError):
         services.lead_create(actor=nobody, contact_name="X")
+
+
+def test_global_search_finds_what_the_actor_sees(rep, stranger_rep, rita_lead, rita_deal):
+    hits = selectors.crm_search_hits(rep, "jans", 10)
+    assert [(h.kind, h.title, h.url_args) for h in hits] == [
+        ("Lead", "Piet Jansen", (rita_lead.pk,)),
+        ("Opportunity", "Jansen", (rita_deal.pk,)),
+    ]
+    assert selectors.crm_search_hits(stranger_rep, "jans", 10) == []
