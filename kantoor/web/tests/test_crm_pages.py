@@ -7,10 +7,12 @@ another company's records are a 404)."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
 import pytest
+from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
@@ -81,7 +83,7 @@ def customer(rep: Any) -> Party:
 def test_anonymous_visitors_are_sent_to_the_login_page() -> None:
     response = Client().get(reverse("web:crm-lead-list"))
     assert response.status_code == 302
-    assert response.url.startswith(reverse("web:login"))
+    assert response["Location"].startswith(reverse("web:login"))
 
 
 def test_a_rep_sees_the_teams_leads_but_not_another_teams(rep: Any, teammate: Any, stranger_rep: Any) -> None:
@@ -195,7 +197,7 @@ def test_a_rep_creates_a_lead_of_their_own(rep: Any, sales_team: Any) -> None:
     )
     lead = Lead.objects.get()
     assert response.status_code == 302
-    assert response.url == reverse("web:crm-lead-detail", args=[lead.pk])
+    assert response["Location"] == reverse("web:crm-lead-detail", args=[lead.pk])
     assert (lead.contact_name, lead.source, lead.owner_id, lead.team_id) == (
         "Piet Post",
         "referral",
@@ -265,7 +267,7 @@ def test_converting_creates_the_party_and_the_opportunity(rep: Any, stages: dict
     lead.refresh_from_db()
     opportunity = Opportunity.objects.get()
     assert response.status_code == 302
-    assert response.url == reverse("web:crm-opportunity-detail", args=[opportunity.pk])
+    assert response["Location"] == reverse("web:crm-opportunity-detail", args=[opportunity.pk])
     assert lead.state == LeadState.CONVERTED
     assert lead.party is not None
     assert lead.party.name == "Bakkerij Zon"
@@ -436,7 +438,7 @@ def test_moving_without_javascript_redirects_to_the_board(
         {"stage_id": stages["Negotiation"].pk, "version": item.version, "view": "mine"},
     )
     assert response.status_code == 302
-    assert response.url == reverse("web:crm-pipeline") + "?view=mine"
+    assert response["Location"] == reverse("web:crm-pipeline") + "?view=mine"
     item.refresh_from_db()
     assert item.stage_id == stages["Negotiation"].pk
 
@@ -646,3 +648,70 @@ def test_the_manager_adds_and_retires_lost_reasons(manager: Any) -> None:
     assert client.post(reverse("web:crm-lost-reason-toggle", args=[reason.pk])).status_code == 302
     reason.refresh_from_db()
     assert reason.is_active is False
+
+
+# ---- the public web form -------------------------------------------------------------
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache() -> Iterator[None]:
+    """The public form's rate limit counts in the cache: each test starts from nothing."""
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def web_form(manager: Any, rep: Any, sales_team: Any) -> Any:
+    return services.web_form_create(actor=manager, name="Contact page", owner=rep.pk, team=sales_team.pk)
+
+
+def _visitor_data(page: Any, **fields: Any) -> dict[str, Any]:
+    data = {
+        "token": page.context["token"],
+        "contact_name": "Vera Bezoeker",
+        "organisation_name": "Bezoek BV",
+        "email": "vera@bezoek.example",
+        "message": "Please call me about your ovens.",
+    }
+    return {**data, **fields}
+
+
+def test_the_public_form_of_an_unknown_key_is_not_found() -> None:
+    assert Client().get(reverse("web:crm-web-form", args=["no-such-form"])).status_code == 404
+
+
+def test_a_visitor_leaves_a_lead_through_the_public_form(
+    web_form: Any, rep: Any, sales_team: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(services, "MIN_FILL_SECONDS", 0)
+    visitor = Client()
+    url = reverse("web:crm-web-form", args=[web_form.key])
+    page = visitor.get(url)
+    assert page.status_code == 200
+    response = visitor.post(url, _visitor_data(page))
+    assert response.status_code == 302
+    assert "We received your message" in visitor.get(response["Location"]).content.decode()
+    lead = Lead.objects.get()
+    assert (lead.contact_name, lead.source, lead.source_detail, lead.owner_id, lead.team_id) == (
+        "Vera Bezoeker",
+        "web_form",
+        "Contact page",
+        rep.pk,
+        sales_team.pk,
+    )
+
+
+def test_the_public_form_refuses_bots_and_missing_fields(web_form: Any) -> None:
+    visitor = Client()
+    url = reverse("web:crm-web-form", args=[web_form.key])
+    page = visitor.get(url)
+    with nothing_written():
+        too_quick = visitor.post(url, _visitor_data(page))
+        honeypot = visitor.post(url, _visitor_data(page, website="http://spam.example"))
+        no_name = visitor.post(url, _visitor_data(page, contact_name=""))
+    assert too_quick.status_code == 400
+    assert "too quickly" in too_quick.content.decode()
+    assert honeypot.status_code == 400
+    assert no_name.status_code == 422
+    assert 'id="id_contact_name_error"' in no_name.content.decode()

@@ -15,17 +15,18 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import URLPattern, path
+from django.urls import URLPattern, path, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from kantoor.core import policy
-from kantoor.core.errors import DomainError, StaleVersionError
+from kantoor.core.errors import DomainError, NotFoundError, StaleVersionError
 from kantoor.core.models import Scope
 from kantoor.crm import imports, selectors, services
+from kantoor.crm.errors import RateLimitedError, WebFormRejectedError
 from kantoor.crm.models import Lead, LeadChannel, LeadSource, LeadState
 from kantoor.crm.scoring import RULES
 from kantoor.parties.errors import DuplicatePartyError
@@ -500,3 +501,68 @@ urlpatterns: list[URLPattern] = [
     path("crm/leads/<int:lead_id>/reopen/", lead_reopen, name="crm-lead-reopen"),
     path("crm/leads/<int:lead_id>/convert/", lead_convert, name="crm-lead-convert"),
 ]
+
+
+# ---- the public web form ----------------------------------------------------------------
+
+
+class PublicLeadForm(forms.Form):
+    """What a visitor of the company's website fills in (no sign-in)."""
+
+    contact_name = forms.CharField(label=gettext_lazy("Your name"), max_length=200)
+    organisation_name = forms.CharField(label=gettext_lazy("Organisation"), max_length=200, required=False)
+    email = forms.EmailField(label=gettext_lazy("E-mail address"), max_length=254, required=False)
+    phone = forms.CharField(label=gettext_lazy("Phone"), max_length=40, required=False)
+    message = forms.CharField(
+        label=gettext_lazy("Your question"),
+        max_length=5000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+
+
+def _public_page(
+    request: HttpRequest, form_key: str, form: PublicLeadForm, *, error: str = "", status: int = 200
+) -> HttpResponse:
+    try:
+        token = services.web_form_token(form_key=form_key)
+    except NotFoundError as exc:
+        raise Http404 from exc
+    context = {
+        "form": form,
+        "token": token,
+        "honeypot": services.HONEYPOT_FIELD,
+        "error": error,
+        "sent": False,
+    }
+    return render(request, "web/crm/web_form.html", context, status=status)
+
+
+def web_form_public(request: HttpRequest, form_key: str) -> HttpResponse:
+    """The company's public lead form: a visitor's enquiry becomes a lead (spam checks and
+    the rate limit are the service's)."""
+    if request.GET.get("sent") == "1" and request.method == "GET":
+        return render(request, "web/crm/web_form.html", {"sent": True})
+    if request.method != "POST":
+        return _public_page(request, form_key, PublicLeadForm())
+    form = PublicLeadForm(request.POST)
+    if not form.is_valid():
+        return _public_page(request, form_key, form, status=422)
+    data = {
+        **form.cleaned_data,
+        "token": request.POST.get("token", ""),
+        services.HONEYPOT_FIELD: request.POST.get(services.HONEYPOT_FIELD, ""),
+    }
+    try:
+        services.web_lead_submit(form_key=form_key, data=data, ip=str(request.META.get("REMOTE_ADDR") or ""))
+    except NotFoundError as exc:
+        raise Http404 from exc
+    except (WebFormRejectedError, RateLimitedError) as exc:
+        return _public_page(request, form_key, form, error=exc.message, status=exc.status)
+    except DomainError as exc:
+        form_add_domain_error(form, exc)
+        return _public_page(request, form_key, form, status=exc.status)
+    return redirect(reverse("web:crm-web-form", args=[form_key]) + "?sent=1")
+
+
+urlpatterns.append(path("forms/lead/<str:form_key>/", web_form_public, name="crm-web-form"))

@@ -65,19 +65,20 @@ class BoardFilter:
         if scope == Scope.COMPANY:
             self.views.append(ALL)
         default = ALL if ALL in self.views else (TEAM if TEAM in self.views else MINE)
-        self.view = params.get("view") if params.get("view") in self.views else default
+        requested = params.get("view") or ""
+        self.view: str = requested if requested in self.views else default
         self.scope = scope
         self.owner = int_or_none(params.get("owner")) if self.view != MINE else None
         self.user_id = user.pk
 
-    def selector_args(self) -> dict[str, int | None]:
-        """The board selector's filters. With a team scope the policy already limits the
+    def selector_args(self) -> tuple[int | None, int | None]:
+        """The board selector's (owner_id, team_id). With a team scope the policy already limits the
         board to the team's (own and teammates'), so "My team" adds nothing; with a company
         scope it means the opportunities of the user's (first) team."""
         if self.view == MINE:
-            return {"owner_id": self.user_id, "team_id": None}
+            return self.user_id, None
         team = self.teams[0] if self.view == TEAM and self.scope == Scope.COMPANY and self.teams else None
-        return {"owner_id": self.owner, "team_id": team}
+        return self.owner, team
 
     def query(self) -> dict[str, str]:
         values = {"view": self.view}
@@ -91,7 +92,8 @@ class BoardFilter:
 
 def _board_context(request: AuthedRequest, board_filter: BoardFilter, **extra: Any) -> dict[str, Any]:
     user = request.user
-    board = selectors.board(user, **board_filter.selector_args())
+    owner_id, team_id = board_filter.selector_args()
+    board = selectors.board(user, owner_id=owner_id, team_id=team_id)
     movable = {
         item.pk
         for column in board.columns
