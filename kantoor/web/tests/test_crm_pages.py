@@ -572,6 +572,54 @@ def test_a_rep_may_not_edit_a_teammates_opportunity(rep: Any, teammate: Any, cus
     assert response.status_code == 403
 
 
+def test_the_list_shows_won_and_lost_opportunities_too(
+    rep: Any, teammate: Any, stranger_rep: Any, customer: Party
+) -> None:
+    won = _opportunity(rep, customer, "Won deal")
+    services.opportunity_win(actor=rep, opportunity_id=won.pk)
+    _opportunity(teammate, customer, "Team deal")
+    other_party = parties.party_create(actor=stranger_rep, kind="organisation", name="South BV")
+    _opportunity(stranger_rep, other_party, "Other team deal")
+    client = _client(rep)
+    everything = client.get(reverse("web:crm-opportunity-list")).content.decode()
+    assert "Won deal" in everything
+    assert "Team deal" in everything
+    assert "Other team deal" not in everything
+    only_won = client.get(reverse("web:crm-opportunity-list"), {"state": "won"}).content.decode()
+    assert "Won deal" in only_won
+    assert "Team deal" not in only_won
+
+
+def test_a_new_opportunity_needs_a_customer_and_a_name(rep: Any, customer: Party) -> None:
+    client = _client(rep)
+    page = client.get(reverse("web:crm-opportunity-create"), {"party": customer.pk})
+    assert page.context["form"]["party"].value() == customer.pk
+    assert "owner" not in page.context["form"].fields
+    data = {
+        "name": "",
+        "party": "",
+        "stage": page.context["form"]["stage"].value(),
+        "expected_revenue": "100",
+    }
+    with nothing_written():
+        refused = client.post(reverse("web:crm-opportunity-create"), data)
+    assert refused.status_code == 422
+    assert set(refused.context["form"].errors) == {"name", "party"}
+    response = client.post(
+        reverse("web:crm-opportunity-create"), {**data, "name": "Ovens", "party": customer.pk}
+    )
+    item = Opportunity.objects.get()
+    assert response.status_code == 302
+    assert (item.name, item.party_id, item.owner_id, item.currency, item.stage.name, item.probability) == (
+        "Ovens",
+        customer.pk,
+        rep.pk,
+        "EUR",
+        "New",
+        Decimal("10.00"),
+    )
+
+
 # ---- forecast and settings -----------------------------------------------------------
 
 

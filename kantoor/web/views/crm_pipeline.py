@@ -28,7 +28,9 @@ from kantoor.core.errors import DomainError, StaleVersionError
 from kantoor.core.models import Scope
 from kantoor.crm import selectors, services
 from kantoor.crm.models import Opportunity, OpportunityState
+from kantoor.parties import selectors as party_selectors
 from kantoor.web.forms import form_add_domain_error
+from kantoor.web.pagination import Ordering, keyset_page
 from kantoor.web.shortcuts import AuthedRequest, page, require_permission
 from kantoor.web.views.crm import (
     MANAGE_OPPORTUNITY,
@@ -107,6 +109,7 @@ def _board_context(request: AuthedRequest, board_filter: BoardFilter, **extra: A
         "filter": board_filter,
         "filter_query": urlencode(board_filter.query()),
         "users": user_choices(request),
+        "can_create": policy.has_permission(user, MANAGE_OPPORTUNITY),
         "message": "",
         "message_level": "",
         **extra,
@@ -387,8 +390,113 @@ def opportunity_quotation(request: AuthedRequest, opportunity_id: int) -> HttpRe
     return redirect(target or reverse("web:crm-opportunity-detail", args=[opportunity_id]))
 
 
+# ---- the list and a new opportunity ---------------------------------------------------
+
+
+STATE_TABS = [("", gettext_lazy("All")), *OpportunityState.choices]
+LIST_ORDER = Ordering("created_at", descending=True, is_datetime=True)
+PAGE_SIZE = 25
+COUNT_CAP = 1000
+PARTY_CHOICES_CAP = 500
+
+
+@page
+def opportunity_list(request: AuthedRequest) -> HttpResponse:
+    """Every opportunity the user sees, won and lost ones too (the board shows the open)."""
+    require_permission(request, VIEW_OPPORTUNITY)
+    params = request.GET
+    state = params.get("state", "") if params.get("state") in OpportunityState.values else ""
+    owner = int_or_none(params.get("owner"))
+    q = params.get("q", "").strip()[:100]
+    items = selectors.opportunities_list(request.user, q=q, state=state, owner_id=owner)
+    result = keyset_page(
+        items, LIST_ORDER, after=params.get("after", ""), before=params.get("before", ""), size=PAGE_SIZE
+    )
+    count = items.order_by()[: COUNT_CAP + 1].count()
+    query = params.copy()
+    for key in ("after", "before"):
+        query.pop(key, None)
+    tab_query = query.copy()
+    tab_query.pop("state", None)
+    context = {
+        "page": result,
+        "count": min(count, COUNT_CAP),
+        "count_capped": count > COUNT_CAP,
+        "base_query": query.urlencode(),
+        "tab_query": tab_query.urlencode(),
+        "state": state,
+        "owner": owner,
+        "q": q,
+        "tabs": STATE_TABS,
+        "users": user_choices(request),
+        "can_create": policy.has_permission(request.user, MANAGE_OPPORTUNITY),
+    }
+    if request.htmx and request.htmx.target == "opportunity-results":
+        return render(request, "web/crm/opportunity_list.html#results", context)
+    return render(request, "web/crm/opportunity_list.html", context)
+
+
+class NewOpportunityForm(OpportunityForm):
+    """A new opportunity: its party besides the opportunity's fields."""
+
+    party = forms.TypedChoiceField(label=gettext_lazy("Customer"), coerce=int, empty_value=None)
+    field_order = ["name", "party"]
+
+    def __init__(self, *args: Any, parties: list[tuple[int, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        choice_field(self, "party").choices = [("", "—"), *parties]
+        self.fields["currency"].required = False
+
+
+@page
+def opportunity_create(request: AuthedRequest) -> HttpResponse:
+    require_permission(request, MANAGE_OPPORTUNITY)
+    user = request.user
+    stages = selectors.pipeline_stages(user)
+    visible_parties = party_selectors.parties_list(user).order_by("name", "id")[:PARTY_CHOICES_CAP]
+    teams = policy.team_ids_of(user)
+    form = NewOpportunityForm(
+        request.POST if request.method == "POST" else None,
+        initial={
+            "party": int_or_none(request.GET.get("party")),
+            "stage": stages[0].pk if stages else None,
+            "currency": user.company.base_currency if user.company else "",
+            "expected_revenue": 0,
+            "owner": user.pk,
+            "team": teams[0] if teams else None,
+        },
+        stages=[(s.pk, s.name) for s in stages],
+        users=user_choices(request),
+        teams=team_choices(request),
+        may_assign=policy.scope_for(user, MANAGE_OPPORTUNITY) in (Scope.TEAM, Scope.COMPANY),
+        parties=[(p.pk, p.name) for p in visible_parties],
+    )
+
+    def show(status: int) -> HttpResponse:
+        return render(request, "web/crm/opportunity_form.html", {"item": None, "form": form}, status=status)
+
+    if request.method != "POST" or not form.is_valid():
+        return show(422 if request.method == "POST" else 200)
+    values = {name: value for name, value in form.cleaned_data.items() if name != "version"}
+    if values.get("currency") is None:
+        values["currency"] = ""
+    try:
+        item = services.opportunity_create(actor=user, **values)
+    except DomainError as exc:
+        if exc.status == 404:
+            raise
+        form_add_domain_error(form, exc)
+        return render(
+            request, "web/crm/opportunity_form.html", {"item": None, "form": form}, status=exc.status
+        )
+    messages.success(request, _("Opportunity “%(name)s” was saved.") % {"name": item.name})
+    return redirect("web:crm-opportunity-detail", item.pk)
+
+
 urlpatterns: list[URLPattern] = [
     path("crm/pipeline/", pipeline, name="crm-pipeline"),
+    path("crm/opportunities/", opportunity_list, name="crm-opportunity-list"),
+    path("crm/opportunities/new/", opportunity_create, name="crm-opportunity-create"),
     path("crm/opportunities/<int:opportunity_id>/", opportunity_detail, name="crm-opportunity-detail"),
     path("crm/opportunities/<int:opportunity_id>/edit/", opportunity_edit, name="crm-opportunity-edit"),
     path("crm/opportunities/<int:opportunity_id>/move/", opportunity_move, name="crm-opportunity-move"),
