@@ -22,13 +22,14 @@ from kantoor.crm.models import Lead, LostReason, Opportunity, PipelineStage, Web
 from kantoor.crm.schemas import (
     BoardFilters,
     BoardOut,
+    CrmVersionIn,
     ForecastFilters,
     ForecastOut,
-    ImportOut,
     LeadConvertIn,
     LeadCreateIn,
     LeadDisqualifyIn,
     LeadFilters,
+    LeadImportOut,
     LeadOut,
     LeadPage,
     LeadUpdateIn,
@@ -50,7 +51,6 @@ from kantoor.crm.schemas import (
     StageOrderIn,
     StageOut,
     StageUpdateIn,
-    VersionIn,
     WebFormCreateIn,
     WebFormOut,
     WebFormTokenOut,
@@ -101,7 +101,7 @@ def create_lead(request: HttpRequest, payload: LeadCreateIn) -> Status:
     return Status(201, services.lead_create(actor=actor_of(request), **values))
 
 
-@router.post("/crm/leads/import", response=ImportOut)
+@router.post("/crm/leads/import", response=LeadImportOut)
 def import_leads(request: HttpRequest, file: File[UploadedFile]) -> imports.ImportResult:
     """Leads from a CSV file, all or none: a file with any bad row imports nothing, and the
     problem's `errors` name every row and column at fault ("row 3, column email: …")."""
@@ -125,7 +125,7 @@ def update_lead(request: HttpRequest, lead_id: Id, payload: LeadUpdateIn) -> Lea
 
 
 @router.post("/crm/leads/{lead_id}/qualify", response=LeadOut)
-def qualify_lead(request: HttpRequest, lead_id: Id, payload: VersionIn) -> Lead:
+def qualify_lead(request: HttpRequest, lead_id: Id, payload: CrmVersionIn) -> Lead:
     return services.lead_qualify(actor=actor_of(request), lead_id=lead_id, version=payload.version)
 
 
@@ -137,7 +137,7 @@ def disqualify_lead(request: HttpRequest, lead_id: Id, payload: LeadDisqualifyIn
 
 
 @router.post("/crm/leads/{lead_id}/reopen", response=LeadOut)
-def reopen_lead(request: HttpRequest, lead_id: Id, payload: VersionIn) -> Lead:
+def reopen_lead(request: HttpRequest, lead_id: Id, payload: CrmVersionIn) -> Lead:
     """A disqualified lead back to new."""
     return services.lead_reopen(actor=actor_of(request), lead_id=lead_id, version=payload.version)
 
@@ -222,7 +222,7 @@ def move_opportunity(request: HttpRequest, opportunity_id: Id, payload: Opportun
 
 
 @router.post("/crm/opportunities/{opportunity_id}/win", response=OpportunityOut)
-def win_opportunity(request: HttpRequest, opportunity_id: Id, payload: VersionIn) -> Opportunity:
+def win_opportunity(request: HttpRequest, opportunity_id: Id, payload: CrmVersionIn) -> Opportunity:
     return services.opportunity_win(
         actor=actor_of(request), opportunity_id=opportunity_id, version=payload.version
     )
@@ -240,7 +240,7 @@ def lose_opportunity(request: HttpRequest, opportunity_id: Id, payload: Opportun
 
 
 @router.post("/crm/opportunities/{opportunity_id}/reopen", response=OpportunityOut)
-def reopen_opportunity(request: HttpRequest, opportunity_id: Id, payload: VersionIn) -> Opportunity:
+def reopen_opportunity(request: HttpRequest, opportunity_id: Id, payload: CrmVersionIn) -> Opportunity:
     return services.opportunity_reopen(
         actor=actor_of(request), opportunity_id=opportunity_id, version=payload.version
     )

@@ -62,15 +62,15 @@ class LeadUpdateIn(Input):
     team_id: Id | None = unchanged()
 
 
-class VersionIn(Input):
+class CrmVersionIn(Input):
     version: Version | None = Field(None, description="The version you read; a newer one → 409.")
 
 
-class LeadDisqualifyIn(VersionIn):
+class LeadDisqualifyIn(CrmVersionIn):
     reason: str = Field(min_length=1, max_length=300)
 
 
-class LeadConvertIn(VersionIn):
+class LeadConvertIn(CrmVersionIn):
     """Link an existing party (`party_id`) or create one; a 409 `duplicate-party` problem
     lists look-alike parties in `duplicates`: resend with one as `party_id`, or with their
     ids in `confirmed_duplicate_ids` to create a new party anyway."""
@@ -135,7 +135,7 @@ class PartyCandidateOut(Schema):
     reason: str
 
 
-class ImportOut(Schema):
+class LeadImportOut(Schema):
     created: int
     lead_ids: list[int]
 
@@ -178,7 +178,7 @@ class OpportunityMoveIn(Input):
     version: Version | None = Field(None, description="The version you read; a newer one → 409.")
 
 
-class OpportunityLoseIn(VersionIn):
+class OpportunityLoseIn(CrmVersionIn):
     lost_reason_id: Id
     note: str = Field("", max_length=5000)
 
