@@ -433,12 +433,16 @@ def _party_for_lead(
     return party, True
 
 
-def _ensure_prospect_role(party: Party) -> None:
-    """A linked party that is not a customer yet becomes a prospect; a customer stays one."""
-    if not PartyRole.objects.filter(
-        party=party, role__in=[PartyRoleType.CUSTOMER, PartyRoleType.PROSPECT]
-    ).exists():
-        PartyRole.objects.create(party=party, role=PartyRoleType.PROSPECT)
+def _party_role_add(actor: User, party: Party, role: str, *, unless: Sequence[str] = ()) -> None:
+    """Give a party a role it lacks (not when it holds one of `unless`): a converted lead's
+    party becomes a prospect, a won deal's a customer. Written here rather than through
+    parties.party_update, which needs the right to change the party itself — a rep may
+    win a deal with a customer owned by a colleague; audited on the party all the same."""
+    roles = list(PartyRole.objects.filter(party=party).order_by("role").values_list("role", flat=True))
+    if role in roles or set(roles) & set(unless):
+        return
+    PartyRole.objects.create(party=party, role=role)
+    audit.record(actor=actor, obj=party, action="update", changes={"roles": [roles, sorted([*roles, role])]})
 
 
 @transaction.atomic
@@ -466,8 +470,8 @@ def lead_convert(
     _require_lead_transition(lead, LeadState.CONVERTED)
     policy.require(actor, selectors.MANAGE_OPPORTUNITY)
     party, created = _party_for_lead(actor, lead, party_id, confirmed_duplicate_ids)
-    if not created:
-        _ensure_prospect_role(party)
+    if not created:  # linked: a customer stays a customer, anyone else becomes a prospect
+        _party_role_add(actor, party, PartyRoleType.PROSPECT, unless=[PartyRoleType.CUSTOMER])
     name = (opportunity_name or "").strip() or lead.organisation_name or lead.contact_name
     opportunity = _opportunity_insert(
         actor,
@@ -751,7 +755,8 @@ def opportunity_move(*, actor: User, opportunity_id: int, stage_id: int, version
 
 @transaction.atomic
 def opportunity_win(*, actor: User, opportunity_id: int, version: int | None = None) -> Opportunity:
-    """Mark an open opportunity won (probability 100 %). Publishes OpportunityWon."""
+    """Mark an open opportunity won (probability 100 %); its party becomes a customer
+    (keeping its other roles). Publishes OpportunityWon."""
     item = _locked_opportunity(actor, opportunity_id)
     require_version(item, version)
     if not item.can_transition_to(OpportunityState.WON):
@@ -761,6 +766,7 @@ def opportunity_win(*, actor: User, opportunity_id: int, version: int | None = N
     item.probability = Decimal(100)
     item.won_at = timezone.now()
     _save_opportunity(actor, item, before, "win")
+    _party_role_add(actor, item.party, PartyRoleType.CUSTOMER)
     publish(
         OpportunityWon(
             company_id=item.company_id,

@@ -16,13 +16,13 @@ from kantoor.crm.errors import OpportunityInvalidError, OpportunityStateError
 from kantoor.crm.events import OpportunityLost, OpportunityWon
 from kantoor.crm.models import Opportunity, OpportunityState
 from kantoor.crm.tests.conftest import nothing_written
-from kantoor.parties.models import TimelineEntry
+from kantoor.parties.models import PartyRole, TimelineEntry
 from kantoor.parties.services import party_create
 
 
 @pytest.fixture
 def customer(rep):
-    return party_create(actor=rep, kind="organisation", name="Hotel Zeezicht", roles=["customer"])
+    return party_create(actor=rep, kind="organisation", name="Hotel Zeezicht", roles=["prospect"])
 
 
 @pytest.fixture
@@ -89,6 +89,11 @@ def test_opportunity_win_puts_it_on_the_timeline(deal, rep, customer):
     won = services.opportunity_win(actor=rep, opportunity_id=deal.pk, version=1)
     assert (won.state, won.probability) == (OpportunityState.WON, Decimal(100))
     assert won.won_at is not None
+    # The prospect became a customer, keeping its earlier role.
+    assert sorted(PartyRole.objects.filter(party=customer).values_list("role", flat=True)) == [
+        "customer",
+        "prospect",
+    ]
     payload = OutboxEvent.objects.get(name=OpportunityWon.event_name).payload
     assert (payload["party_id"], payload["expected_revenue"]) == (customer.pk, "8000.00")
     with nothing_written(), pytest.raises(OpportunityStateError):
