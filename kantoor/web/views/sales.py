@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any, cast
 
 from django import forms
@@ -36,8 +37,13 @@ from kantoor.finance.models import Invoice, PaymentTerm, Tax, TaxScope
 from kantoor.inventory.models import Transfer, Warehouse
 from kantoor.parties.models import Party
 from kantoor.sales import documents, quotes, selectors, services
-from kantoor.sales.errors import CreditLimitExceededError, QuoteAnsweredError, QuoteLinkError
-from kantoor.sales.models import EDITABLE_STATES, InvoicingPolicy, OrderState, SalesOrder
+from kantoor.sales.errors import (
+    CreditLimitExceededError,
+    DiscountApprovalRequiredError,
+    QuoteAnsweredError,
+    QuoteLinkError,
+)
+from kantoor.sales.models import EDITABLE_STATES, InvoicingPolicy, OrderState, SalesOrder, SalesSettings
 from kantoor.web.forms import form_add_domain_error
 from kantoor.web.pagination import Ordering, keyset_page
 from kantoor.web.shortcuts import AuthedRequest, page, require_permission
@@ -74,7 +80,9 @@ def _url_or_empty(name: str, *args: Any) -> str:
 
 
 def _refused(request: AuthedRequest, exc: DomainError) -> None:
-    if exc.status in (403, 404) and not isinstance(exc, CreditLimitExceededError):
+    """A refusal as a message on the page; a record the user may not see or touch is the
+    404 or 403 page (a discount waiting for a manager is a message: the rep may ask)."""
+    if exc.status in (403, 404) and not isinstance(exc, DiscountApprovalRequiredError):
         raise exc
     messages.error(request, exc.message)
 
@@ -150,7 +158,7 @@ def order_detail(request: AuthedRequest, order_id: int) -> HttpResponse:
         else row.to_invoice_on_delivery > 0
         for row in status
     )
-    discount_limit = services_discount_limit(order)
+    discount_limit = _discount_limit(order)
     context = {
         "order": order,
         "lines": [line for line in lines if not line.is_optional],
@@ -163,14 +171,12 @@ def order_detail(request: AuthedRequest, order_id: int) -> HttpResponse:
         ],
         "show_margin": True,  # staff pages only: the public page and the PDF never show it
         "needs_discount_approval": is_open_quote
-        and discount_limit is not None
         and order.max_discount > discount_limit
         and order.discount_approved_by_id is None,
         "can_edit": may_manage and is_open_quote,
         "can_send": may_manage and order.state in (OrderState.DRAFT, OrderState.SENT),
         "can_approve_discount": is_open_quote
         and order.discount_approved_by_id is None
-        and discount_limit is not None
         and order.max_discount > discount_limit
         and policy.allows(user, APPROVE_DISCOUNT, order),
         "can_confirm": may_manage and order.state in (OrderState.DRAFT, OrderState.SENT),
@@ -185,15 +191,14 @@ def order_detail(request: AuthedRequest, order_id: int) -> HttpResponse:
     return render(request, "web/sales/detail.html", context)
 
 
-def services_discount_limit(order: SalesOrder) -> Any:
+def _discount_limit(order: SalesOrder) -> Decimal:
     """The discount a rep may give without approval (the company's sales settings)."""
-    from kantoor.sales.models import SalesSettings
-
-    return (
+    limit = (
         SalesSettings.objects.filter(company_id=order.company_id)
         .values_list("discount_limit", flat=True)
         .first()
     )
+    return Decimal(limit if limit is not None else SalesSettings._meta.get_field("discount_limit").default)
 
 
 def _customer_email(party: Party) -> str:
