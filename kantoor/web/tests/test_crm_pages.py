@@ -763,3 +763,20 @@ def test_the_public_form_refuses_bots_and_missing_fields(web_form: Any) -> None:
     assert honeypot.status_code == 400
     assert no_name.status_code == 422
     assert 'id="id_contact_name_error"' in no_name.content.decode()
+
+
+# ---- query budgets -------------------------------------------------------------------
+
+
+def test_the_lists_and_the_board_keep_to_a_query_budget(
+    rep: Any, teammate: Any, customer: Party, django_assert_max_num_queries: Any
+) -> None:
+    for number in range(12):
+        owner = rep if number % 2 else teammate
+        _opportunity(owner, customer, f"Deal {number}")
+        _lead(owner, contact_name=f"Lead {number}")
+    client = _client(rep)
+    client.get(reverse("web:crm-pipeline"))  # the default stages exist from here on
+    for name in ("web:crm-pipeline", "web:crm-lead-list", "web:crm-opportunity-list", "web:crm-forecast"):
+        with django_assert_max_num_queries(12):
+            assert client.get(reverse(name)).status_code == 200
