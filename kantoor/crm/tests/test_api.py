@@ -101,3 +101,24 @@ def test_records_out_of_scope_are_not_found(api_as, request, rep, stages, who):
 def test_anonymous_callers_are_refused_except_on_the_public_form(anonymous_api):
     assert anonymous_api.get("/crm/leads").status_code == 401
     assert anonymous_api.post("/crm/leads", {"contact_name": "X"}).status_code == 401
+
+
+def test_a_quotation_without_sales_set_up_is_a_clear_refusal(api_as, rep, stages):
+    party = party_create(actor=rep, kind="organisation", name="Bos Bouw")
+    api = api_as(rep)
+    deal = api.post("/crm/opportunities", {"name": "Deal", "party_id": party.pk}).json()
+    with nothing_written():
+        response = api.post(f"/crm/opportunities/{deal['id']}/quotation")
+    assert 400 <= response.status_code < 500
+    assert response["Content-Type"].startswith("application/problem+json")
+
+
+def test_lists_keep_to_a_query_budget(api_as, rep, stages, django_assert_max_num_queries):
+    party = party_create(actor=rep, kind="organisation", name="Bos Bouw")
+    api = api_as(rep)
+    for n in range(5):
+        api.post("/crm/leads", {"contact_name": f"Lead {n}"})
+        api.post("/crm/opportunities", {"name": f"Deal {n}", "party_id": party.pk})
+    for path in ("/crm/leads", "/crm/opportunities", "/crm/board", "/crm/forecast", "/crm/totals"):
+        with django_assert_max_num_queries(12):
+            assert api.get(path).status_code == 200
