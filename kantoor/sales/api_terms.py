@@ -37,6 +37,7 @@ router = Router(tags=["sales"])
 
 def _terms_out(request: HttpRequest, party_id: int) -> dict[str, Any]:
     party, row = terms.terms_for_actor(actor=actor_of(request), party_id=party_id)
+    base = terms.base_currency(party.company_id)
     return {
         "party_id": party.pk,
         "credit_limit": row.credit_limit if row else None,
@@ -44,8 +45,8 @@ def _terms_out(request: HttpRequest, party_id: int) -> dict[str, Any]:
         "payment_term_id": row.payment_term_id if row else None,
         "invoicing_policy": row.invoicing_policy if row else "",
         "version": row.version if row else None,
-        "exposure": terms.customer_exposure(party.company_id, party.pk),
-        "currency": terms.base_currency(party.company_id),
+        "exposure": terms.customer_exposure(party.company_id, party.pk, base=base),
+        "currency": base,
     }
 
 

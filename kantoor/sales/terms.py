@@ -167,10 +167,10 @@ def base_currency(company_id: int) -> str:
     return str(Company.objects.values_list("base_currency", flat=True).get(pk=company_id))
 
 
-def open_receivables(company_id: int, party_id: int) -> Decimal:
+def open_receivables(company_id: int, party_id: int, *, base: str = "") -> Decimal:
     """The customer's posted invoices' residual less their posted credit notes' residual, in
-    the company's currency (each converted at its own rate; grouped by rate in SQL)."""
-    base = base_currency(company_id)
+    the company's currency `base` (each converted at its own rate; grouped by rate in SQL)."""
+    base = base or base_currency(company_id)
     rows = (
         Invoice.objects.filter(
             company_id=company_id,
@@ -191,11 +191,11 @@ def open_receivables(company_id: int, party_id: int) -> Decimal:
 
 
 def uninvoiced_orders(
-    company_id: int, party_id: int, *, on: dt.date, exclude_order_id: int | None = None
+    company_id: int, party_id: int, *, on: dt.date, exclude_order_id: int | None = None, base: str = ""
 ) -> Decimal:
     """Σ amount_total of the customer's confirmed orders that no posted customer invoice
     covers yet, in the company's currency at the rate of `on` (grouped by currency in SQL)."""
-    base = base_currency(company_id)
+    base = base or base_currency(company_id)
     posted = SalesInvoiceLine.objects.filter(
         order_line__order_id=OuterRef("pk"),
         invoice__state=InvoiceState.POSTED,
@@ -218,11 +218,15 @@ def _to_base(company_id: int, base: str, amount: Decimal, currency: str, on: dt.
     return quantize(amount / exchange_rate_on(company_id=company_id, currency=currency, on=on), base)
 
 
-def customer_exposure(company_id: int, party_id: int, *, exclude_order_id: int | None = None) -> Decimal:
-    """What the customer owes or has ordered and not been invoiced for, in company currency."""
+def customer_exposure(
+    company_id: int, party_id: int, *, exclude_order_id: int | None = None, base: str = ""
+) -> Decimal:
+    """What the customer owes or has ordered and not been invoiced for, in the company's
+    currency (`base`, read when not given)."""
+    base = base or base_currency(company_id)
     today = timezone.localdate()
-    return open_receivables(company_id, party_id) + uninvoiced_orders(
-        company_id, party_id, on=today, exclude_order_id=exclude_order_id
+    return open_receivables(company_id, party_id, base=base) + uninvoiced_orders(
+        company_id, party_id, on=today, exclude_order_id=exclude_order_id, base=base
     )
 
 
@@ -243,9 +247,9 @@ def credit_check(*, actor: User, order: SalesOrder, override: bool) -> bool:
         return False
     base = base_currency(order.company_id)
     today = timezone.localdate()
-    exposure = customer_exposure(order.company_id, order.customer_id, exclude_order_id=order.pk) + _to_base(
-        order.company_id, base, order.amount_total, order.currency, today
-    )
+    exposure = customer_exposure(
+        order.company_id, order.customer_id, exclude_order_id=order.pk, base=base
+    ) + _to_base(order.company_id, base, order.amount_total, order.currency, today)
     if exposure <= limit:
         return False
     details = {"limit": f"{limit:.2f}", "exposure": f"{exposure:.2f}", "currency": base}

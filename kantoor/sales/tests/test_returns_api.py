@@ -163,3 +163,20 @@ def test_return_permissions(
     assert_problem(api_as(outsider).get(f"/sales-orders/{delivered.pk}/returnable"), 404)
     assert not ReturnAuthorisation.objects.exists()
     assert api_as(outsider).get("/sales-returns").json()["items"] == []
+
+
+def test_list_query_budget(
+    api_as: Callable[..., Api], rep: Any, delivered: SalesOrder, django_assert_max_num_queries: Any
+) -> None:
+    from kantoor.sales import returns
+
+    line = SalesOrderLine.objects.get(order=delivered, is_optional=False)
+    for _ in range(3):
+        returns.return_create(
+            actor=rep, order_id=delivered.pk, lines=[{"order_line_id": line.pk, "quantity": 1}]
+        )
+    api = api_as(rep)
+    api.get("/sales-returns")  # the token's first use is written once
+    with django_assert_max_num_queries(3):
+        listed = api.get("/sales-returns")
+    assert len(listed.json()["items"]) == 3

@@ -195,3 +195,23 @@ def test_targets_through_the_api(
     assert delete(api_as(manager), f"/sales-targets/{target_id}").status_code == 204
     assert_problem(delete(api_as(manager), f"/sales-targets/{target_id}"), 404)
     assert SalesTarget.objects.count() == 2
+
+
+def test_read_query_budgets(
+    api_as: Callable[..., Api],
+    manager: Any,
+    customer: Any,
+    make_user: Callable[..., Any],
+    django_assert_max_num_queries: Any,
+) -> None:
+    month = timezone.localdate().replace(day=1)
+    for n in range(4):
+        rep = make_user("sales", username=f"rep{n}")
+        put(api_as(manager), "/sales-targets", {"user_id": rep.pk, "month": str(month), "amount": "100"})
+    put(api_as(manager), f"/customers/{customer.pk}/sales-terms", {"credit_limit": "10"})
+    api = api_as(manager)
+    api.get("/sales-targets")
+    with django_assert_max_num_queries(5):
+        assert len(api.get("/sales-targets").json()) == 4
+    with django_assert_max_num_queries(7):
+        assert api.get(f"/customers/{customer.pk}/sales-terms").json()["credit_limit"] == "10.00"

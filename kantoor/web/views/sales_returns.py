@@ -113,6 +113,7 @@ def customer_terms(request: AuthedRequest, party_id: int) -> HttpResponse:
     require_permission(request, terms.VIEW)
     party, row = terms.terms_for_actor(actor=request.user, party_id=party_id)
     can_manage = policy.allows(request.user, terms.MANAGE, party)
+    base = terms.base_currency(party.company_id)
     initial = {
         "credit_limit": row.credit_limit if row else None,
         "price_list_id": row.price_list_id if row else None,
@@ -162,8 +163,8 @@ def customer_terms(request: AuthedRequest, party_id: int) -> HttpResponse:
         "terms": row,
         "form": form,
         "can_manage": can_manage,
-        "exposure": terms.customer_exposure(party.company_id, party.pk),
-        "currency": terms.base_currency(party.company_id),
+        "exposure": terms.customer_exposure(party.company_id, party.pk, base=base),
+        "currency": base,
         "party_url": _url_or_empty("web:party-detail", party.pk),
     }
     return render(request, "web/sales_returns/terms.html", context, status=status)
