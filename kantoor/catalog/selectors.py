@@ -26,7 +26,7 @@ from kantoor.catalog.models import (
     Uom,
     UomCategory,
 )
-from kantoor.core import policy
+from kantoor.core import fastsql, policy
 from kantoor.core.errors import NotFoundError
 from kantoor.core.models import Company
 from kantoor.core.money import currency_validate, exchange_rate_on
@@ -204,6 +204,19 @@ def _valid_on(on: dt.date) -> Q:
     return starts & (Q(valid_to__isnull=True) | Q(valid_to__gte=on))
 
 
+def _has_price_items(company_id: int, currency: str, product_ids: list[int]) -> bool:
+    """Whether any active price list in `currency` has an item for one of the products: most
+    documents have none, and this one plain query saves the full search."""
+    statement = fastsql.cursor()
+    statement.execute(
+        "SELECT 1 FROM catalog_pricelistitem i JOIN catalog_pricelist l ON l.id = i.price_list_id "  # noqa: S608
+        f"WHERE l.company_id = %s AND l.currency = %s AND l.is_active = %s "
+        f"AND i.product_id IN ({fastsql.placeholders(product_ids)}) LIMIT 1",
+        [company_id, currency, True, *product_ids],
+    )
+    return statement.fetchone() is not None
+
+
 def price_quote(
     *,
     company_id: int,
@@ -235,25 +248,37 @@ def price_quotes(
     on: dt.date,
     currency: str | None = None,
     price_list_id: int | None = None,
+    base_currency: str = "",
 ) -> list[PriceQuote]:
     """`price_quote` for each (product, quantity) of a document's `lines` at once, in the
     same number of queries as one. With `price_list_id` only that list applies (the one
-    agreed with the customer), in `currency`, else the list price."""
-    base_currency = Company.objects.values_list("base_currency", flat=True).get(pk=company_id)
+    agreed with the customer), in `currency`, else the list price. A caller that knows the
+    company's `base_currency` saves reading it."""
+    base_currency = base_currency or Company.objects.values_list("base_currency", flat=True).get(
+        pk=company_id
+    )
     code = currency_validate(currency) if currency else base_currency
     if not lines:
         return []
-    rate = (
-        Decimal(1) if code == base_currency else exchange_rate_on(company_id=company_id, currency=code, on=on)
-    )
+    product_ids = sorted({product.pk for product, _quantity in lines})
+    rates: dict[str, Decimal] = {}
 
     def list_price(product: Product) -> Decimal:
-        price = Decimal(product.list_price)
+        # The rate only when a list price is converted: a fixed price in the list's currency needs none.
+        if code not in rates:
+            rates[code] = (
+                Decimal(1)
+                if code == base_currency
+                else exchange_rate_on(company_id=company_id, currency=code, on=on)
+            )
+        price, rate = Decimal(product.list_price), rates[code]
         return price if rate == 1 else (price * rate).quantize(PRICE, rounding=ROUND_HALF_UP)
 
+    if not _has_price_items(company_id, code, product_ids):
+        return [PriceQuote(unit_price=list_price(product), currency=code) for product, _quantity in lines]
     items = PriceListItem.objects.filter(
         _valid_on(on),
-        product_id__in={product.pk for product, _quantity in lines},
+        product_id__in=product_ids,
         min_quantity__lte=max(quantity for _product, quantity in lines),
         price_list__company_id=company_id,
         price_list__currency=code,

@@ -177,8 +177,13 @@ class Period(models.Model):
 
 
 class TaxRounding(models.TextChoices):
+    """Where tax is rounded (each line, or each tax of the document once) and how a half cent
+    goes: up (commercial rounding, the usual rule) or to the even cent (banker's rounding)."""
+
     PER_LINE = "per_line", _("Per line")
     PER_DOCUMENT = "per_document", _("Per document")
+    PER_LINE_EVEN = "line_even", _("Per line, half to even")
+    PER_DOCUMENT_EVEN = "document_even", _("Per document, half to even")
 
 
 class FinanceSettings(models.Model):

@@ -135,7 +135,9 @@ class PaymentTermUpdateIn(Input):
 
 
 class FinanceSettingsOut(Schema):
-    tax_rounding: str = Field(description="per_line or per_document.")
+    tax_rounding: str = Field(
+        description="per_line or per_document (half up), line_even or document_even (half to even)."
+    )
     lock_date: dt.date | None = Field(description="Nothing is posted or reversed on or before it.")
     version: int
 

@@ -7,9 +7,9 @@ import calendar
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
 
-from kantoor.core.money import quantize
+from kantoor.core.money import currency_exponent, quantize
 from kantoor.finance.models import TaxRounding
 
 _EXACT = Decimal("0.000001")  # the places of a stored unrounded line tax
@@ -51,7 +51,15 @@ def document_amounts(
 
     Per line: each line's tax is rounded and the tax totals are their sums. Per document:
     each tax is rounded once, on the sum of its bases; the lines keep their unrounded share.
+    A half cent goes up, or with the `_even` rules to the even cent.
     """
+    per_line = rounding in (TaxRounding.PER_LINE, TaxRounding.PER_LINE_EVEN)
+    cent = Decimal(1).scaleb(-currency_exponent(currency))
+    mode = (
+        ROUND_HALF_EVEN
+        if rounding in (TaxRounding.PER_LINE_EVEN, TaxRounding.PER_DOCUMENT_EVEN)
+        else ROUND_HALF_UP
+    )
     untaxed_by_line = [amount for amount, _tax in lines]
     bases: dict[int, Decimal] = {}
     for amount, tax_id in lines:
@@ -64,15 +72,16 @@ def document_amounts(
             line_tax.append(Decimal(0))
             continue
         exact = amount * rates[tax_id].rate / HUNDRED
-        if rounding == TaxRounding.PER_LINE:
-            rounded = quantize(exact, currency)
+        if per_line:
+            rounded = exact.quantize(cent, rounding=mode)
             line_tax.append(rounded)
             totals[tax_id] = totals.get(tax_id, Decimal(0)) + rounded
         else:
             line_tax.append(exact.quantize(_EXACT))
-    if rounding != TaxRounding.PER_LINE:
+    if not per_line:
         totals = {
-            tax_id: quantize(base * rates[tax_id].rate / HUNDRED, currency) for tax_id, base in bases.items()
+            tax_id: (base * rates[tax_id].rate / HUNDRED).quantize(cent, rounding=mode)
+            for tax_id, base in bases.items()
         }
     untaxed = sum(untaxed_by_line, Decimal(0))
     charged = sum((amount for tax_id, amount in totals.items() if not rates[tax_id].is_reverse), Decimal(0))

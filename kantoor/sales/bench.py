@@ -130,7 +130,7 @@ def o2c(ctx: bench.BenchContext) -> None:
     )
     ledger.chart_install(actor=accountant, template="generic")
     ledger.fiscal_year_create(actor=accountant, year=company.fiscal_year_of(timezone.localdate()))
-    configuration.finance_settings_update(actor=accountant, tax_rounding=TaxRounding.PER_DOCUMENT)
+    configuration.finance_settings_update(actor=accountant, tax_rounding=TaxRounding.PER_DOCUMENT_EVEN)
     vat = Tax.objects.get(company=company, code="V21")
     net30 = configuration.payment_term_create(
         actor=accountant, name="Net 30", instalments=[{"percent": "100", "days": 30}]

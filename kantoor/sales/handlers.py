@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import logging
 
-from django.db import transaction
 from django.utils.translation import gettext_noop
 
 from kantoor.core.errors import DomainError
@@ -31,7 +30,7 @@ from kantoor.sales.events import (
     QuoteDeclined,
     QuoteSent,
 )
-from kantoor.sales.models import InvoicingPolicy, OrderState
+from kantoor.sales.models import InvoicingPolicy
 
 log = logging.getLogger(__name__)
 
@@ -100,15 +99,14 @@ def on_order_confirmed(event: OrderConfirmed) -> None:
 
 
 def on_goods_delivered(event: GoodsDelivered) -> None:
-    """Goods left for an order: on the customer's timeline; an order invoiced on delivery
-    gets a draft invoice for what was delivered, and OrderDelivered is announced once
-    everything is."""
+    """Goods left for an order: on the customer's timeline; the order's invoice (invoiced on
+    delivery) and OrderDelivered once everything is (services.order_goods_delivered)."""
     if not event.origin:
         return
-    with transaction.atomic():
-        order = services.order_for_system(event.company_id, event.origin)
-        if order is None or order.state not in (OrderState.CONFIRMED, OrderState.DONE):
-            return
+    order = services.order_goods_delivered(
+        company_id=event.company_id, origin=event.origin, actor_id=event.actor_id
+    )
+    if order is not None:
         timeline_entry_add(
             party_id=order.customer_id,
             kind="sales.goods_delivered",
@@ -117,12 +115,6 @@ def on_goods_delivered(event: GoodsDelivered) -> None:
             actor_id=event.actor_id,
             event=event,
         )
-        if order.invoicing_policy == InvoicingPolicy.DELIVERY:
-            services.order_delivery_invoice(actor=system_actor(event.company_id), order_id=order.pk)
-        services.order_delivered_announce(order, actor_id=event.actor_id)
-        if order.invoicing_policy == InvoicingPolicy.ORDER:
-            # Invoiced on order, it may be paid already: delivered now, it is done.
-            services.order_progress(order_id=order.pk, actor_id=event.actor_id)
 
 
 def on_order_delivered(event: OrderDelivered) -> None:

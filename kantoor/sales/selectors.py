@@ -11,10 +11,11 @@ from decimal import Decimal
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
+from kantoor.catalog.models import Product, Uom
 from kantoor.core import fastsql, policy
 from kantoor.core.errors import NotFoundError
-from kantoor.finance.models import Invoice, InvoiceKind, InvoiceLine, InvoiceState
-from kantoor.inventory.models import LocationUsage, Move, MoveState
+from kantoor.finance.models import Invoice, InvoiceKind, InvoiceLine, InvoiceState, Tax
+from kantoor.inventory.models import LocationUsage, MoveState
 from kantoor.sales.models import (
     OrderState,
     SalesInvoiceLine,
@@ -73,17 +74,48 @@ def order_get_for_actor(actor: policy.Actor, order_id: int) -> SalesOrder:
 
 
 def order_lines(order: SalesOrder) -> list[SalesOrderLine]:
-    return list(
-        SalesOrderLine.objects.filter(order_id=order.pk)
-        .select_related("product__uom", "uom", "tax")
-        .order_by("sequence", "id")
+    """The order's lines in order, each with its product (and the product's unit), unit and
+    tax attached: three reads through fastsql (the hot path of confirming and invoicing)."""
+    lines = fastsql.select(SalesOrderLine, "order_id = %s", [order.pk], order_by="sequence, id")
+    if not lines:
+        return lines
+    product_ids = sorted({line.product_id for line in lines})
+    products = {
+        product.pk: product
+        for product in fastsql.select_related(
+            Product, "uom", f"id IN ({fastsql.placeholders(product_ids)})", product_ids
+        )
+    }
+    units = {product.uom_id: product.uom for product in products.values()}
+    other_units = sorted({line.uom_id for line in lines} - set(units))
+    if other_units:
+        units.update(
+            (uom.pk, uom)
+            for uom in fastsql.select(Uom, f"id IN ({fastsql.placeholders(other_units)})", other_units)
+        )
+    tax_ids = sorted({line.tax_id for line in lines if line.tax_id is not None})
+    taxes = (
+        {tax.pk: tax for tax in fastsql.select(Tax, f"id IN ({fastsql.placeholders(tax_ids)})", tax_ids)}
+        if tax_ids
+        else {}
     )
+    for line in lines:
+        line.order = order
+        line.product = products[line.product_id]
+        line.uom = units[line.uom_id]
+        line.tax = taxes[line.tax_id] if line.tax_id is not None else None
+    return lines
 
 
 def order_by_number(company_id: int, number: str) -> SalesOrder | None:
     """The order an inventory transfer or an invoice names as its origin / reference."""
     rows = fastsql.select(SalesOrder, "company_id = %s AND number = %s", [company_id, number])
     return rows[0] if rows else None
+
+
+def _decimal(value: object) -> Decimal:
+    """A quantity read by raw SQL (SQLite gives a float) as the exact Decimal it was stored as."""
+    return Decimal(str(value)).quantize(QUANTITY)
 
 
 def delivered_by_line(lines: Iterable[SalesOrderLine]) -> dict[int, Decimal]:
@@ -94,14 +126,20 @@ def delivered_by_line(lines: Iterable[SalesOrderLine]) -> dict[int, Decimal]:
     if not lines:
         return result
     by_origin = {origin_line_of(line.pk): line.pk for line in lines}
-    moves = Move.objects.filter(origin_line__in=list(by_origin), state=MoveState.DONE).values_list(
-        "origin_line", "quantity", "source__usage", "destination__usage"
+    origins = list(by_origin)
+    statement = fastsql.cursor()
+    statement.execute(
+        "SELECT m.origin_line, m.quantity, s.usage, d.usage FROM inventory_move m "  # noqa: S608 - placeholders only
+        "JOIN inventory_location s ON s.id = m.source_id "
+        "JOIN inventory_location d ON d.id = m.destination_id "
+        f"WHERE m.origin_line IN ({fastsql.placeholders(origins)}) AND m.state = %s",
+        [*origins, MoveState.DONE],
     )
-    for origin, quantity, source, destination in moves:
+    for origin, quantity, source, destination in statement.fetchall():
         if destination == LocationUsage.CUSTOMER and source != LocationUsage.CUSTOMER:
-            result[by_origin[origin]] += Decimal(quantity)
+            result[by_origin[origin]] += _decimal(quantity)
         elif source == LocationUsage.CUSTOMER and destination != LocationUsage.CUSTOMER:
-            result[by_origin[origin]] -= Decimal(quantity)
+            result[by_origin[origin]] -= _decimal(quantity)
     return result
 
 
@@ -125,11 +163,14 @@ def invoiced_by_line(lines: Iterable[SalesOrderLine]) -> dict[int, Invoiced]:
     totals: dict[int, list[Decimal]] = {line.pk: [ZERO, ZERO, ZERO] for line in lines}
     if not lines:
         return {}
-    links = list(
-        SalesInvoiceLine.objects.filter(order_line_id__in=list(totals)).values_list(
-            "order_line_id", "invoice_id", "sequence"
-        )
+    line_ids = list(totals)
+    statement = fastsql.cursor()
+    statement.execute(
+        "SELECT order_line_id, invoice_id, sequence FROM sales_salesinvoiceline "  # noqa: S608 - placeholders only
+        f"WHERE order_line_id IN ({fastsql.placeholders(line_ids)})",
+        line_ids,
     )
+    links = statement.fetchall()
     if links:
         invoice_ids = {invoice_id for _line, invoice_id, _sequence in links}
         rows = InvoiceLine.objects.filter(invoice_id__in=invoice_ids).values_list(

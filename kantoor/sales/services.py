@@ -299,6 +299,7 @@ def _check(
                 on=order_date,
                 currency=code,
                 price_list_id=price_list.pk if price_list else None,
+                base_currency=defaults.base_currency,
             )
         except DomainError as exc:
             raise SalesOrderInvalidError(exc.message, field_errors={"currency": [exc.message]}) from exc
@@ -485,12 +486,14 @@ def _insert(company_id: int, checked: _Checked, *, actor: User) -> SalesOrder:
         **values,
     )
     if order.team_id is None and order.salesperson_id is not None:
-        order.team_id = (
-            Team.members.through.objects.filter(user_id=order.salesperson_id)
-            .values_list("team_id", flat=True)
-            .order_by("team_id")
-            .first()
+        statement = fastsql.cursor()
+        statement.execute(
+            f"SELECT team_id FROM {Team.members.through._meta.db_table} "  # noqa: S608 - the model's table
+            "WHERE user_id = %s ORDER BY team_id",
+            [order.salesperson_id],
         )
+        first = statement.fetchone()
+        order.team_id = first[0] if first else None
     if not policy.allows(actor, MANAGE, order):
         # A rep creates quotations in their own name (or their team's with a team scope).
         raise SalesOrderInvalidError.for_field(
@@ -1022,10 +1025,12 @@ def invoice_create_from_order(*, actor: User, order_id: int, date: dt.date | Non
     return _invoice_make(actor, order, date=date)
 
 
-def _invoice_make(actor: User, order: SalesOrder, *, date: dt.date | None) -> Invoice:
+def _invoice_make(
+    actor: User, order: SalesOrder, *, date: dt.date | None, status: list[LineStatus] | None = None
+) -> Invoice:
     if order.state not in (OrderState.CONFIRMED, OrderState.DONE):
         raise SalesOrderStateError(_("Confirm the order before invoicing it."))
-    status = [row for row in order_lines_status(order) if _to_invoice(order, row) > 0]
+    status = [row for row in (status or order_lines_status(order)) if _to_invoice(order, row) > 0]
     if not status:
         raise NothingToInvoiceError(_("Everything of %s is invoiced already.") % order.number)
     lines = [
@@ -1074,17 +1079,34 @@ def order_for_system(company_id: int, number: str) -> SalesOrder | None:
 
 
 @transaction.atomic
-def order_delivery_invoice(*, actor: User, order_id: int) -> Invoice | None:
-    """A system write (from the GoodsDelivered handler, `actor` the company's system actor):
-    an order invoiced on delivery gets a draft invoice for what was delivered and is not
-    invoiced yet. None when there is nothing (a redelivered event finds it invoiced)."""
-    rows = fastsql.select(SalesOrder, "id = %s", [order_id], lock=True)
-    if not rows or rows[0].invoicing_policy != InvoicingPolicy.DELIVERY:
+def order_goods_delivered(*, company_id: int, origin: str, actor_id: int | None = None) -> SalesOrder | None:
+    """A system write (from the GoodsDelivered handler): goods left for order `origin`. An
+    order invoiced on delivery gets a draft invoice for what was delivered and is not
+    invoiced yet (by the company's system actor); OrderDelivered is announced once all is
+    delivered; an order invoiced on order may be paid already, and is done now. Returns the
+    order (None when `origin` names none, or no confirmed one)."""
+    order = order_for_system(company_id, origin)
+    if order is None or order.state != OrderState.CONFIRMED:
         return None
-    try:
-        return _invoice_make(actor, rows[0], date=None)
-    except NothingToInvoiceError:
-        return None
+    status = order_lines_status(order)
+    if order.invoicing_policy == InvoicingPolicy.DELIVERY and any(
+        _to_invoice(order, row) > 0 for row in status
+    ):
+        _invoice_make(system_actor(company_id), order, date=None, status=status)
+    delivered, _invoiced = _fully(order, status)
+    if delivered:
+        outbox.publish(
+            OrderDelivered(
+                company_id=order.company_id,
+                order_id=order.pk,
+                customer_id=order.customer_id,
+                number=order.number,
+                actor_id=actor_id,
+            )
+        )
+        if order.invoicing_policy == InvoicingPolicy.ORDER:
+            order_progress(order_id=order.pk, actor_id=actor_id)
+    return order
 
 
 @transaction.atomic
@@ -1169,24 +1191,6 @@ def order_progress(*, order_id: int, actor_id: int | None = None) -> SalesOrder 
             changes={name: [None, str(getattr(order, name))] for name in changed},
         )
     return order
-
-
-def order_delivered_announce(order: SalesOrder, *, actor_id: int | None) -> bool:
-    """Publish OrderDelivered when the order's goods are all delivered (called by the
-    delivery handler inside its transaction); True when it did."""
-    status = order_lines_status(order)
-    delivered, _invoiced = _fully(order, status)
-    if delivered:
-        outbox.publish(
-            OrderDelivered(
-                company_id=order.company_id,
-                order_id=order.pk,
-                customer_id=order.customer_id,
-                number=order.number,
-                actor_id=actor_id,
-            )
-        )
-    return delivered
 
 
 def orders_of_invoice(invoice_id: int) -> list[int]:

@@ -186,3 +186,20 @@ def test_instalments_always_sum_to_the_total(total, percents, days, end_of_month
     assert sum((amount for _due, amount in parts), D(0)) == total
     assert all(amount >= 0 and amount == amount.quantize(D("0.01")) for _due, amount in parts)
     assert all(due >= on for due, _amount in parts)
+
+
+def test_half_a_cent_goes_up_or_to_the_even_cent_by_the_rule() -> None:
+    # 0.50 × 21 % = 0.105 and 0.70 × 21 % = 0.147: half a cent only in the first.
+    lines = [(D("0.50"), 1)]
+    table = {1: TaxRate(rate=D("21"))}
+    assert document_amounts(lines, table, rounding="per_document", currency="EUR").tax == D("0.11")
+    assert document_amounts(lines, table, rounding="document_even", currency="EUR").tax == D("0.10")
+    assert document_amounts(lines, table, rounding="line_even", currency="EUR").line_tax == [D("0.10")]
+    assert document_amounts([(D("0.70"), 1)], table, rounding="document_even", currency="EUR").tax == D(
+        "0.15"
+    )
+    # 2.50 × 21 % = 0.525: to the even cent is 0.52, up is 0.53.
+    assert document_amounts([(D("2.50"), 1)], table, rounding="document_even", currency="EUR").tax == D(
+        "0.52"
+    )
+    assert document_amounts([(D("2.50"), 1)], table, rounding="per_document", currency="EUR").tax == D("0.53")
