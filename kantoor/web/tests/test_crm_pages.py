@@ -18,7 +18,16 @@ from django.test import Client
 from django.urls import reverse
 
 from kantoor.crm import services
-from kantoor.crm.models import Lead, LeadState, LostReason, Opportunity, OpportunityState, PipelineStage
+from kantoor.crm.models import (
+    Lead,
+    LeadState,
+    LostReason,
+    Opportunity,
+    OpportunityState,
+    PipelineStage,
+    ScoringWeight,
+    WebForm,
+)
 from kantoor.crm.tests.conftest import (  # the crm fixtures, shared
     manager,
     nothing_written,
@@ -696,6 +705,58 @@ def test_the_manager_adds_and_retires_lost_reasons(manager: Any) -> None:
     assert client.post(reverse("web:crm-lost-reason-toggle", args=[reason.pk])).status_code == 302
     reason.refresh_from_db()
     assert reason.is_active is False
+
+
+def test_the_manager_sets_up_a_web_form_and_sees_its_address(manager: Any, rep: Any, sales_team: Any) -> None:
+    client = _client(manager)
+    with nothing_written():
+        refused = client.post(reverse("web:crm-web-form-list"), {"name": "", "channel": "website"})
+    assert refused.status_code == 422
+    response = client.post(
+        reverse("web:crm-web-form-list"),
+        {"name": "Contact page", "channel": "website", "owner": rep.pk, "team": sales_team.pk},
+    )
+    assert response.status_code == 302
+    item = WebForm.objects.get()
+    assert (item.name, item.owner_id, item.team_id, item.is_active) == (
+        "Contact page",
+        rep.pk,
+        sales_team.pk,
+        True,
+    )
+    page = client.get(reverse("web:crm-web-form-list")).content.decode()
+    assert reverse("web:crm-web-form", args=[item.key]) in page
+    edited = client.post(
+        reverse("web:crm-web-form-edit", args=[item.pk]),
+        {"name": "Contact page", "channel": "website", "owner": rep.pk, "team": sales_team.pk},
+    )
+    assert edited.status_code == 302
+    item.refresh_from_db()
+    assert item.is_active is False
+
+
+def test_the_manager_changes_the_scoring_rules_and_rescores(manager: Any, rep: Any) -> None:
+    lead = _lead(rep, phone="020 555 0101", organisation_name="", contact_name="Ria")
+    client = _client(manager)
+    page = client.get(reverse("web:crm-scoring"))
+    assert page.status_code == 200
+    values = {row["code"]: row["value"] for row in page.context["rows"]}
+    with nothing_written():
+        refused = client.post(reverse("web:crm-scoring"), {**values, "has_phone": "500"})
+    assert refused.status_code == 422
+    assert "Enter a whole number from -100 to 100." in refused.content.decode()
+    assert client.post(reverse("web:crm-scoring"), {**values, "has_phone": "40"}).status_code == 302
+    assert list(ScoringWeight.objects.values_list("rule", "points")) == [("has_phone", 40)]
+    assert client.post(reverse("web:crm-scoring"), {"action": "rescore"}).status_code == 302
+    old_score = lead.score
+    lead.refresh_from_db()
+    assert lead.score == min(100, old_score + 30)
+
+
+def test_a_rep_may_not_open_the_web_forms_or_scoring(rep: Any) -> None:
+    client = _client(rep)
+    assert client.get(reverse("web:crm-web-form-list")).status_code == 403
+    assert client.get(reverse("web:crm-scoring")).status_code == 403
 
 
 # ---- the public web form -------------------------------------------------------------

@@ -21,13 +21,15 @@ from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, URLPattern, path, reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from kantoor.core import policy
 from kantoor.core import selectors as core_selectors
 from kantoor.core.errors import DomainError, StaleVersionError
 from kantoor.crm import selectors, services
+from kantoor.crm.models import LeadChannel
+from kantoor.crm.scoring import RULES
 from kantoor.web.forms import form_add_domain_error
 from kantoor.web.shortcuts import AuthedRequest, page, require_permission
 
@@ -276,8 +278,149 @@ def lost_reason_toggle(request: AuthedRequest, reason_id: int) -> HttpResponse:
     return redirect("web:crm-lost-reason-list")
 
 
-def may_manage_settings(request: AuthedRequest) -> bool:
-    return policy.has_permission(request.user, MANAGE_SETTINGS)
+# ---- settings: public web forms -------------------------------------------------------
+
+
+class WebFormForm(forms.Form):
+    name = forms.CharField(label=gettext_lazy("Name"), max_length=120)
+    channel = forms.ChoiceField(label=gettext_lazy("Channel"), choices=LeadChannel.choices, initial="website")
+    owner = forms.TypedChoiceField(
+        label=gettext_lazy("Assign leads to"), coerce=int, empty_value=None, required=False
+    )
+    team = forms.TypedChoiceField(label=gettext_lazy("Team"), coerce=int, empty_value=None, required=False)
+    is_active = forms.BooleanField(label=gettext_lazy("Active"), required=False, initial=True)
+
+    def __init__(
+        self, *args: Any, users: list[tuple[int, str]], teams: list[tuple[int, str]], **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        choice_field(self, "owner").choices = [("", "—"), *users]
+        choice_field(self, "team").choices = [("", "—"), *teams]
+
+
+def _web_form_rows(request: AuthedRequest) -> list[tuple[Any, str]]:
+    return [
+        (item, request.build_absolute_uri(reverse("web:crm-web-form", args=[item.key])))
+        for item in selectors.web_forms(request.user)
+    ]
+
+
+@page
+def web_form_list(request: AuthedRequest) -> HttpResponse:
+    """The company's public lead forms, with the address to link to, and a new one."""
+    require_permission(request, MANAGE_SETTINGS)
+    form = WebFormForm(request.POST or None, users=user_choices(request), teams=team_choices(request))
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            created = services.web_form_create(
+                actor=request.user,
+                name=data["name"],
+                channel=data["channel"],
+                owner=data["owner"],
+                team=data["team"],
+            )
+        except DomainError as exc:
+            if exc.status in (403, 404):
+                raise
+            form_add_domain_error(form, exc)
+        else:
+            messages.success(request, _("Web form “%(name)s” was added.") % {"name": created.name})
+            return redirect("web:crm-web-form-list")
+    status = 422 if request.method == "POST" else 200
+    context = {"rows": _web_form_rows(request), "form": form}
+    return render(request, "web/crm/web_forms.html", context, status=status)
+
+
+@page
+def web_form_edit(request: AuthedRequest, web_form_id: int) -> HttpResponse:
+    require_permission(request, MANAGE_SETTINGS)
+    item = next((f for f in selectors.web_forms(request.user) if f.pk == web_form_id), None)
+    if item is None:
+        raise Http404
+    initial = {
+        "name": item.name,
+        "channel": item.channel,
+        "owner": item.owner_id,
+        "team": item.team_id,
+        "is_active": item.is_active,
+    }
+    form = WebFormForm(
+        request.POST or None, initial=initial, users=user_choices(request), teams=team_choices(request)
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.web_form_update(
+                actor=request.user,
+                web_form_id=item.pk,
+                changes={name: form.cleaned_data[name] for name in form.changed_data},
+            )
+        except DomainError as exc:
+            if exc.status in (403, 404):
+                raise
+            form_add_domain_error(form, exc)
+        else:
+            messages.success(request, _("Your changes were saved."))
+            return redirect("web:crm-web-form-list")
+    status = 422 if request.method == "POST" else 200
+    url = request.build_absolute_uri(reverse("web:crm-web-form", args=[item.key]))
+    return render(
+        request, "web/crm/web_form_edit.html", {"item": item, "form": form, "url": url}, status=status
+    )
+
+
+# ---- settings: lead scoring -----------------------------------------------------------
+
+
+@page
+def scoring(request: AuthedRequest) -> HttpResponse:
+    """The points of each lead-scoring rule for the company, and rescoring the open leads."""
+    require_permission(request, MANAGE_SETTINGS)
+    weights = selectors.scoring_weights(request.user)
+    errors: dict[str, list[str]] = {}
+    values: dict[str, str] = {rule.code: str(weights.get(rule.code, rule.default_points)) for rule in RULES}
+    if request.method == "POST" and request.POST.get("action") == "rescore":
+        try:
+            changed = services.leads_rescore(actor=request.user)
+        except DomainError as exc:
+            refuse(request, exc)
+        else:
+            messages.success(
+                request,
+                ngettext(
+                    "%(count)d open lead has a new score.", "%(count)d open leads have a new score.", changed
+                )
+                % {"count": changed},
+            )
+        return redirect("web:crm-scoring")
+    if request.method == "POST":
+        sent: dict[str, int] = {}
+        for rule in RULES:
+            raw = request.POST.get(rule.code, "").strip()
+            values[rule.code] = raw[:10]
+            try:
+                points = int(raw)
+            except ValueError:
+                errors[rule.code] = [_("Enter a whole number from -100 to 100.")]
+                continue
+            if points != weights.get(rule.code, rule.default_points):  # only what changed
+                sent[rule.code] = points
+        if not errors:
+            try:
+                services.scoring_weights_set(actor=request.user, weights=sent)
+            except DomainError as exc:
+                if exc.status in (403, 404):
+                    raise
+                errors = exc.field_errors
+            else:
+                messages.success(request, _("The scoring rules were saved. New and changed leads use them."))
+                return redirect("web:crm-scoring")
+    rows = [
+        {"code": rule.code, "label": rule.label, "default": rule.default_points, "value": values[rule.code]}
+        for rule in RULES
+    ]
+    context = {"rows": rows, "errors": errors}
+    return render(request, "web/crm/scoring.html", context, status=422 if errors else 200)
 
 
 urlpatterns: list[URLPattern] = [
@@ -285,6 +428,9 @@ urlpatterns: list[URLPattern] = [
     path("crm/settings/stages/", stage_list, name="crm-stage-list"),
     path("crm/settings/stages/new/", stage_create, name="crm-stage-create"),
     path("crm/settings/stages/<int:stage_id>/", stage_edit, name="crm-stage-edit"),
+    path("crm/settings/web-forms/", web_form_list, name="crm-web-form-list"),
+    path("crm/settings/web-forms/<int:web_form_id>/", web_form_edit, name="crm-web-form-edit"),
+    path("crm/settings/scoring/", scoring, name="crm-scoring"),
     path("crm/settings/lost-reasons/", lost_reason_list, name="crm-lost-reason-list"),
     path(
         "crm/settings/lost-reasons/<int:reason_id>/toggle/", lost_reason_toggle, name="crm-lost-reason-toggle"
