@@ -149,6 +149,15 @@ def test_return_to_credit_note(delivered: SalesOrder, rep: Any, accountant: Any)
         .order_by("pk")
         .values_list("action", flat=True)
     ) == ["sales.return_create", "sales.return_approve", "sales.return_receive"]
+    # on the customer's timeline
+    from kantoor.parties.models import TimelineEntry
+
+    entry = TimelineEntry.objects.get(kind="sales.return_received")
+    assert (entry.party_id, entry.title, entry.body) == (
+        delivered.customer_id,
+        "Goods returned",
+        f"{rma.number} — {delivered.number} — {note}",
+    )
     # the event again changes nothing (the RMA is no longer approved)
     assert returns.return_receive(actor=rep, transfer_id=receipt.pk) is None
     assert Invoice.objects.filter(kind=InvoiceKind.CUSTOMER_CREDIT_NOTE).count() == 1
