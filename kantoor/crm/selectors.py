@@ -265,6 +265,14 @@ def company_scoring_overrides(company_id: int) -> dict[str, int]:
 # ---- board, forecast, totals
 
 
+def _for_sums(actor: policy.Actor) -> QuerySet[Opportunity]:
+    """The visible opportunities as a plain filter by id, fit for GROUP BY: the team scope
+    joins the owner's teams and deduplicates with DISTINCT, which would not stop a sum from
+    counting an opportunity once per team its owner shares with the actor."""
+    visible = policy.filter_queryset(actor, VIEW_OPPORTUNITY, Opportunity.objects.all())
+    return Opportunity.objects.filter(pk__in=visible.order_by().values("pk"))
+
+
 def _weighted() -> ExpressionWrapper:
     return ExpressionWrapper(
         F("expected_revenue") * F("probability") / Value(HUNDRED),
@@ -304,7 +312,7 @@ def board(
     first, at most `per_stage` cards), their count and expected and weighted sums. Three
     queries whatever the number of stages."""
     stages = pipeline_stages(actor)
-    open_items = opportunities_visible(actor).filter(state=OpportunityState.OPEN)
+    open_items = _for_sums(actor).filter(state=OpportunityState.OPEN)
     if owner_id is not None:
         open_items = open_items.filter(owner_id=owner_id)
     if team_id is not None:
@@ -322,7 +330,11 @@ def board(
             column.count = row["n"]
             column.expected = _money(row["expected"])
             column.weighted = _money(row["weighted"])
-    cards = open_items.filter(stage_id__in=list(columns)).order_by(F("close_date").asc(nulls_last=True), "id")
+    cards = (
+        open_items.select_related("party", "stage", "owner", "team")
+        .filter(stage_id__in=list(columns))
+        .order_by(F("close_date").asc(nulls_last=True), "id")
+    )
     for item in cards:
         column = columns[item.stage_id]
         if len(column.opportunities) < per_stage:
@@ -356,7 +368,7 @@ def _forecast_base(
     team_id: int | None,
     owner_id: int | None,
 ) -> QuerySet[Opportunity]:
-    items = opportunities_visible(actor).filter(state=OpportunityState.OPEN)
+    items = _for_sums(actor).filter(state=OpportunityState.OPEN)
     if date_from is not None:
         items = items.filter(close_date__gte=date_from)
     if date_to is not None:
@@ -452,7 +464,7 @@ def pipeline_totals(
 ) -> list[PipelineTotals]:
     """Per currency: open count, expected and weighted; won and lost counts and amounts.
     One query."""
-    items = opportunities_visible(actor).order_by()
+    items = _for_sums(actor).order_by()
     if team_id is not None:
         items = items.filter(team_id=team_id)
     if owner_id is not None:

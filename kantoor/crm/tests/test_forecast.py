@@ -133,3 +133,21 @@ def test_forecast_is_the_sum_of_expected_times_probability(manager, party, stage
         assert rows[month].weighted == sum((a * p / 100 for a, p in mine), Decimal(0)).quantize(
             Decimal("0.01")
         )
+
+
+def test_sums_count_each_deal_once_when_teams_overlap(make_user, rep, teammate, other_team, stages):
+    # Rita and Tom share two teams: the team scope's join meets Tom's deal twice.
+    other_team.members.add(rep, teammate)
+    party = party_create(actor=teammate, kind="organisation", name="Tom's customer")
+    services.opportunity_create(
+        actor=teammate, name="Deal", party=party.pk, expected_revenue="1000", close_date=dt.date(2030, 5, 2)
+    )
+    from kantoor.core import policy
+
+    policy.forget(rep)
+    assert selectors.opportunities_list(rep).count() == 1
+    (row,) = selectors.forecast_by_month(rep)
+    assert (row.count, row.expected, row.weighted) == (1, Decimal("1000.00"), Decimal("100.00"))
+    board = selectors.board(rep)
+    assert (board.count, board.expected) == (1, Decimal("1000.00"))
+    assert selectors.pipeline_totals(rep)[0].open_count == 1
