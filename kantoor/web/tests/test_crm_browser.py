@@ -59,9 +59,9 @@ def column(page: Page, stage: str) -> Any:
 def test_a_rep_enters_a_lead_converts_it_and_moves_the_deal_on_the_board(
     page: Page, live_server: Any, rep: Any
 ) -> None:
-    # given a sales rep on the leads page
+    # given a sales rep who opens the leads from the menu
     log_in(page, live_server, "rita")
-    page.goto(f"{live_server.url}/crm/leads/")
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Leads").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Leads")
     page.get_by_role("button", name="New lead").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("New lead")
@@ -101,7 +101,7 @@ def test_a_rep_enters_a_lead_converts_it_and_moves_the_deal_on_the_board(
     opportunity = Opportunity.objects.get()
 
     # when she drags the card from "New" to "Proposal" on the board
-    page.goto(f"{live_server.url}/crm/pipeline/")
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Pipeline").click()
     card = page.locator(f'.board-card[data-opportunity-id="{opportunity.pk}"]')
     expect(column(page, "New").locator(".board-card")).to_have_count(1)
     card.drag_to(column(page, "Proposal"))
