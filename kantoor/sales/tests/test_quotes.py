@@ -35,7 +35,7 @@ __all__ = ["books", "customer", "pieces", "products", "quote_make", "rep", "v21"
 
 
 def _row(order: SalesOrder) -> dict[str, Any]:
-    return SalesOrder.objects.filter(pk=order.pk).values().get()
+    return dict(SalesOrder.objects.filter(pk=order.pk).values().get())
 
 
 def _events(name: str) -> list[dict[str, Any]]:

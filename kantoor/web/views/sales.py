@@ -87,8 +87,9 @@ def _refused(request: AuthedRequest, exc: DomainError) -> None:
     messages.error(request, exc.message)
 
 
-def _company_id(request: AuthedRequest) -> int | None:
-    return request.user.company_id
+def _company_id(request: AuthedRequest) -> int:
+    """The user's company (0, which no row has, for a user without one)."""
+    return request.user.company_id or 0
 
 
 # ---- list -------------------------------------------------------------------------------
