@@ -237,3 +237,21 @@ def test_cancel(api_as: Any, rep: Any, quote_make: Any) -> None:
     assert response.json()["state"] == "cancelled"
     with nothing_written():
         assert_problem(api.post(f"/sales-orders/{order.pk}/cancel", {}), 409)
+
+
+def test_an_order_invoiced_on_order_shows_what_is_invoiced(
+    api_as: Any, sales_manager: Any, make_user: Any, payload: dict[str, Any]
+) -> None:
+    api = api_as(sales_manager)
+    created = api.post("/sales-orders", dict(payload, invoicing_policy="order")).json()
+    confirmed = api.post(f"/sales-orders/{created['id']}/confirm", {})
+    assert confirmed.status_code == 200, confirmed.content
+    finance = api_as(make_user("finance", username="fenna"))
+    invoice = finance.post(f"/sales-orders/{created['id']}/invoice")
+    assert invoice.status_code == 201, invoice.content
+    assert (invoice.json()["state"], invoice.json()["amount_total"]) == ("draft", "326.70")
+    desk, lamp = finance.get(f"/sales-orders/{created['id']}").json()["lines"]
+    assert (desk["invoiced"], desk["delivered"]) == ("3", "0")
+    assert lamp["invoiced"] == "0"
+    with nothing_written():
+        assert_problem(finance.post(f"/sales-orders/{created['id']}/invoice"), 409)
