@@ -25,6 +25,9 @@ from kantoor.parties.services import party_create
 from kantoor.sales import terms
 from kantoor.sales.errors import CreditLimitExceededError, CustomerTermsInvalidError
 from kantoor.sales.models import CustomerTerms, SalesOrder
+from kantoor.sales.tests.quote_support import pieces, products, quote_make, v21
+
+__all__ = ["pieces", "products", "quote_make", "v21"]
 
 pytestmark = pytest.mark.django_db
 
@@ -328,3 +331,39 @@ def test_override_needs_the_permission_and_is_audited(
     entry = AuditEntry.objects.get(action="sales.credit_override")
     assert (entry.actor_id, entry.object_id) == (manager.pk, str(order.pk))
     assert entry.changes == {"credit_limit": "0.00", "exposure": "10.50", "currency": "EUR"}
+
+
+# ----------------------------------------------------------------------------- with order confirmation
+
+
+@pytest.fixture
+def rep(make_user: Callable[..., Any]) -> Any:
+    """A sales rep who also works the warehouse (confirming makes the delivery)."""
+    return make_user("sales", "operations", username="sam")
+
+
+def test_order_confirm_checks_the_credit_limit(
+    rep: Any, make_user: Callable[..., Any], customer: Any, quote_make: Callable[..., SalesOrder]
+) -> None:
+    from kantoor.inventory.models import Transfer
+    from kantoor.sales import services
+
+    boss = make_user("sales_manager", "operations", username="bram")
+    terms.customer_terms_set(actor=boss, party_id=customer.pk, credit_limit="300")
+    order = quote_make(actor=rep)  # 326.70 with VAT
+    with pytest.raises(CreditLimitExceededError) as caught:
+        services.order_confirm(actor=rep, order_id=order.pk, credit_override=True)
+    assert caught.value.extra == {"credit_limit": "300.00", "exposure": "326.70", "currency": "EUR"}
+    assert SalesOrder.objects.get(pk=order.pk).state == "draft"
+    assert not Transfer.objects.exists()
+    assert not AuditEntry.objects.filter(action="sales.credit_override").exists()
+
+    confirmed = services.order_confirm(actor=boss, order_id=order.pk, credit_override=True)
+    assert (confirmed.state, confirmed.credit_override_by_id) == ("confirmed", boss.pk)
+    assert AuditEntry.objects.get(action="sales.credit_override").changes == {
+        "credit_limit": "300.00",
+        "exposure": "326.70",
+        "currency": "EUR",
+    }
+    # the confirmed order now counts, uninvoiced, in the exposure
+    assert terms.customer_exposure(customer.company_id, customer.pk) == Decimal("326.70")
