@@ -23,7 +23,7 @@ from stdnum.eu import vat as eu_vat
 from stdnum.nl import postcode as nl_postcode
 from stdnum.util import clean as stdnum_clean
 
-from kantoor.core import audit, policy
+from kantoor.core import audit, fastsql, policy
 from kantoor.core.errors import ConflictError, InvalidInputError, NotFoundError, StaleVersionError
 from kantoor.core.events import TeamChanged, UserCreated
 from kantoor.core.models import ApiToken, Company, ExchangeRate, Role, RoleAssignment, Scope, Team, User
@@ -155,22 +155,28 @@ def system_actor(company_id: int) -> User:
     a rule of the business does it on nobody's behalf (a done delivery makes its invoice).
     An administrator of the company without a password, made on first use."""
     username = f"kantoor-system-{company_id}"
-    user = User.objects.filter(username=username, company_id=company_id, is_system=True).first()
-    if user is None:
-        try:
-            with transaction.atomic():
-                user = User(
-                    company_id=company_id,
-                    username=username,
-                    first_name="Kantoor",
-                    last_name="(system)",
-                    is_system=True,
-                )
-                user.set_unusable_password()
-                user.save()
-                _roles_set(user, {Role.ADMIN: Scope.COMPANY})
-        except IntegrityError:  # made meanwhile by another process
-            user = User.objects.get(username=username, company_id=company_id, is_system=True)
+    found = fastsql.select(
+        User, "username = %s AND company_id = %s AND is_system = %s", [username, company_id, True]
+    )
+    if found:
+        user = found[0]
+        # Made an administrator and never changed: the policy need not read its roles.
+        user._kantoor_roles = {Role.ADMIN: Scope.COMPANY}  # type: ignore[attr-defined]
+        return user
+    try:
+        with transaction.atomic():
+            user = User(
+                company_id=company_id,
+                username=username,
+                first_name="Kantoor",
+                last_name="(system)",
+                is_system=True,
+            )
+            user.set_unusable_password()
+            user.save()
+            _roles_set(user, {Role.ADMIN: Scope.COMPANY})
+    except IntegrityError:  # made meanwhile by another process
+        user = User.objects.get(username=username, company_id=company_id, is_system=True)
     return user
 
 
@@ -238,7 +244,8 @@ def user_create(
 
 def _user_for_admin(actor: User, user_id: int) -> User:
     company_id = policy.actor_company_id(actor)
-    user = User.objects.select_for_update().filter(pk=user_id, company_id=company_id).first()
+    # The system actor is the company's process, not a colleague: nobody edits it.
+    user = User.objects.select_for_update().filter(pk=user_id, company_id=company_id, is_system=False).first()
     if user is None:
         raise NotFoundError(_("Not found."))
     return user

@@ -48,6 +48,7 @@ from kantoor.finance.models import (
     JournalKind,
     PaymentState,
     PaymentTerm,
+    PaymentTermLine,
     Tax,
     TaxRounding,
     TaxScope,
@@ -220,11 +221,24 @@ def _clean(
         fail("party_id", _("This party is archived."))
     term_lines: list[tuple[Decimal, int, bool]] = []
     if payment_term_id is not None:
-        term = PaymentTerm.objects.filter(pk=payment_term_id, company_id=company_id, is_active=True).first()
-        if term is None:
+        terms = (
+            fastread.instances(
+                PaymentTerm,
+                "id = %s AND company_id = %s AND is_active = %s",
+                [payment_term_id, company_id, True],
+            )
+            if isinstance(payment_term_id, int)
+            else []
+        )
+        if not terms:
             fail("payment_term_id", _("Unknown payment term."))
         else:
-            term_lines = [(line.percent, line.days, line.end_of_month) for line in term.lines.all()]
+            term_lines = [
+                (line.percent, line.days, line.end_of_month)
+                for line in fastread.instances(
+                    PaymentTermLine, "term_id = %s", [payment_term_id], order_by="sequence"
+                )
+            ]
     code = (currency or base_currency).strip().upper()
     rate = Decimal(1)
     try:
