@@ -841,3 +841,19 @@ def test_the_lists_and_the_board_keep_to_a_query_budget(
     for name in ("web:crm-pipeline", "web:crm-lead-list", "web:crm-opportunity-list", "web:crm-forecast"):
         with django_assert_max_num_queries(12):
             assert client.get(reverse(name)).status_code == 200
+
+
+def test_the_manager_reorders_and_deletes_stages(
+    manager: Any, rep: Any, customer: Party, stages: dict[str, PipelineStage]
+) -> None:
+    client = _client(manager)
+    response = client.post(reverse("web:crm-stage-move", args=[stages["Proposal"].pk]), {"direction": "up"})
+    assert response.status_code == 302
+    ordered = list(PipelineStage.objects.order_by("sequence").values_list("name", flat=True))
+    assert ordered == ["New", "Proposal", "Qualified", "Negotiation"]
+    _opportunity(rep, customer, stage=stages["Negotiation"].pk)
+    with nothing_written():
+        refused = client.post(reverse("web:crm-stage-delete", args=[stages["Negotiation"].pk]), follow=True)
+    assert "deactivate it instead" in refused.content.decode()
+    assert client.post(reverse("web:crm-stage-delete", args=[stages["New"].pk])).status_code == 302
+    assert not PipelineStage.objects.filter(pk=stages["New"].pk).exists()

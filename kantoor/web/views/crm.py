@@ -232,6 +232,39 @@ def stage_edit(request: AuthedRequest, stage_id: int) -> HttpResponse:
     return redirect("web:crm-stage-list")
 
 
+@require_POST
+@page
+def stage_move(request: AuthedRequest, stage_id: int) -> HttpResponse:
+    """Move a stage one place up or down the pipeline (the board's column order)."""
+    require_permission(request, MANAGE_SETTINGS)
+    order = [s.pk for s in selectors.pipeline_stages(request.user, include_inactive=True)]
+    if stage_id not in order:
+        raise Http404
+    index = order.index(stage_id)
+    other = index - 1 if request.POST.get("direction") == "up" else index + 1
+    if 0 <= other < len(order):
+        order[index], order[other] = order[other], order[index]
+        try:
+            services.stages_reorder(actor=request.user, stage_ids=order)
+        except DomainError as exc:
+            refuse(request, exc)
+    return redirect("web:crm-stage-list")
+
+
+@require_POST
+@page
+def stage_delete(request: AuthedRequest, stage_id: int) -> HttpResponse:
+    """Delete a stage no opportunity was ever in (else the service says to deactivate it)."""
+    require_permission(request, MANAGE_SETTINGS)
+    try:
+        services.stage_delete(actor=request.user, stage_id=stage_id)
+    except DomainError as exc:
+        refuse(request, exc)
+        return redirect("web:crm-stage-edit", stage_id)
+    messages.success(request, _("The stage was deleted."))
+    return redirect("web:crm-stage-list")
+
+
 # ---- settings: lost reasons -----------------------------------------------------------
 
 
@@ -428,6 +461,8 @@ urlpatterns: list[URLPattern] = [
     path("crm/settings/stages/", stage_list, name="crm-stage-list"),
     path("crm/settings/stages/new/", stage_create, name="crm-stage-create"),
     path("crm/settings/stages/<int:stage_id>/", stage_edit, name="crm-stage-edit"),
+    path("crm/settings/stages/<int:stage_id>/move/", stage_move, name="crm-stage-move"),
+    path("crm/settings/stages/<int:stage_id>/delete/", stage_delete, name="crm-stage-delete"),
     path("crm/settings/web-forms/", web_form_list, name="crm-web-form-list"),
     path("crm/settings/web-forms/<int:web_form_id>/", web_form_edit, name="crm-web-form-edit"),
     path("crm/settings/scoring/", scoring, name="crm-scoring"),
