@@ -32,6 +32,7 @@ class FinanceConfig(AppConfig):
                 },
                 Role.MANAGEMENT: {"finance.view_ledger", "finance.view_invoice"},
                 Role.SALES: {"finance.view_invoice"},
+                Role.SALES_MANAGER: {"finance.view_invoice"},
                 Role.SERVICE: {"finance.view_invoice"},
             }
         )

@@ -22,6 +22,7 @@ class InventoryConfig(AppConfig):
                     "inventory.view_valuation",
                 },
                 Role.SALES: {"inventory.view_stock"},
+                Role.SALES_MANAGER: {"inventory.view_stock"},
                 Role.SERVICE: {"inventory.view_stock"},
                 Role.FINANCE: {"inventory.view_stock", "inventory.view_valuation"},
                 Role.MANAGEMENT: {"inventory.view_stock", "inventory.view_valuation"},

@@ -18,6 +18,7 @@ class PartiesConfig(AppConfig):
             role: {"parties.change_party"}
             for role in (
                 Role.SALES,
+                Role.SALES_MANAGER,
                 Role.SERVICE,
                 Role.MARKETING,
                 Role.FINANCE,
@@ -29,7 +30,7 @@ class PartiesConfig(AppConfig):
         }
         merge: dict[str, set[str]] = {
             role: {"parties.merge_party"}
-            for role in (Role.SALES, Role.SERVICE, Role.MANAGEMENT, Role.FINANCE)
+            for role in (Role.SALES, Role.SALES_MANAGER, Role.SERVICE, Role.MANAGEMENT, Role.FINANCE)
         }
         for grants in (view, change, merge):
             policy.register_grants(grants)
