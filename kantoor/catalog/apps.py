@@ -51,7 +51,15 @@ class CatalogConfig(AppConfig):
         personal_data.register(
             models.ProductCategory,
             personal=set(),
-            not_personal={"id", "company", "name", "parent", "costing_method", "is_active"},
+            not_personal={
+                "id",
+                "company",
+                "name",
+                "parent",
+                "costing_method",
+                "stock_valuation",
+                "is_active",
+            },
         )
         personal_data.register(
             models.Product,
@@ -71,6 +79,7 @@ class CatalogConfig(AppConfig):
                 "list_price",
                 "cost",
                 "allows_negative_stock",
+                "allows_backorder",
                 "is_sold",
                 "is_purchased",
                 "is_active",

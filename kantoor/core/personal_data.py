@@ -62,6 +62,7 @@ def register_core_models() -> None:
             "user_permissions",
             "is_staff",
             "is_active",
+            "is_system",
             "date_joined",
             "company",
             "language",
