@@ -9,6 +9,7 @@ Set KANTOOR_SCREENSHOTS=<folder> to keep a screenshot of each step for a look.
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -17,8 +18,9 @@ from playwright.sync_api import Page, expect
 
 from conftest import PASSWORD
 from kantoor.core.models import Team
-from kantoor.crm import selectors
+from kantoor.crm import selectors, services
 from kantoor.crm.models import Lead, LeadState, Opportunity
+from kantoor.parties import services as parties
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -61,7 +63,7 @@ def test_a_rep_enters_a_lead_converts_it_and_moves_the_deal_on_the_board(
 ) -> None:
     # given a sales rep who opens the leads from the menu
     log_in(page, live_server, "rita")
-    page.get_by_role("navigation", name="Main").get_by_role("link", name="Leads").click()
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Leads", exact=True).click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Leads")
     page.get_by_role("button", name="New lead").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("New lead")
@@ -101,7 +103,7 @@ def test_a_rep_enters_a_lead_converts_it_and_moves_the_deal_on_the_board(
     opportunity = Opportunity.objects.get()
 
     # when she drags the card from "New" to "Proposal" on the board
-    page.get_by_role("navigation", name="Main").get_by_role("link", name="Pipeline").click()
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Pipeline", exact=True).click()
     card = page.locator(f'.board-card[data-opportunity-id="{opportunity.pk}"]')
     expect(column(page, "New").locator(".board-card")).to_have_count(1)
     card.drag_to(column(page, "Proposal"))
@@ -136,3 +138,43 @@ def test_a_rep_enters_a_lead_converts_it_and_moves_the_deal_on_the_board(
     shot(page, "crm-04-keyboard")
     opportunity.refresh_from_db()
     assert (opportunity.stage.name, opportunity.version) == ("Qualified", 5)
+
+
+def test_the_sales_manager_filters_the_board_and_marks_a_deal_lost(
+    page: Page, live_server: Any, rep: Any, make_user: Any
+) -> None:
+    # given a sales manager, and deals of two reps
+    manager = make_user("sales_manager", username="noor")
+    other = make_user("sales", username="tom")
+    reason = services.lost_reason_create(actor=manager, name="Price too high")
+    for owner, names in ((rep, ["Ovens", "Mixers"]), (other, ["Fridges"])):
+        party = parties.party_create(actor=owner, kind="organisation", name=f"Customer of {owner.username}")
+        for name in names:
+            services.opportunity_create(actor=owner, name=name, party=party.pk, expected_revenue="100")
+    log_in(page, live_server, "noor")
+
+    # when she looks at the whole board and then at one rep's deals
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Pipeline", exact=True).click()
+    expect(page.locator(".board-card")).to_have_count(3)
+    page.get_by_label("Owner").select_option(label=rep.get_full_name())
+    expect(page.locator(".board-card")).to_have_count(2)
+    expect(page).to_have_url(re.compile(rf"owner={rep.pk}"))
+    shot(page, "crm-05-filtered")
+
+    # and marks one of them lost, first forgetting the reason
+    page.get_by_role("link", name="Mixers").click()
+    page.get_by_text("Mark lost…").click()
+    page.get_by_role("button", name="Mark lost").click()
+    expect(page.locator("#opportunity-lose .error")).to_have_text("Choose why the opportunity was lost.")
+    page.get_by_label("Lost reason").select_option(label="Price too high")
+    page.get_by_label("Note on the loss").fill("Went with a cheaper offer")
+    page.get_by_role("button", name="Mark lost").click()
+
+    # then the deal is lost for that reason and leaves the board
+    expect(page.locator("#opportunity-state")).to_have_text("Lost")
+    expect(page.locator("#opportunity-lost-reason")).to_have_text("Price too high")
+    shot(page, "crm-06-lost")
+    item = Opportunity.objects.get(name="Mixers")
+    assert (item.state, item.lost_reason_id) == ("lost", reason.pk)
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Pipeline", exact=True).click()
+    expect(page.locator(".board-card")).to_have_count(2)
