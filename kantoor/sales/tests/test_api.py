@@ -255,3 +255,18 @@ def test_an_order_invoiced_on_order_shows_what_is_invoiced(
     assert lamp["invoiced"] == "0"
     with nothing_written():
         assert_problem(finance.post(f"/sales-orders/{created['id']}/invoice"), 409)
+
+
+def test_the_list_and_one_order_cost_a_bounded_number_of_queries(
+    api_as: Any, rep: Any, quote_make: Any, django_assert_max_num_queries: Any
+) -> None:
+    for _ in range(5):
+        quote_make()
+    api = api_as(rep)
+    api.get("/sales-orders")  # the token's first use is recorded once
+    with django_assert_max_num_queries(4):
+        assert len(api.get("/sales-orders").json()["items"]) == 5
+    order = SalesOrder.objects.first()
+    assert order is not None
+    with django_assert_max_num_queries(14):
+        assert api.get(f"/sales-orders/{order.pk}").status_code == 200

@@ -279,3 +279,15 @@ def test_over_the_credit_limit_a_manager_may_override(
     detail = client.get(reverse("web:sales-order-detail", args=[order.pk])).content.decode()
     assert 'id="order-deliveries"' in detail
     assert "Delivered" in detail
+
+
+def test_the_list_and_the_detail_cost_a_bounded_number_of_queries(
+    rep: Any, quote_make: Any, django_assert_max_num_queries: Any
+) -> None:
+    orders = [quote_make() for _ in range(5)]
+    client = _client(rep)
+    client.get(reverse("web:sales-order-list"))
+    with django_assert_max_num_queries(8):
+        assert client.get(reverse("web:sales-order-list")).status_code == 200
+    with django_assert_max_num_queries(22):
+        assert client.get(reverse("web:sales-order-detail", args=[orders[0].pk])).status_code == 200
