@@ -28,14 +28,13 @@ from kantoor.catalog.models import PriceList, Product, ProductKind, Uom
 from kantoor.catalog.selectors import price_quotes
 from kantoor.core import audit, fastsql, outbox, policy
 from kantoor.core.errors import DomainError, NotFoundError
-from kantoor.core.models import Company, Team, User
+from kantoor.core.models import Team, User
 from kantoor.core.money import currency_validate, exchange_rate_on
 from kantoor.core.numbering import number_allocate
 from kantoor.core.services import require_version, system_actor
 from kantoor.core.validation import text_errors
 from kantoor.finance import invoicing
 from kantoor.finance.models import (
-    FinanceSettings,
     Invoice,
     InvoiceKind,
     InvoiceState,
@@ -133,8 +132,16 @@ class _Defaults:
         return Decimal(self.settings.discount_limit) if self.settings else Decimal(10)
 
 
+def _scalar(sql: str, params: list[Any]) -> Any:
+    """The first column of the first row of a plain query (None without a row)."""
+    statement = fastsql.cursor()
+    statement.execute(sql, params)
+    rows = statement.fetchall()
+    return rows[0][0] if rows else None
+
+
 def _defaults(company_id: int, customer_id: Any) -> _Defaults:
-    base = Company.objects.values_list("base_currency", flat=True).get(pk=company_id)
+    base = _scalar("SELECT base_currency FROM core_company WHERE id = %s", [company_id])
     found = fastsql.select(SalesSettings, "company_id = %s", [company_id])
     customer_terms = (
         fastsql.select(CustomerTerms, "company_id = %s AND party_id = %s", [company_id, customer_id])
@@ -174,7 +181,10 @@ def _plain(number: Decimal) -> str:
 
 
 def _company_row(model: type[Any], pk: Any, company_id: int) -> Any:
-    return model.objects.filter(pk=pk, company_id=company_id).first() if isinstance(pk, int) else None
+    found = (
+        fastsql.select(model, "id = %s AND company_id = %s", [pk, company_id]) if isinstance(pk, int) else []
+    )
+    return found[0] if found else None
 
 
 def _given_lines(lines: Sequence[OrderLineIn | Mapping[str, Any]], fail: Any) -> list[OrderLineIn]:
@@ -319,7 +329,7 @@ def _check(
             )
             row._rate = rate  # type: ignore[attr-defined]
     rounding = (
-        FinanceSettings.objects.filter(company_id=company_id).values_list("tax_rounding", flat=True).first()
+        _scalar("SELECT tax_rounding FROM finance_financesettings WHERE company_id = %s", [company_id])
         or TaxRounding.PER_LINE
     )
     for row in checked:
@@ -391,7 +401,18 @@ def _lines_check(
     tax_ids = {line.tax_id for line in given if isinstance(line.tax_id, int)}
     if default_tax_id is not None:
         tax_ids.add(default_tax_id)
-    taxes = {t.pk: t for t in Tax.objects.filter(company_id=company_id, pk__in=tax_ids)} if tax_ids else {}
+    taxes = (
+        {
+            tax.pk: tax
+            for tax in fastsql.select(
+                Tax,
+                f"company_id = %s AND id IN ({fastsql.placeholders(sorted(tax_ids))})",
+                [company_id, *sorted(tax_ids)],
+            )
+        }
+        if tax_ids
+        else {}
+    )
     checked: list[SalesOrderLine] = []
     quantities: list[Decimal] = []
     for i, line in enumerate(given):
@@ -499,10 +520,11 @@ def _insert(company_id: int, checked: _Checked, *, actor: User) -> SalesOrder:
         raise SalesOrderInvalidError.for_field(
             "salesperson_id", _("You may not make quotations for this salesperson.")
         )
-    order.save()
+    order.created_at = order.updated_at = timezone.now()
+    fastsql.insert_instance(order)
     for line in checked.lines:
         line.order = order
-    SalesOrderLine.objects.bulk_create(checked.lines)
+    fastsql.insert_objects(checked.lines)
     return order
 
 
@@ -737,10 +759,13 @@ def quotation_update(*, actor: User, order_id: int, version: int | None = None, 
     return order
 
 
-def _discount_check(actor: User, order: SalesOrder, defaults: _Defaults) -> None:
+def _discount_check(actor: User, order: SalesOrder) -> None:
     """A discount above the rep's allowance needs a sales manager: their own action approves
     it; anyone else is refused until one approved it."""
-    if order.max_discount <= defaults.discount_limit or order.discount_approved_by_id is not None:
+    if order.max_discount <= 0 or order.discount_approved_by_id is not None:
+        return
+    defaults = _defaults(order.company_id, order.customer_id)
+    if order.max_discount <= defaults.discount_limit:
         return
     if policy.has_permission(actor, APPROVE_DISCOUNT):
         order.discount_approved_by_id = actor.pk
@@ -812,7 +837,7 @@ def quotation_send(
         raise SalesOrderStateError(_("Only a quotation is sent; revise a declined one first."))
     if not SalesOrderLine.objects.filter(order_id=order.pk).exists():
         raise SalesOrderInvalidError.for_field("lines", _("Add at least one line."))
-    _discount_check(actor, order, _defaults(order.company_id, order.customer_id))
+    _discount_check(actor, order)
     recipients = [] if to is not None and len(to) == 0 else _recipients(order, to)
     before = order.state
     order.state = OrderState.SENT
@@ -897,8 +922,7 @@ def order_confirm(
     lines = [line for line in order_lines(order) if not line.is_optional]
     if not lines:
         raise SalesOrderInvalidError.for_field("lines", _("Add at least one line."))
-    defaults = _defaults(order.company_id, order.customer_id)
-    _discount_check(actor, order, defaults)
+    _discount_check(actor, order)
     goods = [line for line in lines if line.product.kind != ProductKind.SERVICE]
     _stock_check(order, goods)
     if terms.credit_check(actor=actor, order=order, override=credit_override):
