@@ -15,7 +15,7 @@ from kantoor.core.auth import actor_of
 from kantoor.core.pagination import KeysetPage, PageParams, keyset_page
 from kantoor.core.schemas import Id
 from kantoor.finance.models import Invoice
-from kantoor.sales import documents, selectors, services
+from kantoor.sales import documents, quotes, selectors, services
 from kantoor.sales.models import QuoteRevision, SalesOrder
 from kantoor.sales.schemas import (
     InvoiceOut,
@@ -27,6 +27,9 @@ from kantoor.sales.schemas import (
     OrderSendIn,
     OrderUpdateIn,
     OrderVersionIn,
+    PublicQuoteOut,
+    QuoteAcceptIn,
+    QuoteDeclineIn,
     RevisionOut,
 )
 
@@ -147,3 +150,25 @@ def get_sales_order_pdf(request: HttpRequest, order_id: Id) -> HttpResponse:
     response = HttpResponse(exported.content, content_type=exported.content_type)
     response["Content-Disposition"] = f'attachment; filename="{exported.filename}"'
     return response
+
+
+# ---- the customer's answer through an acceptance link (no sign-in: the link is the key)
+
+
+@router.get("/quotes/{token}", response=PublicQuoteOut, auth=None)
+def get_public_quote(request: HttpRequest, token: str) -> SalesOrder:
+    """The quotation of an acceptance link, as the customer sees it. 404 for a spoiled
+    link, a link to an older version, or an expired one (`reason` says which)."""
+    return quotes.quote_public_get(token)
+
+
+@router.post("/quotes/{token}/accept", response=PublicQuoteOut, auth=None)
+def accept_public_quote(request: HttpRequest, token: str, payload: QuoteAcceptIn) -> SalesOrder:
+    """The customer accepts (once; 409 when answered already)."""
+    return quotes.quote_accept(token=token, name=payload.name)
+
+
+@router.post("/quotes/{token}/decline", response=PublicQuoteOut, auth=None)
+def decline_public_quote(request: HttpRequest, token: str, payload: QuoteDeclineIn) -> SalesOrder:
+    """The customer declines, with a reason if they like (once; 409 when answered already)."""
+    return quotes.quote_decline(token=token, name=payload.name, reason=payload.reason)

@@ -190,3 +190,59 @@ class InvoiceOut(Schema):
     party_id: int
     currency: str
     amount_total: MoneyText
+
+
+class PublicLineOut(Schema):
+    """A line as the customer sees it: no cost."""
+
+    description: str
+    quantity: NumberText
+    uom: str
+    unit_price: NumberText
+    discount: NumberText
+    is_optional: bool
+    amount_untaxed: MoneyText
+
+    @staticmethod
+    def resolve_uom(obj: Any) -> str:
+        return str(obj.uom.code)
+
+
+class PublicQuoteOut(Schema):
+    """The quotation of an acceptance link, as the customer sees it: no cost, no margin."""
+
+    number: str
+    state: OrderState
+    revision: int
+    company_name: str
+    customer_name: str
+    order_date: dt.date
+    valid_until: dt.date | None
+    currency: str
+    amount_untaxed: MoneyText
+    amount_tax: MoneyText
+    amount_total: MoneyText
+    answered_by_name: str
+    answered_at: dt.datetime | None
+    lines: list[PublicLineOut]
+
+    @staticmethod
+    def resolve_company_name(obj: SalesOrder) -> str:
+        return obj.company.name
+
+    @staticmethod
+    def resolve_customer_name(obj: SalesOrder) -> str:
+        return obj.customer.name
+
+    @staticmethod
+    def resolve_lines(obj: SalesOrder) -> list[SalesOrderLine]:
+        return selectors.order_lines(obj)
+
+
+class QuoteAcceptIn(Input):
+    name: str = Field(max_length=200, description="Who accepts, as they sign.")
+
+
+class QuoteDeclineIn(Input):
+    name: str = Field(max_length=200, description="Who declines.")
+    reason: str = Field("", max_length=2000)

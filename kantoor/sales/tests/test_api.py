@@ -270,3 +270,24 @@ def test_the_list_and_one_order_cost_a_bounded_number_of_queries(
     assert order is not None
     with django_assert_max_num_queries(14):
         assert api.get(f"/sales-orders/{order.pk}").status_code == 200
+
+
+def test_the_customer_answers_through_the_public_endpoints(anonymous_api: Any, quote_make: Any) -> None:
+    from kantoor.sales import quotes
+
+    order = quote_make(sent=True)
+    token = quotes.quote_link_token(order)
+    shown = anonymous_api.get(f"/quotes/{token}")
+    assert shown.status_code == 200, shown.content
+    body = shown.json()
+    assert (body["number"], body["amount_total"], len(body["lines"])) == (order.number, "326.70", 2)
+    assert "amount_margin" not in body
+    assert "unit_cost" not in body["lines"][0]
+    with nothing_written():
+        assert_problem(anonymous_api.post(f"/quotes/{token}/accept", {"name": " "}), 422)
+        assert_problem(anonymous_api.get(f"/quotes/{token[:-2]}xx"), 404, "sales-quote-link")
+    accepted = anonymous_api.post(f"/quotes/{token}/accept", {"name": "Jan Visser"})
+    assert accepted.status_code == 200, accepted.content
+    assert accepted.json()["answered_by_name"] == "Jan Visser"
+    with nothing_written():
+        assert_problem(anonymous_api.post(f"/quotes/{token}/decline", {"name": "Jan"}), 409)
