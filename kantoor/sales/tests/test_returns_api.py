@@ -7,16 +7,23 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+import schemathesis
+from hypothesis import HealthCheck, settings
+from schemathesis.checks import not_a_server_error
 
 from kantoor.core.outbox import run_pending_events
+from kantoor.core.services import api_token_create
 from kantoor.core.tests.api_support import Api, anonymous_api, api_as, assert_problem
+from kantoor.finance.tests.test_api_ledger_fuzz import _keep_test_connection
 from kantoor.inventory import services as inventory
 from kantoor.inventory.models import Transfer
 from kantoor.sales.models import ReturnAuthorisation, SalesOrder, SalesOrderLine
 from kantoor.sales.tests.quote_support import books, customer, pieces, products, quote_make, v21, warehouse
 from kantoor.sales.tests.test_returns import _subscribed, delivered, rep
+from kantoor.wsgi import application
 
 __all__ = [
+    "_keep_test_connection",
     "_subscribed",
     "anonymous_api",
     "api_as",
@@ -32,6 +39,11 @@ __all__ = [
 ]
 
 pytestmark = pytest.mark.django_db
+
+schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", application).include(
+    path_regex=r"^/api/v1/(sales-returns|sales-targets|customers/\{party_id\}/sales-terms"
+    r"|sales-orders/\{order_id\}/returnable)"
+)
 
 
 def test_a_return_through_the_api(api_as: Callable[..., Api], rep: Any, delivered: SalesOrder) -> None:
@@ -180,3 +192,26 @@ def test_list_query_budget(
     with django_assert_max_num_queries(3):
         listed = api.get("/sales-returns")
     assert len(listed.json()["items"]) == 3
+
+
+@pytest.fixture
+def fuzz_manager(make_user: Callable[..., Any], delivered: SalesOrder) -> Any:
+    """A sales manager who may approve (operations too), with a delivered order and an RMA."""
+    user = make_user("sales_manager", "operations", username="fuzzy")
+    from kantoor.sales import returns
+
+    line = SalesOrderLine.objects.get(order=delivered, is_optional=False)
+    returns.return_create(
+        actor=user, order_id=delivered.pk, lines=[{"order_line_id": line.pk, "quantity": 1}]
+    )
+    return user
+
+
+@schema.parametrize()
+@settings(
+    max_examples=20, deadline=None, derandomize=True, database=None, suppress_health_check=list(HealthCheck)
+)
+@pytest.mark.usefixtures("_keep_test_connection")
+def test_no_input_makes_the_terms_targets_returns_api_fail(case: Any, fuzz_manager: Any) -> None:
+    _token, key = api_token_create(actor=fuzz_manager, name="fuzz")
+    case.call_and_validate(headers={"Authorization": f"Bearer {key}"}, checks=[not_a_server_error])
