@@ -857,3 +857,26 @@ def test_the_manager_reorders_and_deletes_stages(
     assert "deactivate it instead" in refused.content.decode()
     assert client.post(reverse("web:crm-stage-delete", args=[stages["New"].pk])).status_code == 302
     assert not PipelineStage.objects.filter(pk=stages["New"].pk).exists()
+
+
+def test_new_quotation_makes_a_draft_for_the_opportunitys_customer(
+    rep: Any, customer: Party, make_user: Any
+) -> None:
+    from kantoor.inventory import services as inventory
+    from kantoor.sales.models import SalesOrder
+
+    item = _opportunity(rep, customer)
+    client = _client(rep)
+    refused = client.post(reverse("web:crm-opportunity-quotation", args=[item.pk]), follow=True)
+    assert "Unknown warehouse." in refused.content.decode()  # the refusal says why
+    inventory.warehouse_create(actor=make_user("operations"), code="WH", name="Main warehouse")
+    assert (
+        "New quotation" in client.get(reverse("web:crm-opportunity-detail", args=[item.pk])).content.decode()
+    )
+    response = client.post(reverse("web:crm-opportunity-quotation", args=[item.pk]))
+    order = SalesOrder.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == reverse("web:sales-order-edit", args=[order.pk])
+    assert (order.customer_id, order.origin, order.salesperson_id) == (customer.pk, item.origin, rep.pk)
+    page = client.get(reverse("web:crm-opportunity-detail", args=[item.pk])).content.decode()
+    assert reverse("web:sales-order-detail", args=[order.pk]) in page

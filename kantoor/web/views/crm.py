@@ -69,10 +69,12 @@ def activity_panel_url(request: AuthedRequest, target: str) -> str:
 
 def refuse(request: AuthedRequest, exc: DomainError) -> None:
     """A refused action on a page without a form: a 403/404 stays an error page, anything
-    else is a message above the page."""
+    else is a message above the page (with the field errors, as there is no field to show
+    them beside)."""
     if exc.status in (403, 404):
         raise exc
-    messages.error(request, exc.message)
+    details = [message for messages_ in exc.field_errors.values() for message in messages_]
+    messages.error(request, " ".join([exc.message, *details]))
 
 
 def user_choices(request: AuthedRequest) -> list[tuple[int, str]]:
