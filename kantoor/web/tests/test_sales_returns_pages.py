@@ -202,3 +202,33 @@ def test_return_pages_permissions(
     assert cancelled.status_code == 302
     rma.refresh_from_db()
     assert rma.state == "cancelled"
+
+
+def test_return_list_filters_and_swaps_its_results(
+    delivered: SalesOrder, rep: Any, django_assert_max_num_queries: Any
+) -> None:
+    line = SalesOrderLine.objects.get(order=delivered, is_optional=False)
+    first = returns.return_create(
+        actor=rep, order_id=delivered.pk, lines=[{"order_line_id": line.pk, "quantity": 1}]
+    )
+    second = returns.return_create(
+        actor=rep, order_id=delivered.pk, lines=[{"order_line_id": line.pk, "quantity": 1}]
+    )
+    returns.return_cancel(actor=rep, return_id=first.pk)
+    client = _client(rep)
+    url = reverse("web:sales-return-list")
+    client.get(url)  # the session's first request
+    with django_assert_max_num_queries(12):
+        full = client.get(url).content.decode()
+    assert first.number in full
+    assert second.number in full
+    swapped = client.get(
+        url, {"state": "cancelled"}, headers={"HX-Request": "true", "HX-Target": "return-results"}
+    )
+    body = swapped.content.decode()
+    assert first.number in body
+    assert second.number not in body
+    assert "<html" not in body
+    searched = client.get(url, {"q": second.number}).content.decode()
+    assert second.number in searched
+    assert f">{first.number}<" not in searched
