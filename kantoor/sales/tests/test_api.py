@@ -10,10 +10,15 @@ from contextlib import contextmanager
 from typing import Any
 
 import pytest
+import schemathesis
+from hypothesis import HealthCheck, settings
 from pypdf import PdfReader
+from schemathesis.checks import not_a_server_error
 
 from kantoor.core.models import AuditEntry, OutboxEvent
+from kantoor.core.services import api_token_create
 from kantoor.core.tests.api_support import anonymous_api, api_as, assert_problem
+from kantoor.finance.tests.test_api_ledger_fuzz import _keep_test_connection
 from kantoor.inventory.models import Transfer
 from kantoor.sales.models import QuoteRevision, SalesOrder, SalesOrderLine
 from kantoor.sales.tests.quote_support import (
@@ -27,8 +32,10 @@ from kantoor.sales.tests.quote_support import (
     v21,
     warehouse,
 )
+from kantoor.wsgi import application
 
 __all__ = [
+    "_keep_test_connection",
     "anonymous_api",
     "api_as",
     "books",
@@ -41,6 +48,10 @@ __all__ = [
     "v21",
     "warehouse",
 ]
+
+fuzz_schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", application).include(
+    path_regex=r"^/api/v1/(sales-orders(/\{order_id\}(/(send|mark-sent|approve-discount|confirm|cancel|invoice|revisions|pdf))?)?|quotes/.*)$"
+)
 
 
 @contextmanager
@@ -291,3 +302,20 @@ def test_the_customer_answers_through_the_public_endpoints(anonymous_api: Any, q
     assert accepted.json()["answered_by_name"] == "Jan Visser"
     with nothing_written():
         assert_problem(anonymous_api.post(f"/quotes/{token}/decline", {"name": "Jan"}), 409)
+
+
+@pytest.fixture
+def fuzz_rep(rep: Any, quote_make: Any) -> Any:
+    quote_make()
+    quote_make(sent=True)
+    return rep
+
+
+@fuzz_schema.parametrize()
+@settings(
+    max_examples=15, deadline=None, derandomize=True, database=None, suppress_health_check=list(HealthCheck)
+)
+@pytest.mark.usefixtures("_keep_test_connection")
+def test_no_input_makes_the_sales_order_api_fail(case: Any, fuzz_rep: Any) -> None:
+    _token, key = api_token_create(actor=fuzz_rep, name="fuzz")
+    case.call_and_validate(headers={"Authorization": f"Bearer {key}"}, checks=[not_a_server_error])
