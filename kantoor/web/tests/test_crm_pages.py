@@ -7,6 +7,7 @@ another company's records are a 404)."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
@@ -880,3 +881,53 @@ def test_new_quotation_makes_a_draft_for_the_opportunitys_customer(
     assert (order.customer_id, order.origin, order.salesperson_id) == (customer.pk, item.origin, rep.pk)
     page = client.get(reverse("web:crm-opportunity-detail", args=[item.pk])).content.decode()
     assert reverse("web:sales-order-detail", args=[order.pk]) in page
+
+
+def test_converting_links_a_party_found_with_the_picker(
+    rep: Any, customer: Party, stages: dict[str, PipelineStage]
+) -> None:
+    lead = _lead(rep, organisation_name="Something Else", email="")
+    client = _client(rep)
+    data = {"party": "other", "opportunity_name": "Ovens", "expected_revenue": "10", "version": lead.version}
+    with nothing_written():
+        unchosen = client.post(reverse("web:crm-lead-convert", args=[lead.pk]), data)
+    assert unchosen.status_code == 422
+    assert "Search for the party to link the lead to" in unchosen.content.decode()
+    picked = client.get(reverse("web:party-picker"), {"field": "other", "q": "Hotel"}).content.decode()
+    assert f'name="other" value="{customer.pk}"' in picked
+    response = client.post(reverse("web:crm-lead-convert", args=[lead.pk]), {**data, "other": customer.pk})
+    assert response.status_code == 302
+    lead.refresh_from_db()
+    assert (lead.state, lead.party_id) == (LeadState.CONVERTED, customer.pk)
+
+
+def test_a_disqualified_lead_is_reopened(rep: Any) -> None:
+    lead = services.lead_disqualify(actor=rep, lead_id=_lead(rep).pk, reason="Wrong number")
+    client = _client(rep)
+    page = client.get(reverse("web:crm-lead-detail", args=[lead.pk])).content.decode()
+    assert "Wrong number" in page
+    assert reverse("web:crm-lead-convert", args=[lead.pk]) not in page
+    response = client.post(reverse("web:crm-lead-reopen", args=[lead.pk]), {"version": lead.version})
+    assert response.status_code == 302
+    lead.refresh_from_db()
+    assert (lead.state, lead.disqualify_reason) == (LeadState.NEW, "")
+
+
+def _unmasked(html: str) -> str:
+    """The page without its CSRF tokens (masked differently on every response)."""
+    return re.sub(r'name="csrfmiddlewaretoken" value="[^"]*"', 'name="csrfmiddlewaretoken"', html)
+
+
+def test_the_htmx_fragments_are_the_markup_of_the_full_pages(rep: Any, customer: Party) -> None:
+    _lead(rep)
+    _opportunity(rep, customer)
+    client = _client(rep)
+    for name, target in (
+        ("web:crm-lead-list", "lead-results"),
+        ("web:crm-opportunity-list", "opportunity-results"),
+        ("web:crm-pipeline", "crm-board"),
+        ("web:crm-forecast", "forecast-results"),
+    ):
+        full = _unmasked(client.get(reverse(name)).content.decode())
+        fragment = client.get(reverse(name), headers={"HX-Request": "true", "HX-Target": target})
+        assert _unmasked(fragment.content.decode()).strip() in full, name
