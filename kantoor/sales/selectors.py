@@ -3,7 +3,6 @@ delivered and invoiced of each, and the order an event's document belongs to."""
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -14,7 +13,7 @@ from django.utils.translation import gettext as _
 from kantoor.catalog.models import Product, Uom
 from kantoor.core import fastsql, policy
 from kantoor.core.errors import NotFoundError
-from kantoor.finance.models import Invoice, InvoiceKind, InvoiceLine, InvoiceState, Tax
+from kantoor.finance.models import Invoice, InvoiceKind, InvoiceState, Tax
 from kantoor.inventory.models import LocationUsage, MoveState
 from kantoor.sales.models import (
     OrderState,
@@ -158,7 +157,8 @@ class Invoiced:
 
 
 def invoiced_by_line(lines: Iterable[SalesOrderLine]) -> dict[int, Invoiced]:
-    """Per order line: what its linked invoice lines invoice (in the order line's unit)."""
+    """Per order line: what its linked invoice lines invoice (in the order line's unit), on
+    every invoice, on posted ones, and what posted credit notes credit of them. One query."""
     lines = list(lines)
     totals: dict[int, list[Decimal]] = {line.pk: [ZERO, ZERO, ZERO] for line in lines}
     if not lines:
@@ -166,37 +166,22 @@ def invoiced_by_line(lines: Iterable[SalesOrderLine]) -> dict[int, Invoiced]:
     line_ids = list(totals)
     statement = fastsql.cursor()
     statement.execute(
-        "SELECT order_line_id, invoice_id, sequence FROM sales_salesinvoiceline "  # noqa: S608 - placeholders only
-        f"WHERE order_line_id IN ({fastsql.placeholders(line_ids)})",
-        line_ids,
+        "SELECT s.order_line_id, l.quantity, i.state, "  # noqa: S608 - placeholders only
+        "(SELECT SUM(c.quantity) FROM finance_invoiceline c JOIN finance_invoice n ON n.id = c.invoice_id "
+        " WHERE c.credited_line_id = l.id AND n.state = %s AND n.kind = %s) "
+        "FROM sales_salesinvoiceline s "
+        "JOIN finance_invoiceline l ON l.invoice_id = s.invoice_id AND l.sequence = s.sequence "
+        "JOIN finance_invoice i ON i.id = s.invoice_id "
+        f"WHERE s.order_line_id IN ({fastsql.placeholders(line_ids)})",
+        [InvoiceState.POSTED, InvoiceKind.CUSTOMER_CREDIT_NOTE, *line_ids],
     )
-    links = statement.fetchall()
-    if links:
-        invoice_ids = {invoice_id for _line, invoice_id, _sequence in links}
-        rows = InvoiceLine.objects.filter(invoice_id__in=invoice_ids).values_list(
-            "id", "invoice_id", "sequence", "quantity", "invoice__state"
-        )
-        by_position = {
-            (invoice_id, sequence): (pk, quantity, state)
-            for pk, invoice_id, sequence, quantity, state in rows
-        }
-        credited_of: dict[int, Decimal] = defaultdict(Decimal)
-        for credited_line, quantity in InvoiceLine.objects.filter(
-            credited_line__invoice_id__in=invoice_ids,
-            invoice__state=InvoiceState.POSTED,
-            invoice__kind=InvoiceKind.CUSTOMER_CREDIT_NOTE,
-        ).values_list("credited_line", "quantity"):
-            credited_of[credited_line] += Decimal(quantity)
-        for line_id, invoice_id, sequence in links:
-            found = by_position.get((invoice_id, sequence))
-            if found is None:
-                continue
-            pk, quantity, state = found
-            totals[line_id][0] += Decimal(quantity)
-            if state == InvoiceState.POSTED:
-                totals[line_id][1] += Decimal(quantity)
-            totals[line_id][2] += credited_of.get(pk, ZERO)
-    return {pk: Invoiced(*(value.quantize(QUANTITY) for value in row)) for pk, row in totals.items()}
+    for line_id, quantity, state, credited in statement.fetchall():
+        totals[line_id][0] += _decimal(quantity)
+        if state == InvoiceState.POSTED:
+            totals[line_id][1] += _decimal(quantity)
+        if credited is not None:
+            totals[line_id][2] += _decimal(credited)
+    return {pk: Invoiced(*row) for pk, row in totals.items()}
 
 
 @dataclass(frozen=True)

@@ -1178,11 +1178,14 @@ def order_progress(*, order_id: int, actor_id: int | None = None) -> SalesOrder 
     delivered, invoiced = _fully(order, status)
     changed: list[str] = []
     # Its invoices (credit notes of them settle them: a credited invoice counts as paid).
-    documents = list(
-        Invoice.objects.filter(
-            pk__in=SalesInvoiceLine.objects.filter(order_line__order_id=order.pk).values("invoice_id")
-        ).values_list("state", "payment_state")
+    statement = fastsql.cursor()
+    statement.execute(
+        "SELECT i.state, i.payment_state FROM finance_invoice i WHERE i.id IN ("
+        " SELECT s.invoice_id FROM sales_salesinvoiceline s"
+        " JOIN sales_salesorderline l ON l.id = s.order_line_id WHERE l.order_id = %s)",
+        [order.pk],
     )
+    documents = statement.fetchall()
     paid = (
         invoiced
         and bool(documents)
@@ -1218,14 +1221,14 @@ def order_progress(*, order_id: int, actor_id: int | None = None) -> SalesOrder 
 
 
 def orders_of_invoice(invoice_id: int) -> list[int]:
-    """The orders an invoice (or its credit note's invoice) was made from."""
-    return sorted(
-        set(
-            SalesInvoiceLine.objects.filter(invoice_id=invoice_id).values_list(
-                "order_line__order_id", flat=True
-            )
-        )
+    """The orders an invoice was made from."""
+    statement = fastsql.cursor()
+    statement.execute(
+        "SELECT DISTINCT l.order_id FROM sales_salesinvoiceline s "
+        "JOIN sales_salesorderline l ON l.id = s.order_line_id WHERE s.invoice_id = %s ORDER BY l.order_id",
+        [invoice_id],
     )
+    return [row[0] for row in statement.fetchall()]
 
 
 # ----------------------------------------------------------------------------- settings
