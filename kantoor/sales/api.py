@@ -18,19 +18,19 @@ from kantoor.finance.models import Invoice
 from kantoor.sales import documents, quotes, selectors, services
 from kantoor.sales.models import QuoteRevision, SalesOrder
 from kantoor.sales.schemas import (
-    InvoiceOut,
-    OrderConfirmIn,
-    OrderCreateIn,
-    OrderFilters,
-    OrderOut,
-    OrderPage,
-    OrderSendIn,
-    OrderUpdateIn,
-    OrderVersionIn,
     PublicQuoteOut,
     QuoteAcceptIn,
     QuoteDeclineIn,
-    RevisionOut,
+    QuoteRevisionOut,
+    SalesOrderConfirmIn,
+    SalesOrderCreateIn,
+    SalesOrderFilters,
+    SalesOrderInvoiceOut,
+    SalesOrderOut,
+    SalesOrderPage,
+    SalesOrderSendIn,
+    SalesOrderUpdateIn,
+    SalesOrderVersionIn,
 )
 
 router = Router(tags=["sales"])
@@ -45,9 +45,9 @@ PDF_RESPONSE = {
 }
 
 
-@router.get("/sales-orders", response=OrderPage)
+@router.get("/sales-orders", response=SalesOrderPage)
 def list_sales_orders(
-    request: HttpRequest, filters: Query[OrderFilters], page: Query[PageParams]
+    request: HttpRequest, filters: Query[SalesOrderFilters], page: Query[PageParams]
 ) -> KeysetPage[SalesOrder]:
     """Quotations and sales orders, newest first (read one for its lines)."""
     orders = selectors.orders_list(
@@ -60,8 +60,8 @@ def list_sales_orders(
     return keyset_page(orders, ordering=["-order_date", "-id"], params=page, name="sales-orders")
 
 
-@router.post("/sales-orders", response={201: OrderOut})
-def create_sales_order(request: HttpRequest, payload: OrderCreateIn) -> Status:
+@router.post("/sales-orders", response={201: SalesOrderOut})
+def create_sales_order(request: HttpRequest, payload: SalesOrderCreateIn) -> Status:
     """A quotation with its lines (prices default to the customer's)."""
     values = payload.model_dump()
     lines = values.pop("lines")
@@ -69,14 +69,14 @@ def create_sales_order(request: HttpRequest, payload: OrderCreateIn) -> Status:
     return Status(201, services.quotation_create(actor=actor_of(request), lines=lines, **values))
 
 
-@router.get("/sales-orders/{order_id}", response=OrderOut)
+@router.get("/sales-orders/{order_id}", response=SalesOrderOut)
 def get_sales_order(request: HttpRequest, order_id: Id) -> SalesOrder:
     """One quotation or order with its lines: what is delivered and invoiced of each."""
     return selectors.order_get_for_actor(actor_of(request), order_id)
 
 
-@router.patch("/sales-orders/{order_id}", response=OrderOut)
-def update_sales_order(request: HttpRequest, order_id: Id, payload: OrderUpdateIn) -> SalesOrder:
+@router.patch("/sales-orders/{order_id}", response=SalesOrderOut)
+def update_sales_order(request: HttpRequest, order_id: Id, payload: SalesOrderUpdateIn) -> SalesOrder:
     """Change a quotation: the fields sent change; `lines`, when sent, replace all the lines.
     409 when `version` is stale or the order is confirmed."""
     changes: dict[str, Any] = payload.model_dump(exclude_unset=True)
@@ -84,8 +84,8 @@ def update_sales_order(request: HttpRequest, order_id: Id, payload: OrderUpdateI
     return services.quotation_update(actor=actor_of(request), order_id=order_id, version=version, **changes)
 
 
-@router.post("/sales-orders/{order_id}/send", response={202: OrderOut})
-def send_sales_order(request: HttpRequest, order_id: Id, payload: OrderSendIn) -> Status:
+@router.post("/sales-orders/{order_id}/send", response={202: SalesOrderOut})
+def send_sales_order(request: HttpRequest, order_id: Id, payload: SalesOrderSendIn) -> Status:
     """E-mail the quotation as a PDF with the link to accept it online; it leaves after the
     answer. The quotation is "sent" at once."""
     to = payload.to if payload.to else None
@@ -95,22 +95,24 @@ def send_sales_order(request: HttpRequest, order_id: Id, payload: OrderSendIn) -
     )
 
 
-@router.post("/sales-orders/{order_id}/mark-sent", response=OrderOut)
-def mark_sent_sales_order(request: HttpRequest, order_id: Id, payload: OrderVersionIn) -> SalesOrder:
+@router.post("/sales-orders/{order_id}/mark-sent", response=SalesOrderOut)
+def mark_sent_sales_order(request: HttpRequest, order_id: Id, payload: SalesOrderVersionIn) -> SalesOrder:
     """Mark the quotation as sent without e-mailing it (it was handed over otherwise)."""
     return services.quotation_send(actor=actor_of(request), order_id=order_id, to=(), version=payload.version)
 
 
-@router.post("/sales-orders/{order_id}/approve-discount", response=OrderOut)
-def approve_discount_sales_order(request: HttpRequest, order_id: Id, payload: OrderVersionIn) -> SalesOrder:
+@router.post("/sales-orders/{order_id}/approve-discount", response=SalesOrderOut)
+def approve_discount_sales_order(
+    request: HttpRequest, order_id: Id, payload: SalesOrderVersionIn
+) -> SalesOrder:
     """A sales manager approves a discount above the reps' allowance."""
     return services.quotation_discount_approve(
         actor=actor_of(request), order_id=order_id, version=payload.version
     )
 
 
-@router.post("/sales-orders/{order_id}/confirm", response=OrderOut)
-def confirm_sales_order(request: HttpRequest, order_id: Id, payload: OrderConfirmIn) -> SalesOrder:
+@router.post("/sales-orders/{order_id}/confirm", response=SalesOrderOut)
+def confirm_sales_order(request: HttpRequest, order_id: Id, payload: SalesOrderConfirmIn) -> SalesOrder:
     """The quotation becomes a sales order and its delivery is made. 409 over the credit
     limit, unless a sales manager sends `credit_override`."""
     return services.order_confirm(
@@ -121,13 +123,13 @@ def confirm_sales_order(request: HttpRequest, order_id: Id, payload: OrderConfir
     )
 
 
-@router.post("/sales-orders/{order_id}/cancel", response=OrderOut)
-def cancel_sales_order(request: HttpRequest, order_id: Id, payload: OrderVersionIn) -> SalesOrder:
+@router.post("/sales-orders/{order_id}/cancel", response=SalesOrderOut)
+def cancel_sales_order(request: HttpRequest, order_id: Id, payload: SalesOrderVersionIn) -> SalesOrder:
     """Cancel a quotation, or an order of which nothing was delivered or invoiced."""
     return services.order_cancel(actor=actor_of(request), order_id=order_id, version=payload.version)
 
 
-@router.post("/sales-orders/{order_id}/invoice", response={201: InvoiceOut})
+@router.post("/sales-orders/{order_id}/invoice", response={201: SalesOrderInvoiceOut})
 def invoice_sales_order(request: HttpRequest, order_id: Id) -> Status:
     """A draft customer invoice for what is to invoice (ordered or delivered, by the order's
     invoicing policy) and not invoiced yet."""
@@ -135,7 +137,7 @@ def invoice_sales_order(request: HttpRequest, order_id: Id) -> Status:
     return Status(201, invoice)
 
 
-@router.get("/sales-orders/{order_id}/revisions", response=list[RevisionOut])
+@router.get("/sales-orders/{order_id}/revisions", response=list[QuoteRevisionOut])
 def list_sales_order_revisions(request: HttpRequest, order_id: Id) -> list[QuoteRevision]:
     """The versions of the quotation sent before its current one, oldest first."""
     order = selectors.order_get_for_actor(actor_of(request), order_id)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from ninja import Schema
 from pydantic import Field
@@ -15,10 +15,13 @@ from pydantic import Field
 from kantoor.core.schemas import Id, Input, Page, QueryInput, Version, unchanged
 from kantoor.finance.schemas_invoices import MoneyText, NumberText, Percent, Quantity, UnitPrice
 from kantoor.sales import selectors
-from kantoor.sales.models import InvoicingPolicy, OrderState, SalesOrder, SalesOrderLine
+from kantoor.sales.models import InvoicingPolicy, SalesOrder, SalesOrderLine
+
+# The states by value (purchasing's OrderState would share the enum's name in the document).
+SalesOrderState = Literal["draft", "sent", "declined", "confirmed", "done", "cancelled"]
 
 
-class OrderLineIn(Input):
+class SalesOrderLineIn(Input):
     """`quantity` in `uom_id` (default: the product's unit); without `unit_price` the
     customer's price (price list, else list price); without `tax_id` the default sales tax.
     An optional line is offered but not in the total."""
@@ -33,7 +36,7 @@ class OrderLineIn(Input):
     is_optional: bool = False
 
 
-class OrderCreateIn(Input):
+class SalesOrderCreateIn(Input):
     customer_id: Id
     order_date: dt.date | None = Field(None, description="Default: today.")
     valid_until: dt.date | None = Field(None, description="Default: the sales settings' validity.")
@@ -49,10 +52,10 @@ class OrderCreateIn(Input):
     customer_reference: str = Field("", max_length=120)
     origin: str = Field("", max_length=120)
     notes: str = Field("", max_length=20000)
-    lines: list[OrderLineIn] = Field(max_length=500)
+    lines: list[SalesOrderLineIn] = Field(max_length=500)
 
 
-class OrderUpdateIn(Input):
+class SalesOrderUpdateIn(Input):
     """Only the fields sent change; `lines`, when sent, replace all the lines. Changing a sent
     or declined quotation makes a new version (the old one is kept)."""
 
@@ -69,26 +72,26 @@ class OrderUpdateIn(Input):
     team_id: Id = unchanged()
     customer_reference: str = unchanged(max_length=120)
     notes: str = unchanged(max_length=20000)
-    lines: list[OrderLineIn] = unchanged(max_length=500)
+    lines: list[SalesOrderLineIn] = unchanged(max_length=500)
 
 
-class OrderVersionIn(Input):
+class SalesOrderVersionIn(Input):
     version: Version | None = Field(None, description="The version you read; a newer one → 409.")
 
 
-class OrderSendIn(OrderVersionIn):
+class SalesOrderSendIn(SalesOrderVersionIn):
     to: list[Annotated[str, Field(max_length=254)]] | None = Field(
         None, max_length=50, description="E-mail addresses; default (null or absent): the customer's."
     )
 
 
-class OrderConfirmIn(OrderVersionIn):
+class SalesOrderConfirmIn(SalesOrderVersionIn):
     credit_override: bool = Field(
         False, description="A sales manager confirms over the customer's credit limit (audited)."
     )
 
 
-class OrderLineOut(Schema):
+class SalesOrderLineOut(Schema):
     id: int
     sequence: int
     product_id: int
@@ -114,10 +117,10 @@ class OrderLineOut(Schema):
         return str(obj.uom.code)
 
 
-class OrderListOut(Schema):
+class SalesOrderListOut(Schema):
     id: int
     number: str
-    state: OrderState
+    state: SalesOrderState
     revision: int
     customer_id: int
     customer_name: str
@@ -136,7 +139,7 @@ class OrderListOut(Schema):
         return obj.customer.name
 
 
-class OrderOut(OrderListOut):
+class SalesOrderOut(SalesOrderListOut):
     warehouse_id: int
     price_list_id: int | None
     payment_term_id: int | None
@@ -154,7 +157,7 @@ class OrderOut(OrderListOut):
     decline_reason: str
     confirmed_at: dt.datetime | None
     paid_at: dt.datetime | None
-    lines: list[OrderLineOut]
+    lines: list[SalesOrderLineOut]
 
     @staticmethod
     def resolve_lines(obj: SalesOrder) -> list[SalesOrderLine]:
@@ -167,24 +170,24 @@ class OrderOut(OrderListOut):
         return lines
 
 
-class OrderPage(Page[OrderListOut]):
+class SalesOrderPage(Page[SalesOrderListOut]):
     pass
 
 
-class OrderFilters(QueryInput):
-    state: OrderState | None = None
+class SalesOrderFilters(QueryInput):
+    state: SalesOrderState | None = None
     customer_id: int | None = None
     salesperson_id: int | None = None
     q: str = Field("", max_length=100, description="Part of the number or the customer's name.")
 
 
-class RevisionOut(Schema):
+class QuoteRevisionOut(Schema):
     revision: int
     created_at: dt.datetime
     snapshot: dict[str, Any] = Field(description="The quotation as it was sent: header and lines.")
 
 
-class InvoiceOut(Schema):
+class SalesOrderInvoiceOut(Schema):
     id: int
     state: str
     party_id: int
@@ -192,7 +195,7 @@ class InvoiceOut(Schema):
     amount_total: MoneyText
 
 
-class PublicLineOut(Schema):
+class PublicQuoteLineOut(Schema):
     """A line as the customer sees it: no cost."""
 
     description: str
@@ -212,7 +215,7 @@ class PublicQuoteOut(Schema):
     """The quotation of an acceptance link, as the customer sees it: no cost, no margin."""
 
     number: str
-    state: OrderState
+    state: SalesOrderState
     revision: int
     company_name: str
     customer_name: str
@@ -224,7 +227,7 @@ class PublicQuoteOut(Schema):
     amount_total: MoneyText
     answered_by_name: str
     answered_at: dt.datetime | None
-    lines: list[PublicLineOut]
+    lines: list[PublicQuoteLineOut]
 
     @staticmethod
     def resolve_company_name(obj: SalesOrder) -> str:

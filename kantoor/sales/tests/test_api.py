@@ -319,3 +319,12 @@ def fuzz_rep(rep: Any, quote_make: Any) -> Any:
 def test_no_input_makes_the_sales_order_api_fail(case: Any, fuzz_rep: Any) -> None:
     _token, key = api_token_create(actor=fuzz_rep, name="fuzz")
     case.call_and_validate(headers={"Authorization": f"Bearer {key}"}, checks=[not_a_server_error])
+
+
+def test_the_documented_states_are_the_orders_states() -> None:
+    from typing import get_args
+
+    from kantoor.sales.models import OrderState
+    from kantoor.sales.schemas import SalesOrderState
+
+    assert list(get_args(SalesOrderState)) == list(OrderState.values)
