@@ -206,6 +206,9 @@ if os.environ.get("KANTOOR_CACHE_URL"):
     }
 
 # The outbox is drained in-process after each commit on the embedded default; set
+# Where people reach this installation: links in e-mails and PDFs (a quotation's acceptance page).
+KANTOOR_SITE_URL = os.environ.get("KANTOOR_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+
 # KANTOOR_OUTBOX_INLINE=false when `kantoor worker` processes run the relay.
 KANTOOR_OUTBOX_INLINE = env_bool("KANTOOR_OUTBOX_INLINE", True)
 

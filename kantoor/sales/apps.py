@@ -8,11 +8,11 @@ class SalesConfig(AppConfig):
     verbose_name = _("Sales")
 
     def ready(self) -> None:
-        from kantoor.core import outbox, personal_data, policy
+        from kantoor.core import outbox, personal_data, policy, registry
         from kantoor.core.models import Role, Scope
         from kantoor.finance.events import InvoicePaid
-        from kantoor.inventory.events import GoodsDelivered
-        from kantoor.sales import events, handlers, models, quote_handlers
+        from kantoor.inventory.events import GoodsDelivered, GoodsReceived
+        from kantoor.sales import events, handlers, models, quote_handlers, return_handlers
 
         rep = {
             "sales.view_order",
@@ -54,6 +54,21 @@ class SalesConfig(AppConfig):
         policy.register_caps(
             {Role.SALES: {"sales.manage_order": Scope.OWN, "sales.manage_return": Scope.OWN}}
         )
+
+        for label, url_name, permission, order in (
+            (_("Quotations and orders"), "web:sales-order-list", "sales.view_order", 20),
+            (_("Returns"), "web:sales-return-list", "sales.view_return", 24),
+            (_("Sales targets"), "web:sales-target-list", "sales.view_target", 26),
+        ):
+            registry.nav_register(
+                registry.NavItem(
+                    section=registry.FRONT_OFFICE,
+                    label=label,
+                    url_name=url_name,
+                    permission=permission,
+                    order=order,
+                )
+            )
 
         # Free text may name the customer's people; the rest is business data.
         personal_data.register(
@@ -100,3 +115,4 @@ class SalesConfig(AppConfig):
         outbox.subscribe(events.OrderCancelled, handlers.on_order_cancelled)
         outbox.subscribe(GoodsDelivered, handlers.on_goods_delivered)
         outbox.subscribe(InvoicePaid, handlers.on_invoice_paid)
+        outbox.subscribe(GoodsReceived, return_handlers.on_return_received)

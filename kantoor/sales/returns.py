@@ -12,7 +12,7 @@ for what was invoiced of them.
 - Approving makes the return receipt in inventory (kind return_in, from the customers into
   the warehouse's receiving location) with `origin` = the RMA number and each move's
   `origin_line` = the order line's, so the order counts the goods as returned once the
-  receipt is done. Approving also needs inventory's `inventory.manage_stock` (checked there).
+  receipt is done. The receipt is the company's (its system actor writes it).
 - When the receipt is done, `return_handlers.on_return_received` marks the RMA received and
   credits, by the system actor, the returned quantities that posted invoices invoiced (and
   no credit note credits yet): one draft credit note per invoice, the RMA keeping the first.
@@ -39,7 +39,7 @@ from kantoor.core import audit, policy
 from kantoor.core.errors import NotFoundError
 from kantoor.core.models import User
 from kantoor.core.numbering import number_allocate
-from kantoor.core.services import require_version
+from kantoor.core.services import require_version, system_actor
 from kantoor.finance import invoicing
 from kantoor.finance.models import Invoice, InvoiceKind, InvoiceLine, InvoiceState
 from kantoor.inventory import services as inventory
@@ -293,8 +293,11 @@ def return_approve(*, actor: User, return_id: int, version: int | None = None) -
             % ", ".join(line.order_line.description for line in short),
             field_errors={"lines": [_("More than is left to return.")]},
         )
+    # The approved return makes its receipt, as a confirmed order makes its delivery: the
+    # company's system actor writes it (the audit names the approver).
+    stock_actor = system_actor(order.company_id)
     receipt = inventory.transfer_create(
-        actor=actor,
+        actor=stock_actor,
         kind=TransferKind.RETURN_IN,
         warehouse_id=order.warehouse_id,
         party_id=order.customer_id,
@@ -311,7 +314,7 @@ def return_approve(*, actor: User, return_id: int, version: int | None = None) -
             for line in lines
         ],
     )
-    receipt = inventory.transfer_confirm(actor=actor, transfer_id=receipt.pk)
+    receipt = inventory.transfer_confirm(actor=stock_actor, transfer_id=receipt.pk)
     rma.state = ReturnState.APPROVED
     rma.receipt = receipt
     rma.version += 1
@@ -339,7 +342,7 @@ def return_cancel(*, actor: User, return_id: int, version: int | None = None) ->
         if receipt.state == TransferState.DONE:
             raise ReturnStateError(_("The goods came back already; the return cannot be cancelled."))
         if receipt.state != TransferState.CANCELLED:
-            inventory.transfer_cancel(actor=actor, transfer_id=receipt.pk)
+            inventory.transfer_cancel(actor=system_actor(rma.company_id), transfer_id=receipt.pk)
     rma.state = ReturnState.CANCELLED
     rma.version += 1
     rma.save(update_fields=["state", "version"])

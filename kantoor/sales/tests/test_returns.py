@@ -281,16 +281,20 @@ def test_who_may_request_a_return(
     assert not ReturnAuthorisation.objects.exists()
 
 
-def test_approving_needs_the_warehouse_permission_too(
-    delivered: SalesOrder, rep: Any, make_user: Callable[..., Any]
+def test_approving_makes_the_receipt_in_the_companys_name(
+    delivered: SalesOrder, make_user: Callable[..., Any]
 ) -> None:
     manager = make_user("sales_manager", username="noor")
+    keeper = make_user("operations", username="olga")
     line = desk_line(delivered)
     rma = returns.return_create(
         actor=manager, order_id=delivered.pk, lines=[{"order_line_id": line.pk, "quantity": 1}]
     )
     before = snapshot()
-    with pytest.raises(PermissionDeniedError):
-        returns.return_approve(actor=manager, return_id=rma.pk)
+    with pytest.raises(PermissionDeniedError):  # stock rights alone approve no return
+        returns.return_approve(actor=keeper, return_id=rma.pk)
     assert snapshot() == before
-    assert returns.return_approve(actor=rep, return_id=rma.pk).state == ReturnState.APPROVED
+    # The manager holds no stock rights: the approved return makes its receipt all the same.
+    approved = returns.return_approve(actor=manager, return_id=rma.pk)
+    assert approved.state == ReturnState.APPROVED
+    assert Transfer.objects.get(pk=approved.receipt_id).origin == approved.number
