@@ -44,17 +44,32 @@ def _operations(document: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]
 def test_every_write_documents_the_idempotency_key(served: dict[str, Any]) -> None:
     writes = [(m, p, o) for m, p, o in _operations(served) if m in WRITE_METHODS]
 
-    assert len(writes) == 95
+    assert len(writes) == 141
     for method, path, operation in writes:
         headers = [p["name"] for p in operation.get("parameters", []) if p["in"] == "header"]
         assert headers == ["Idempotency-Key"], (method, path)
 
 
+# Public on purpose: the lead web form and a customer's quotation behind its signed link.
+PUBLIC = {
+    ("get", "/api/v1/crm/web-form/{form_key}"),
+    ("post", "/api/v1/crm/web-form/{form_key}"),
+    ("get", "/api/v1/quotes/{token}"),
+    ("post", "/api/v1/quotes/{token}/accept"),
+    ("post", "/api/v1/quotes/{token}/decline"),
+}
+
+
 def test_every_operation_documents_its_problems_and_needs_authentication(served: dict[str, Any]) -> None:
+    public = set()
     for method, path, operation in _operations(served):
         problem = operation["responses"]["default"]["content"]
         assert problem == {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
+        if "security" not in operation:
+            public.add((method, path))
+            continue
         assert operation["security"] == [{"TokenAuth": []}, {"SessionAuth": []}], (method, path)
+    assert public == PUBLIC
     assert served["components"]["securitySchemes"]["TokenAuth"] == {"scheme": "bearer", "type": "http"}
 
 
@@ -65,19 +80,23 @@ def test_request_bodies_refuse_unknown_fields(served: dict[str, Any]) -> None:
         for _m, _p, op in _operations(served)
         if "application/json" in op.get("requestBody", {}).get("content", {})
     }
-    # The one upload: a file field and nothing else.
+    # The uploads: a file field and nothing else.
     uploads = {
         (method, path): op["requestBody"]["content"]["multipart/form-data"]["schema"]
         for method, path, op in _operations(served)
         if "multipart/form-data" in op.get("requestBody", {}).get("content", {})
     }
-    assert list(uploads) == [("post", "/api/v1/products/import")]
-    assert uploads["post", "/api/v1/products/import"]["required"] == ["file"]
-    assert list(uploads["post", "/api/v1/products/import"]["properties"]) == ["file"]
+    assert sorted(uploads) == [("post", "/api/v1/crm/leads/import"), ("post", "/api/v1/products/import")]
+    for upload in uploads.values():
+        assert upload["required"] == ["file"]
+        assert list(upload["properties"]) == ["file"]
 
     assert bodies == {
         "AccountCreateIn",
         "AccountUpdateIn",
+        "ActivityCreateIn",
+        "ActivityUpdateIn",
+        "ActivityVersionIn",
         "ArchiveIn",
         "BillCreateIn",
         "BomIn",
@@ -88,6 +107,7 @@ def test_request_bodies_refuse_unknown_fields(served: dict[str, Any]) -> None:
         "CountLineAddIn",
         "CountLineSetIn",
         "CreditNoteIn",
+        "CrmVersionIn",
         "EntryCreateIn",
         "EntryReverseIn",
         "EntryUpdateIn",
@@ -101,10 +121,20 @@ def test_request_bodies_refuse_unknown_fields(served: dict[str, Any]) -> None:
         "ItemsReconcileIn",
         "JournalCreateIn",
         "JournalUpdateIn",
+        "LeadConvertIn",
+        "LeadCreateIn",
+        "LeadDisqualifyIn",
+        "LeadUpdateIn",
         "LedgerVersionIn",
         "LocationCreateIn",
         "LockDateIn",
+        "LostReasonCreateIn",
+        "LostReasonUpdateIn",
         "MergeIn",
+        "OpportunityCreateIn",
+        "OpportunityLoseIn",
+        "OpportunityMoveIn",
+        "OpportunityUpdateIn",
         "OrderCreateIn",
         "OrderSendIn",
         "OrderUpdateIn",
@@ -124,12 +154,27 @@ def test_request_bodies_refuse_unknown_fields(served: dict[str, Any]) -> None:
         "ProductCreateIn",
         "ProductUpdateIn",
         "ProductionOrderIn",
+        "QuoteAcceptIn",
+        "QuoteDeclineIn",
+        "ReturnCreateIn",
+        "ReturnVersionIn",
+        "SalesOrderConfirmIn",
+        "SalesOrderCreateIn",
+        "SalesOrderSendIn",
+        "SalesOrderUpdateIn",
+        "SalesOrderVersionIn",
+        "ScoringWeightsIn",
+        "StageCreateIn",
+        "StageOrderIn",
+        "StageUpdateIn",
         "StockAccountsSetIn",
         "SupplierPriceIn",
+        "TargetIn",
         "TaxCreateIn",
         "TaxUpdateIn",
         "TeamCreateIn",
         "TeamUpdateIn",
+        "TermsIn",
         "TokenCreateIn",
         "TransferCreateIn",
         "TransferReturnIn",
@@ -144,6 +189,8 @@ def test_request_bodies_refuse_unknown_fields(served: dict[str, Any]) -> None:
         "VersionIn",
         "WarehouseCreateIn",
         "WarehouseUpdateIn",
+        "WebFormCreateIn",
+        "WebFormUpdateIn",
         "WorkCentreIn",
         "WorkCentrePatch",
     }
