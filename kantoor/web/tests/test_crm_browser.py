@@ -104,6 +104,7 @@ def test_a_rep_enters_a_lead_converts_it_and_moves_the_deal_on_the_board(
 
     # when she drags the card from "New" to "Proposal" on the board
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Pipeline", exact=True).click()
+    page.wait_for_load_state()  # htmx and the board's script are ready
     card = page.locator(f'.board-card[data-opportunity-id="{opportunity.pk}"]')
     expect(column(page, "New").locator(".board-card")).to_have_count(1)
     card.drag_to(column(page, "Proposal"))
@@ -114,6 +115,7 @@ def test_a_rep_enters_a_lead_converts_it_and_moves_the_deal_on_the_board(
     expect(column(page, "New").locator(".board-card")).to_have_count(0)
     expect(column(page, "Proposal").locator(".column-count")).to_have_text("1 opportunity")
     expect(column(page, "Proposal").locator(".column-sum")).to_have_text("12500.00")
+    expect(page.locator(f'.board-card[data-opportunity-id="{opportunity.pk}"]')).to_be_focused()
     shot(page, "crm-03-dragged")
     opportunity.refresh_from_db()
     assert opportunity.stage.name == "Proposal"
@@ -129,6 +131,7 @@ def test_a_rep_enters_a_lead_converts_it_and_moves_the_deal_on_the_board(
     expect(page.locator(f'.board-card[data-opportunity-id="{opportunity.pk}"]')).to_be_focused()
     page.keyboard.press("ArrowLeft")
     expect(page.locator("#crm-board .message")).to_have_text("“Bread ovens” moved to Proposal.")
+    expect(page.locator(f'.board-card[data-opportunity-id="{opportunity.pk}"]')).to_be_focused()
 
     # and the card's own "Move to" control does the same with Tab and Enter
     page.get_by_label("Move “Bread ovens” to").select_option(label="Qualified")
@@ -138,6 +141,11 @@ def test_a_rep_enters_a_lead_converts_it_and_moves_the_deal_on_the_board(
     shot(page, "crm-04-keyboard")
     opportunity.refresh_from_db()
     assert (opportunity.stage.name, opportunity.version) == ("Qualified", 5)
+
+    # and Enter on the card opens the opportunity
+    page.locator(f'.board-card[data-opportunity-id="{opportunity.pk}"]').focus()
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Bread ovens")
 
 
 def test_the_sales_manager_filters_the_board_and_marks_a_deal_lost(
@@ -155,6 +163,7 @@ def test_the_sales_manager_filters_the_board_and_marks_a_deal_lost(
 
     # when she looks at the whole board and then at one rep's deals
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Pipeline", exact=True).click()
+    page.wait_for_load_state()  # htmx and the board's script are ready
     expect(page.locator(".board-card")).to_have_count(3)
     page.get_by_label("Owner").select_option(label=rep.get_full_name())
     expect(page.locator(".board-card")).to_have_count(2)
@@ -177,4 +186,5 @@ def test_the_sales_manager_filters_the_board_and_marks_a_deal_lost(
     item = Opportunity.objects.get(name="Mixers")
     assert (item.state, item.lost_reason_id) == ("lost", reason.pk)
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Pipeline", exact=True).click()
+    page.wait_for_load_state()  # htmx and the board's script are ready
     expect(page.locator(".board-card")).to_have_count(2)

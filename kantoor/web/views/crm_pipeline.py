@@ -407,8 +407,9 @@ def opportunity_list(request: AuthedRequest) -> HttpResponse:
     params = request.GET
     state = params.get("state", "") if params.get("state") in OpportunityState.values else ""
     owner = int_or_none(params.get("owner"))
+    stage = int_or_none(params.get("stage"))
     q = params.get("q", "").strip()[:100]
-    items = selectors.opportunities_list(request.user, q=q, state=state, owner_id=owner)
+    items = selectors.opportunities_list(request.user, q=q, state=state, owner_id=owner, stage_id=stage)
     result = keyset_page(
         items, LIST_ORDER, after=params.get("after", ""), before=params.get("before", ""), size=PAGE_SIZE
     )
@@ -426,6 +427,8 @@ def opportunity_list(request: AuthedRequest) -> HttpResponse:
         "tab_query": tab_query.urlencode(),
         "state": state,
         "owner": owner,
+        "stage": stage,
+        "stages": selectors.pipeline_stages(request.user, include_inactive=True),
         "q": q,
         "tabs": STATE_TABS,
         "users": user_choices(request),

@@ -3,7 +3,7 @@
 // plain form without JavaScript); dropping a card on a column or pressing ← / → on a
 // focused card only chooses that form's stage and submits it, so the mouse, the keyboard
 // and the button all take the same path. After the board is re-rendered, the moved card
-// gets the focus back, so a keyboard user can keep moving it.
+// gets the focus back, so a keyboard user can keep moving it; Enter opens the card.
 (() => {
   let movedCard = null;
 
@@ -55,9 +55,15 @@
   });
 
   document.addEventListener("keydown", (event) => {
-    if (event.key !== "ArrowLeft" && event.key !== "ArrowRight") return;
     const card = event.target.classList && event.target.classList.contains("board-card") ? event.target : null;
-    if (!card || !card.hasAttribute("draggable")) return;
+    if (!card) return;
+    if (event.key === "Enter") {  // Enter on a card opens the opportunity
+      const link = card.querySelector(".card-title a");
+      if (link) link.click();
+      return;
+    }
+    if (event.key !== "ArrowLeft" && event.key !== "ArrowRight") return;
+    if (!card.hasAttribute("draggable")) return;
     const columns = Array.from(document.querySelectorAll(".board-column[data-stage-id]"));
     const index = columns.indexOf(card.closest(".board-column"));
     const next = columns[index + (event.key === "ArrowRight" ? 1 : -1)];
