@@ -20,8 +20,8 @@ class ActivitiesConfig(AppConfig):
             {role: {"activities.view_activity", "activities.manage_activity"} for role in Role.values}
         )
         for order, label, url_name in (
-            (20, _("My activities"), "web:activity-list"),
-            (21, _("Calendar"), "web:activity-calendar"),
+            (12, _("My activities"), "web:activity-list"),
+            (13, _("Calendar"), "web:activity-calendar"),
         ):
             registry.nav_register(
                 registry.NavItem(

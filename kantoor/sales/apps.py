@@ -56,9 +56,9 @@ class SalesConfig(AppConfig):
         )
 
         for label, url_name, permission, order in (
-            (_("Quotations and orders"), "web:sales-order-list", "sales.view_order", 20),
-            (_("Returns"), "web:sales-return-list", "sales.view_return", 24),
-            (_("Sales targets"), "web:sales-target-list", "sales.view_target", 26),
+            (_("Quotations and orders"), "web:sales-order-list", "sales.view_order", 40),
+            (_("Returns"), "web:sales-return-list", "sales.view_return", 41),
+            (_("Sales targets"), "web:sales-target-list", "sales.view_target", 42),
         ):
             registry.nav_register(
                 registry.NavItem(
