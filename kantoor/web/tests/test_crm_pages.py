@@ -933,3 +933,36 @@ def test_the_htmx_fragments_are_the_markup_of_the_full_pages(rep: Any, customer:
         full = _unmasked(client.get(reverse(name)).content.decode())
         fragment = client.get(reverse(name), headers={"HX-Request": "true", "HX-Target": target})
         assert _unmasked(fragment.content.decode()).strip() in full, name
+
+
+def test_the_manager_assigns_a_new_lead_to_a_rep(manager: Any, rep: Any, sales_team: Any) -> None:
+    client = _client(manager)
+    assert "owner" in client.get(reverse("web:crm-lead-create")).context["form"].fields
+    response = client.post(
+        reverse("web:crm-lead-create"),
+        {
+            "organisation_name": "Zon BV",
+            "source": "event",
+            "channel": "event",
+            "owner": rep.pk,
+            "team": sales_team.pk,
+        },
+    )
+    assert response.status_code == 302
+    assert list(Lead.objects.values_list("organisation_name", "owner_id", "team_id")) == [
+        ("Zon BV", rep.pk, sales_team.pk)
+    ]
+
+
+def test_a_stale_stage_edit_keeps_the_input_and_says_so(
+    manager: Any, stages: dict[str, PipelineStage]
+) -> None:
+    stage = stages["Proposal"]
+    client = _client(manager)
+    data = {"name": "Offer", "sequence": 30, "probability": "60", "is_active": "on", "version": stage.version}
+    assert client.post(reverse("web:crm-stage-edit", args=[stage.pk]), data).status_code == 302
+    with nothing_written():
+        stale = client.post(reverse("web:crm-stage-edit", args=[stage.pk]), {**data, "name": "Quote"})
+    assert stale.status_code == 409
+    assert "Someone else changed this record" in stale.content.decode()
+    assert stale.context["form"]["name"].value() == "Quote"
