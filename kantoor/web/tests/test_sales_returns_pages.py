@@ -232,3 +232,15 @@ def test_return_list_filters_and_swaps_its_results(
     searched = client.get(url, {"q": second.number}).content.decode()
     assert second.number in searched
     assert f">{first.number}<" not in searched
+
+
+def test_the_party_page_links_to_its_sales_and_loads_its_activities(
+    client: Any, rep: Any, customer: Any
+) -> None:
+    client.force_login(rep)
+    page = client.get(reverse("web:party-detail", args=[customer.pk])).content.decode()
+    assert f'href="{reverse("web:sales-order-list")}?customer={customer.pk}"' in page
+    assert f'href="{reverse("web:sales-order-create")}?customer={customer.pk}"' in page
+    assert f"{reverse('web:activity-panel')}?target=parties.party:{customer.pk}" in page
+    listed = client.get(reverse("web:sales-return-list") + f"?customer={customer.pk}")
+    assert listed.status_code == 200

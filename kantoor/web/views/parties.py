@@ -193,6 +193,11 @@ def party_detail(request: AuthedRequest, party_id: int) -> HttpResponse:
             if policy.has_permission(request.user, "finance.view_invoice")
             else None
         ),
+        # Sales: the customer's quotations and orders, a new one, the agreed terms.
+        "can_sell": policy.has_permission(request.user, "sales.view_order"),
+        "can_quote": policy.has_permission(request.user, "sales.manage_order"),
+        "can_see_terms": policy.has_permission(request.user, "sales.view_terms"),
+        "can_log_activity": policy.has_permission(request.user, "activities.view_activity"),
         "today": timezone.localdate(),
     }
     return render(request, "web/parties/detail.html", context)

@@ -279,6 +279,9 @@ def return_list(request: AuthedRequest) -> HttpResponse:
     order_id = _int(params.get("order"))
     q = params.get("q", "").strip()[:100]
     rmas = returns.returns_list(request.user, order_id=order_id, state=state)
+    customer_id = _int(params.get("customer"))
+    if customer_id is not None:
+        rmas = rmas.filter(order__customer_id=customer_id)
     if q:
         rmas = rmas.filter(
             Q(number__icontains=q) | Q(order__number__icontains=q) | Q(order__customer__name__icontains=q)
