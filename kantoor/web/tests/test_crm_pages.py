@@ -598,7 +598,7 @@ def test_the_list_shows_won_and_lost_opportunities_too(
     only_won = client.get(reverse("web:crm-opportunity-list"), {"state": "won"}).content.decode()
     assert "Won deal" in only_won
     assert "Team deal" not in only_won
-    in_new = client.get(reverse("web:crm-opportunity-list"), {"state": "open", "stage": won.stage_id})
+    in_new = client.get(reverse("web:crm-opportunity-list"), {"state": "open", "stage": str(won.stage_id)})
     assert [item.name for item in in_new.context["page"].rows] == ["Team deal"]
 
 
