@@ -188,6 +188,10 @@ def order_detail(request: AuthedRequest, order_id: int) -> HttpResponse:
         and order.state in (OrderState.CONFIRMED, OrderState.DONE)
         and to_invoice,
         "customer_email": _customer_email(order.customer),
+        # Goods delivered can come back: a return authorisation from the order.
+        "can_return": policy.allows(user, "sales.manage_return", order)
+        and order.state in (OrderState.CONFIRMED, OrderState.DONE),
+        "can_see_returns": policy.has_permission(user, "sales.view_return"),
     }
     return render(request, "web/sales/detail.html", context)
 
