@@ -39,9 +39,18 @@ class CrmConfig(AppConfig):
         for section, order, label, url_name, permission in (
             (registry.FRONT_OFFICE, 30, _("Leads"), "web:crm-lead-list", "crm.view_lead"),
             (registry.FRONT_OFFICE, 31, _("Pipeline"), "web:crm-pipeline", "crm.view_opportunity"),
-            (registry.FRONT_OFFICE, 32, _("Forecast"), "web:crm-forecast", "crm.view_opportunity"),
+            (
+                registry.FRONT_OFFICE,
+                32,
+                _("Opportunities"),
+                "web:crm-opportunity-list",
+                "crm.view_opportunity",
+            ),
+            (registry.FRONT_OFFICE, 33, _("Forecast"), "web:crm-forecast", "crm.view_opportunity"),
             (registry.SETTINGS, 40, _("Pipeline stages"), "web:crm-stage-list", "crm.manage_settings"),
             (registry.SETTINGS, 41, _("Lost reasons"), "web:crm-lost-reason-list", "crm.manage_settings"),
+            (registry.SETTINGS, 42, _("Web forms"), "web:crm-web-form-list", "crm.manage_settings"),
+            (registry.SETTINGS, 43, _("Lead scoring"), "web:crm-scoring", "crm.manage_settings"),
         ):
             registry.nav_register(
                 registry.NavItem(

@@ -24,6 +24,7 @@ def test_navigation_follows_the_roles(client: Any, salesperson: Any, admin_user:
                 "Calendar",
                 "Leads",
                 "Pipeline",
+                "Opportunities",
                 "Forecast",
                 "Quotations and orders",
                 "Returns",
