@@ -11,6 +11,7 @@ class CrmConfig(AppConfig):
         from kantoor.core import outbox, personal_data, policy, registry
         from kantoor.core.models import Role, Scope
         from kantoor.crm import events, handlers, models, selectors
+        from kantoor.sales.events import OrderConfirmed
 
         view = {"crm.view_lead", "crm.view_opportunity", "crm.view_settings"}
         rep = view | {"crm.create_lead", "crm.manage_lead", "crm.manage_opportunity"}
@@ -142,3 +143,4 @@ class CrmConfig(AppConfig):
         outbox.subscribe(events.LeadConverted, handlers.on_lead_converted)
         outbox.subscribe(events.OpportunityWon, handlers.on_opportunity_won)
         outbox.subscribe(events.OpportunityLost, handlers.on_opportunity_lost)
+        outbox.subscribe(OrderConfirmed, handlers.on_order_confirmed)

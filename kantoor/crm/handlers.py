@@ -9,9 +9,11 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_noop
 
+from kantoor.crm import services
 from kantoor.crm.events import LeadConverted, OpportunityLost, OpportunityWon
 from kantoor.crm.models import Lead, Opportunity
 from kantoor.parties.services import timeline_entry_add
+from kantoor.sales.events import OrderConfirmed
 
 
 def on_lead_converted(event: LeadConverted) -> None:
@@ -48,3 +50,10 @@ def on_opportunity_lost(event: OpportunityLost) -> None:
         actor_id=event.actor_id,
         event=event,
     )
+
+
+def on_order_confirmed(event: OrderConfirmed) -> None:
+    """An order confirmed from a quotation made for an opportunity: the deal is won."""
+    opportunity_id = services.opportunity_of_origin(event.origin)
+    if opportunity_id is not None:
+        services.opportunity_won_by_order(company_id=event.company_id, opportunity_id=opportunity_id)

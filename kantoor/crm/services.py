@@ -31,7 +31,7 @@ from kantoor.core.errors import NotFoundError, UnknownCurrencyError
 from kantoor.core.models import Company, Team, User
 from kantoor.core.money import currency_validate
 from kantoor.core.outbox import publish
-from kantoor.core.services import require_version
+from kantoor.core.services import require_version, system_actor
 from kantoor.core.validation import text_errors, unique_or_field_error
 from kantoor.crm import selectors
 from kantoor.crm.errors import (
@@ -1270,3 +1270,24 @@ def web_lead_submit(*, form_key: str, data: Mapping[str, Any], ip: str) -> Lead:
         **cleaned,
     )
     return lead_insert(None, lead, form.company)
+
+
+OPPORTUNITY_ORIGIN = "crm.opportunity:"
+
+
+def opportunity_of_origin(origin: str) -> int | None:
+    """The opportunity a sales document names as its origin ("crm.opportunity:12"), or None."""
+    if not origin.startswith(OPPORTUNITY_ORIGIN):
+        return None
+    rest = origin[len(OPPORTUNITY_ORIGIN) :]
+    return int(rest) if rest.isdigit() else None
+
+
+def opportunity_won_by_order(*, company_id: int, opportunity_id: int) -> Opportunity | None:
+    """A system write (from the OrderConfirmed handler): the quotation made from an open
+    opportunity became an order, so the deal is won, in the company's name. None when the
+    opportunity is not open (won or lost by hand meanwhile) or not the company's."""
+    item = Opportunity.objects.filter(pk=opportunity_id, company_id=company_id).first()
+    if item is None or item.state != OpportunityState.OPEN:
+        return None
+    return opportunity_win(actor=system_actor(company_id), opportunity_id=opportunity_id)

@@ -52,6 +52,7 @@ class OrderConfirmed(Event):
     amount_total: str
     invoicing_policy: str
     delivery_id: int | None = None
+    origin: str = ""  # where the quotation came from ("crm.opportunity:12")
     actor_id: int | None = None
 
 

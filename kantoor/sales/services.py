@@ -973,6 +973,7 @@ def order_confirm(
             amount_total=str(order.amount_total),
             invoicing_policy=order.invoicing_policy,
             delivery_id=delivery.pk if delivery else None,
+            origin=order.origin,
             actor_id=actor.pk,
         )
     )
