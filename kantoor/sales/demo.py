@@ -172,11 +172,11 @@ DEMO_ORDERS = (
         reference="BO-7781",
     ),
     DemoOrder(
-        "Power strips and network cables for the warehouse office.",
+        "Power strips and notebooks for the warehouse office.",
         "salesmanager",
         "south",
         28,
-        (DemoLine("PWR-STRIP-6", "8"), DemoLine("CBL-CAT6", "15"), DemoLine("SRV-DELIVERY", "1")),
+        (DemoLine("PWR-STRIP-6", "8"), DemoLine("NOTE-A5-LN", "10"), DemoLine("SRV-DELIVERY", "1")),
         "invoiced",
         reference="PO-47950",
     ),
