@@ -75,7 +75,7 @@ DEMO_TEAMS = [
 DEMO_USERS = [
     DemoUser("admin", "Sanne", "de Boer", Role.ADMIN, Scope.COMPANY, "Management"),
     DemoUser("sales", "Daan", "Visser", Role.SALES, Scope.TEAM, "Sales North"),
-    DemoUser("salesmanager", "Noor", "Hendriks", Role.SALES_MANAGER, Scope.COMPANY, "Sales North"),
+    DemoUser("sales_manager", "Noor", "Hendriks", Role.SALES_MANAGER, Scope.COMPANY, "Sales North"),
     DemoUser("service", "Emma", "Jansen", Role.SERVICE, Scope.COMPANY, "Customer Service"),
     DemoUser("marketing", "Lotte", "Smit", Role.MARKETING, Scope.COMPANY, "Marketing"),
     DemoUser("finance", "Bram", "Mulder", Role.FINANCE, Scope.COMPANY, "Finance"),

@@ -193,8 +193,8 @@ def demo_load(
     """The pipeline, leads and opportunities, where missing."""
     del rng, options  # the demo is the same on every run
     advance = progress(_("CRM"), len(DEMO_LEADS) + len(DEMO_DEALS) + 1)
-    if not {"sales", "salesmanager", "marketing", "admin"} <= set(users):
-        log.warning("crm demo skipped: it needs the demo users sales, salesmanager, marketing and admin")
+    if not {"sales", "sales_manager", "marketing", "admin"} <= set(users):
+        log.warning("crm demo skipped: it needs the demo users sales, sales_manager, marketing and admin")
         advance(len(DEMO_LEADS) + len(DEMO_DEALS) + 1)
         return
     _configure(company, users)
@@ -218,7 +218,7 @@ def demo_load(
 
 @transaction.atomic
 def _configure(company: Company, users: Mapping[str, User]) -> None:
-    manager = users["salesmanager"]
+    manager = users["sales_manager"]
     selectors.stages_install_defaults(company.pk)
     known = set(LostReason.objects.filter(company=company).values_list("name", flat=True))
     for name in LOST_REASONS:
@@ -262,7 +262,7 @@ def _lead_load(spec: DemoLead, users: Mapping[str, User], customers: list[Party]
     elif spec.state in ("converted", "linked"):
         services.lead_qualify(actor=owner, lead_id=lead.pk)
         # The rep creates the new party; the manager, who sees every customer, links one.
-        actor = users["salesmanager"] if spec.state == "linked" else owner
+        actor = users["sales_manager"] if spec.state == "linked" else owner
         party_id = customers[0].pk if spec.state == "linked" else None
         convert = {
             "opportunity_name": spec.deal["name"],
@@ -275,16 +275,16 @@ def _lead_load(spec: DemoLead, users: Mapping[str, User], customers: list[Party]
                 services.lead_convert(actor=actor, lead_id=lead.pk, party_id=party_id, **convert)
         except DuplicatePartyError as exc:  # a look-alike from the parties demo: link it
             services.lead_convert(
-                actor=users["salesmanager"], lead_id=lead.pk, party_id=exc.candidates[0]["id"], **convert
+                actor=users["sales_manager"], lead_id=lead.pk, party_id=exc.candidates[0]["id"], **convert
             )
 
 
 @transaction.atomic
 def _deal_load(deal: DemoDeal, users: Mapping[str, User], customer: Party) -> None:
-    owner = users["sales"] if deal.customer % 3 else users["salesmanager"]
+    owner = users["sales"] if deal.customer % 3 else users["sales_manager"]
     team = owner.teams.order_by("name").first()
     opportunity = services.opportunity_create(
-        actor=users["salesmanager"],
+        actor=users["sales_manager"],
         name=deal.name,
         party=customer.pk,
         expected_revenue=deal.amount,
@@ -294,9 +294,9 @@ def _deal_load(deal: DemoDeal, users: Mapping[str, User], customer: Party) -> No
         team=team.pk if team else None,
     )
     if deal.outcome == "won":
-        services.opportunity_win(actor=users["salesmanager"], opportunity_id=opportunity.pk)
+        services.opportunity_win(actor=users["sales_manager"], opportunity_id=opportunity.pk)
     elif deal.outcome == "lost":
         reason = LostReason.objects.get(company_id=customer.company_id, name=deal.reason)
         services.opportunity_lose(
-            actor=users["salesmanager"], opportunity_id=opportunity.pk, lost_reason_id=reason.pk
+            actor=users["sales_manager"], opportunity_id=opportunity.pk, lost_reason_id=reason.pk
         )

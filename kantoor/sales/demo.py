@@ -88,7 +88,7 @@ class DemoOrder:
     how far it goes."""
 
     notes: str
-    by: str  # the demo user: "sales" (Daan) or "salesmanager" (Noor)
+    by: str  # the demo user: "sales" (Daan) or "sales_manager" (Noor)
     customer: str  # "north", "south", or CREDIT / ON_ORDER / ACCOUNT
     days_ago: int
     lines: tuple[DemoLine, ...]
@@ -131,7 +131,7 @@ DEMO_ORDERS = (
     ),
     DemoOrder(
         "Toner and paper for the print room, yearly supply.",
-        "salesmanager",
+        "sales_manager",
         "south",
         25,
         (DemoLine("PAP-A4-80", "100", discount="5"), DemoLine("PAP-A3-80", "20")),
@@ -147,7 +147,7 @@ DEMO_ORDERS = (
     ),
     DemoOrder(
         "Staplers and lever arch files for the archive.",
-        "salesmanager",
+        "sales_manager",
         "south",
         4,
         (DemoLine("STPL-DESK", "6"), DemoLine("FLD-LEVER-80", "40"), DemoLine("STP-24-6", "10")),
@@ -174,7 +174,7 @@ DEMO_ORDERS = (
     ),
     DemoOrder(
         "Power strips and notebooks for the warehouse office.",
-        "salesmanager",
+        "sales_manager",
         "south",
         28,
         (DemoLine("PWR-STRIP-6", "8"), DemoLine("NOTE-A5-LN", "10"), DemoLine("SRV-DELIVERY", "1")),
@@ -192,7 +192,7 @@ DEMO_ORDERS = (
     ),
     DemoOrder(
         "Paper and staples for the copy room, with installation of the new stapler station.",
-        "salesmanager",
+        "sales_manager",
         "south",
         35,
         (DemoLine("PAP-A4-RC", "30"), DemoLine("STP-24-6", "20"), DemoLine("SRV-INSTALL", "1")),
@@ -201,7 +201,7 @@ DEMO_ORDERS = (
     ),
     DemoOrder(
         "On-site support day and network cabling, invoiced in advance as agreed.",
-        "salesmanager",
+        "sales_manager",
         ON_ORDER,
         10,
         (DemoLine("SRV-ONSITE", "1"), DemoLine("SRV-INSTALL", "4"), DemoLine("CBL-CAT6", "20")),
@@ -218,7 +218,7 @@ DEMO_ORDERS = (
     ),
     DemoOrder(
         "Headsets for the call centre.",
-        "salesmanager",
+        "sales_manager",
         "south",
         33,
         (DemoLine("HS-USB-DUO", "10"), DemoLine("SRV-DELIVERY", "1")),
@@ -277,7 +277,7 @@ def demo_load(
         )
         advance(len(DEMO_ORDERS) + 3)
         return
-    manager = users["salesmanager"]
+    manager = users["sales_manager"]
     _settings_load(company, manager, tax, warehouse, term)
     advance(1)
     # The customers with terms of their own, then the pools without them.
@@ -402,7 +402,7 @@ def _order_load(
     bank: Journal,
     today: dt.date,
 ) -> None:
-    rep, manager = users[spec.by], users["salesmanager"]
+    rep, manager = users[spec.by], users["sales_manager"]
     keeper, accountant = users["operations"], users["finance"]
     order = services.quotation_create(
         actor=rep,
@@ -500,7 +500,7 @@ def _post(accountant: User, order: SalesOrder) -> Invoice | None:
 def _returns_load(users: Mapping[str, User], order: SalesOrder) -> None:
     """Two returns of the headsets: one received back (credited by a draft credit note), one
     approved and still on its way."""
-    manager, keeper = users["salesmanager"], users["operations"]
+    manager, keeper = users["sales_manager"], users["operations"]
     line = SalesOrderLine.objects.filter(order=order, product__sku="HS-USB-DUO").order_by("sequence").first()
     if line is None:
         return
@@ -518,7 +518,7 @@ def _returns_load(users: Mapping[str, User], order: SalesOrder) -> None:
 
 
 def _targets_load(company: Company, users: Mapping[str, User], today: dt.date) -> None:
-    manager, rep = users["salesmanager"], users["sales"]
+    manager, rep = users["sales_manager"], users["sales"]
     team = Team.objects.filter(company=company, name=TEAM).first()
     this_month = targets.month_start(today)
     last_month = targets.month_start(this_month - dt.timedelta(days=1))

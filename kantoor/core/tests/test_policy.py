@@ -112,6 +112,7 @@ def test_which_roles_grant_which_party_actions(role, make_user):
         "admin": {VIEW, CHANGE, MERGE},
         "it": set(),
         "sales": {VIEW, CHANGE, MERGE},
+        "sales_manager": {VIEW, CHANGE, MERGE},
         "service": {VIEW, CHANGE, MERGE},
         "management": {VIEW, CHANGE, MERGE},
         "finance": {VIEW, CHANGE, MERGE},
@@ -259,3 +260,18 @@ def test_filter_queryset_and_allows_agree_for_every_party(company, admin_user, o
                     assert listed <= ours
         finally:
             transaction.set_rollback(True)
+
+
+def test_a_cap_keeps_an_action_within_its_scope_whatever_the_assignment(make_user):
+    policy.register_grants({"test_capped": {"test.view_thing", "test.change_thing"}})
+    policy.register_caps({"test_capped": {"test.change_thing": "own"}})
+    from kantoor.core.models import RoleAssignment
+
+    teamed = make_user("sales", scope="team")
+    RoleAssignment.objects.filter(user=teamed).update(role="test_capped")
+    actor = fresh(teamed)
+    # Seen at the assignment's scope, changed only among one's own.
+    assert (policy.scope_for(actor, "test.view_thing"), policy.scope_for(actor, "test.change_thing")) == (
+        "team",
+        "own",
+    )

@@ -37,7 +37,7 @@ def test_the_demo_fills_the_pipeline_once() -> None:
     assert opportunities.count() == len(DEMO_DEALS) + 3
     assert Counter(o.state for o in opportunities) == Counter({"open": 8, "won": 2, "lost": 2})
     assert all(o.lost_reason_id for o in opportunities if o.state == "lost")
-    board = selectors.board(loaded.users["salesmanager"])
+    board = selectors.board(loaded.users["sales_manager"])
     assert [c.stage.name for c in board.columns] == ["New", "Qualified", "Proposal", "Negotiation"]
     assert all(c.count >= 1 for c in board.columns)
     # The rep of Sales North sees the leads assigned to him.

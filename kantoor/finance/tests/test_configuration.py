@@ -617,7 +617,10 @@ def test_the_tax_rounding_changes_with_the_version_read(fin: Any) -> None:
     assert _audit("finance.finance_settings_update") == {"tax_rounding": ["per_line", "per_document"]}
     with refused(StaleVersionError):
         configuration.finance_settings_update(actor=fin, tax_rounding="per_line", version=1)
-    with refused(FinanceSettingsInvalidError, tax_rounding=["Choose one of: per_line, per_document."]):
+    with refused(
+        FinanceSettingsInvalidError,
+        tax_rounding=["Choose one of: per_line, per_document, line_even, document_even."],
+    ):
         configuration.finance_settings_update(actor=fin, tax_rounding="per_page", version=2)
     sales = _sales(fin)
     with refused(PermissionDeniedError):

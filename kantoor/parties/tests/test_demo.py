@@ -69,9 +69,10 @@ def test_demo_twice_leaves_the_same_data(db: Any, django_capture_on_commit_callb
     assert counts() == after_first
     assert sorted(Party.objects.values_list("name", "vat_number", "is_archived")) == names_first
     assert after_first["Company"] == 1
-    assert after_first["Party"] == 41  # 40 and the duplicate that was merged
+    # 40, the duplicate that was merged and two customers won from converted leads (crm)
+    assert after_first["Party"] == 43
     # created, 2 archived, 1 merged (the finance demo's invoices add entries of their own)
-    assert TimelineEntry.objects.filter(kind__startswith="party.").count() == 41 + 2 + 1
+    assert TimelineEntry.objects.filter(kind__startswith="party.").count() == 43 + 2 + 1
     assert OutboxEvent.objects.filter(processed_at__isnull=True).count() == 0
     assert "Loaded the demo company “Tulp & Zonen B.V.”." in first_output
     assert "was loaded before; whatever was missing has been added." in second_output
@@ -89,7 +90,7 @@ def test_demo_has_a_user_for_every_role_with_the_demo_password(
         "NL",
         "Europe/Amsterdam",
     )
-    users = {u.username: u for u in User.objects.filter(company=company)}
+    users = {u.username: u for u in User.objects.filter(company=company, is_system=False)}
     assert set(users) == set(Role.values)
     for username, user in users.items():
         assert user.check_password(DEMO_PASSWORD), username
@@ -198,7 +199,7 @@ def test_kantoor_demo_end_to_end_twice(tmp_path: Path) -> None:
     assert "Loaded the demo company “Tulp & Zonen B.V.”." in first.stdout
     assert "was loaded before; whatever was missing has been added." in second.stdout
     assert after == before
-    assert before["parties_party"] == 13
-    assert before["core_user"] == 10
+    assert before["parties_party"] == 15  # 12 asked for, a merged duplicate, two from converted leads
+    assert before["core_user"] == 12  # one per role and the company's system actor
     assert party_entries == before["parties_party"] + 1  # and the merge
     assert pending == 0

@@ -74,7 +74,7 @@ def test_the_demo_makes_sales_in_every_state_once(caplog: Any) -> None:
     load("inventory", "sales")
     assert "left out" not in caplog.text
     users = loaded.users
-    daan, noor = users["sales"], users["salesmanager"]
+    daan, noor = users["sales"], users["sales_manager"]
 
     orders = list(SalesOrder.objects.order_by("id"))
     assert len(orders) == len(DEMO_ORDERS) == 15

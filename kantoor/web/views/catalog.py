@@ -524,6 +524,7 @@ class ProductCategoryForm(forms.Form):
         label=gettext_lazy("Stock valuation"),
         choices=StockValuation.choices,
         initial=StockValuation.PERPETUAL,
+        required=False,  # left out: perpetual for a new category, unchanged for one being edited
     )
 
 
@@ -545,7 +546,7 @@ def product_category_list(request: AuthedRequest) -> HttpResponse:
                     name=data["name"],
                     parent_id=data["parent"],
                     costing_method=data["costing_method"],
-                    stock_valuation=data["stock_valuation"],
+                    stock_valuation=data["stock_valuation"] or StockValuation.PERPETUAL,
                 ),
             ):
                 messages.success(request, _("The product category was added."))
@@ -590,7 +591,7 @@ def product_category_edit(request: AuthedRequest, category_id: int) -> HttpRespo
                 name=data["name"],
                 parent_id=data["parent"],
                 costing_method=data["costing_method"],
-                stock_valuation=data["stock_valuation"],
+                stock_valuation=data["stock_valuation"] or category.stock_valuation,
                 is_active=data["is_active"],
             ),
         ):
