@@ -64,7 +64,13 @@ DEMO_ACTIVITIES = (
     DemoActivity("Demo: check the delivery address", "sales", "task", day=-5, stage="done", party=2),
     DemoActivity("Demo: prefers e-mail over phone calls", "sales", "note", party=1),
     DemoActivity(
-        "Demo: quarterly account review", "sales_manager", "meeting", weekday=4, at=(9, 0), minutes=60, party=0
+        "Demo: quarterly account review",
+        "sales_manager",
+        "meeting",
+        weekday=4,
+        at=(9, 0),
+        minutes=60,
+        party=0,
     ),
     DemoActivity(
         "Demo: follow up on the broken chair",
