@@ -55,5 +55,5 @@ def on_opportunity_lost(event: OpportunityLost) -> None:
 def on_order_confirmed(event: OrderConfirmed) -> None:
     """An order confirmed from a quotation made for an opportunity: the deal is won."""
     opportunity_id = services.opportunity_of_origin(event.origin)
-    if opportunity_id is not None:
+    if opportunity_id is not None and event.company_id is not None:
         services.opportunity_won_by_order(company_id=event.company_id, opportunity_id=opportunity_id)

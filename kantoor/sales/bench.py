@@ -11,8 +11,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -54,7 +53,7 @@ from kantoor.sales.models import InvoicingPolicy, OrderState, SalesOrder, SalesO
 # machine (ORDER_TO_CASH.md); the target is the whole of phases A–D 50 times faster.
 REFERENCE_RATES = {"A": 4.5, "B": 3.4, "C": 1.9, "D": 6.8}
 SPEED_UP = 50
-AMOUNT = DecimalField(max_digits=20, decimal_places=2)
+AMOUNT: DecimalField[Decimal, Decimal] = DecimalField(max_digits=20, decimal_places=2)
 
 
 def _arguments(group: Any) -> None:
@@ -65,27 +64,30 @@ def _arguments(group: Any) -> None:
     group.add_argument("--batch", type=int, default=1, help=_("Documents per transaction (default 1)."))
 
 
-@contextmanager
-def _batches(size: int) -> Iterator[Callable[[], None]]:
+class _Batches:
     """A transaction around every `size` documents (none of its own for size 1: each
     service call is its own transaction then); `tick()` after each document."""
-    if size <= 1:
-        yield lambda: None
-        return
-    state = {"count": 0, "atomic": transaction.atomic()}
-    state["atomic"].__enter__()  # type: ignore[attr-defined]
 
-    def tick() -> None:
-        state["count"] += 1  # type: ignore[operator]
-        if state["count"] % size == 0:
-            state["atomic"].__exit__(None, None, None)  # type: ignore[attr-defined]
-            state["atomic"] = transaction.atomic()
-            state["atomic"].__enter__()  # type: ignore[attr-defined]
+    def __init__(self, size: int) -> None:
+        self.size, self.count = size, 0
+        self.atomic: Any = None
 
-    try:
-        yield tick
-    finally:
-        state["atomic"].__exit__(None, None, None)  # type: ignore[attr-defined]
+    def __enter__(self) -> _Batches:
+        if self.size > 1:
+            self.atomic = transaction.atomic()
+            self.atomic.__enter__()
+        return self
+
+    def tick(self) -> None:
+        self.count += 1
+        if self.atomic is not None and self.count % self.size == 0:
+            self.atomic.__exit__(None, None, None)
+            self.atomic = transaction.atomic()
+            self.atomic.__enter__()
+
+    def __exit__(self, *exc: Any) -> None:
+        if self.atomic is not None:
+            self.atomic.__exit__(*exc)
 
 
 @bench.register(
@@ -180,18 +182,18 @@ def o2c(ctx: bench.BenchContext) -> None:
     )
     customers: dict[int, int] = {}
     with ctx.progress(_("Creating customers"), len(plan.customers)) as advance:
-        for item in plan.customers:
-            customers[item.index] = party_create(
+        for someone in plan.customers:
+            customers[someone.index] = party_create(
                 actor=admin,
                 kind="organisation",
-                name=item.name,
+                name=someone.name,
                 roles=["customer"],
                 addresses=[
                     {
                         "kind": "invoice",
-                        "street": item.street,
-                        "postal_code": item.postal_code,
-                        "city": item.city,
+                        "street": someone.street,
+                        "postal_code": someone.postal_code,
+                        "city": someone.city,
                         "country": "US",
                         "is_primary": True,
                     }
@@ -201,13 +203,13 @@ def o2c(ctx: bench.BenchContext) -> None:
     bank = ledger.journal_for(company_id=company.pk, kind=JournalKind.BANK)
     timings: dict[str, tuple[int, float, float]] = {}
 
-    def phase(name: str, label: str, count: int, work: Callable[[int], None]) -> None:
+    def phase(name: str, label: str, count: int, work: Callable[[int], object]) -> None:
         wall = cpu = 0.0
-        with ctx.progress(label, count) as advance, _batches(batch) as tick:
+        with ctx.progress(label, count) as advance, _Batches(batch) as batches:
             for index in range(count):
                 started, started_cpu = time.perf_counter(), time.process_time()
                 work(index)
-                tick()
+                batches.tick()
                 wall += time.perf_counter() - started
                 cpu += time.process_time() - started_cpu
                 advance(1)

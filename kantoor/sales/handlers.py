@@ -60,6 +60,8 @@ def on_quote_accepted(event: QuoteAccepted) -> None:
         body=f"{event.number} — {event.accepted_by}",
         event=event,
     )
+    if event.company_id is None:
+        return
     actor = system_actor(event.company_id)
     try:
         services.order_confirm(actor=actor, order_id=event.order_id)
@@ -94,14 +96,14 @@ def on_order_confirmed(event: OrderConfirmed) -> None:
         actor_id=event.actor_id,
         event=event,
     )
-    if event.invoicing_policy == InvoicingPolicy.ORDER:
+    if event.invoicing_policy == InvoicingPolicy.ORDER and event.company_id is not None:
         services.order_confirmation_invoice(actor=system_actor(event.company_id), order_id=event.order_id)
 
 
 def on_goods_delivered(event: GoodsDelivered) -> None:
     """Goods left for an order: on the customer's timeline; the order's invoice (invoiced on
     delivery) and OrderDelivered once everything is (services.order_goods_delivered)."""
-    if not event.origin:
+    if not event.origin or event.company_id is None:
         return
     order = services.order_goods_delivered(
         company_id=event.company_id, origin=event.origin, actor_id=event.actor_id

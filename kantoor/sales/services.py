@@ -296,7 +296,7 @@ def _check(
     ).items():
         errors.setdefault(field, []).extend(messages)
     given = _given_lines(lines, fail)
-    checked, numbers_of = _lines_check(company_id, given, settings, fail)
+    checked, numbers_of, given_prices = _lines_check(company_id, given, settings, fail)
     if errors:
         raise SalesOrderInvalidError(_("Please correct the marked fields."), field_errors=errors)
     party = customer[0]
@@ -318,8 +318,8 @@ def _check(
             if code == defaults.base_currency
             else exchange_rate_on(company_id=company_id, currency=code, on=order_date)
         )
-        for row, quote in zip(checked, quotes, strict=True):
-            if row.unit_price is None:
+        for row, quote, given_price in zip(checked, quotes, given_prices, strict=True):
+            if given_price is None:
                 # The price list prices per the product's unit; another unit of its category scales it.
                 row.unit_price = (quote.unit_price * row.uom.ratio / row.product.uom.ratio).quantize(
                     PRICE, rounding=ROUND_HALF_UP
@@ -378,9 +378,9 @@ def _check(
 
 def _lines_check(
     company_id: int, given: list[OrderLineIn], settings: SalesSettings | None, fail: Any
-) -> tuple[list[SalesOrderLine], list[Decimal]]:
-    """The lines checked (unpriced ones keep unit_price None) and their quantities in the
-    product's unit (for the price list's quantity breaks)."""
+) -> tuple[list[SalesOrderLine], list[Decimal], list[Decimal | None]]:
+    """The lines checked, their quantities in the product's unit (for the price list's
+    quantity breaks) and the prices given (None: to be priced)."""
     product_ids = [line.product_id for line in given if isinstance(line.product_id, int)]
     products = (
         {
@@ -415,6 +415,7 @@ def _lines_check(
     )
     checked: list[SalesOrderLine] = []
     quantities: list[Decimal] = []
+    prices: list[Decimal | None] = []
     for i, line in enumerate(given):
         prefix = f"lines[{i}]"
         product = products.get(line.product_id) if isinstance(line.product_id, int) else None
@@ -474,7 +475,7 @@ def _lines_check(
                 description=description[:300],
                 quantity=numbers["quantity"],
                 uom=uom,
-                unit_price=unit_price,
+                unit_price=unit_price or Decimal(0),
                 discount=numbers.get("discount", Decimal(0)),
                 tax=tax,
                 is_optional=bool(line.is_optional),
@@ -486,7 +487,8 @@ def _lines_check(
             else (numbers["quantity"] * uom.ratio / product.uom.ratio)
         )
         quantities.append(in_stock_unit)
-    return checked, quantities
+        prices.append(unit_price)
+    return checked, quantities, prices
 
 
 def _insert(company_id: int, checked: _Checked, *, actor: User) -> SalesOrder:
