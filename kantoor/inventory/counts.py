@@ -357,7 +357,9 @@ def count_apply(*, actor: User, count_id: int, version: int | None = None) -> In
     _require_draft(count)
     company_id = count.company_id
     lines = list(count.lines.filter(counted_quantity__isnull=False).order_by("id"))
-    quants = engine.quants_locked((line.product_id, line.location_id, line.lot_id) for line in lines)
+    quants = engine.quants_locked(
+        company_id, ((line.product_id, line.location_id, line.lot_id) for line in lines)
+    )
     differences: list[tuple[InventoryCountLine, Decimal]] = []
     for line in lines:
         quant = quants.get((line.product_id, line.location_id, line.lot_id))

@@ -38,8 +38,10 @@ def _key(product_id: int, location_id: int, lot_id: int | None) -> QuantKey:
     return (product_id, location_id, lot_id)
 
 
-def quants_locked(keys: Iterable[QuantKey]) -> dict[QuantKey, Quant]:
-    """The existing quants of `keys`, locked in id order."""
+def quants_locked(company_id: int, keys: Iterable[QuantKey]) -> dict[QuantKey, Quant]:
+    """The company's existing quants of `keys`, locked in id order (found through the
+    (company, location, product) index: a customer's location holds a quant of every product
+    it ever got, which a read by product alone would walk)."""
     wanted = set(keys)
     if not wanted:
         return {}
@@ -47,9 +49,9 @@ def quants_locked(keys: Iterable[QuantKey]) -> dict[QuantKey, Quant]:
     locations = sorted({k[1] for k in wanted})
     rows = fastsql.select(
         Quant,
-        f"product_id IN ({fastsql.placeholders(products)}) "
-        f"AND location_id IN ({fastsql.placeholders(locations)})",
-        [*products, *locations],
+        f"company_id = %s AND location_id IN ({fastsql.placeholders(locations)}) "
+        f"AND product_id IN ({fastsql.placeholders(products)})",
+        [company_id, *locations, *products],
         lock=True,
         order_by="id",
     )
@@ -104,13 +106,15 @@ def _split(moves: Sequence[Move], *, hold: bool) -> tuple[list[Move], list[Move]
     products = sorted({move.product_id for move in moves})
     # The quants with something free at or under the sources, in own locations.
     places = " OR ".join(["(l.id = %s OR l.full_name LIKE %s ESCAPE '\\')"] * len(sources))
-    params: list[Any] = [*products, *OWN_STOCK]
+    params: list[Any] = [moves[0].company_id, *products, *OWN_STOCK]
     for source in sources.values():
         params += [source.pk, _like_prefix(source.full_name)]
+    # Naming the company lets the (company, location, product) index find the own locations'
+    # quants: by product alone it would walk every customer's quant of the product too.
     quants = fastsql.select(
         Quant,
-        f"product_id IN ({fastsql.placeholders(products)}) AND quantity > reserved_quantity "  # noqa: S608 - placeholders only
-        "AND location_id IN (SELECT l.id FROM inventory_location l "
+        f"company_id = %s AND product_id IN ({fastsql.placeholders(products)}) "  # noqa: S608 - placeholders only
+        "AND quantity > reserved_quantity AND location_id IN (SELECT l.id FROM inventory_location l "
         f"WHERE l.usage IN ({fastsql.placeholders(OWN_STOCK)}) AND ({places}))",
         params,
         lock=True,
@@ -222,7 +226,9 @@ def unreserve(moves: Sequence[Move], *, write: bool = True) -> dict[QuantKey, Qu
     reserved = [move for move in moves if move.state == MoveState.RESERVED]
     if not reserved:
         return {}
-    quants = quants_locked(_key(m.product_id, m.source_id, m.lot_id) for m in reserved)
+    quants = quants_locked(
+        reserved[0].company_id, (_key(m.product_id, m.source_id, m.lot_id) for m in reserved)
+    )
     for move in reserved:
         quant = quants.get(_key(move.product_id, move.source_id, move.lot_id))
         if quant is not None:
@@ -304,7 +310,7 @@ def moves_do(
             deltas[_key(move.product_id, move.destination_id, move.lot_id)] += move.quantity
     held = held or {}
     known = {**(locked or {}), **held}
-    quants = {**known, **quants_locked(key for key in deltas if key not in known)}
+    quants = {**known, **quants_locked(company_id, (key for key in deltas if key not in known))}
     for key, delta in sorted(deltas.items(), key=lambda item: (item[0][0], item[0][1], item[0][2] or 0)):
         quant = quants.get(key)
         have = quant.quantity if quant is not None else ZERO
