@@ -400,14 +400,16 @@ def _party_for_lead(
     """The party the lead becomes: the chosen existing one (linked, never copied), or a new
     organisation (or person) made through parties' duplicate check. (party, created)."""
     if party_id is not None:
+        # Locked by its key, then checked against the policy: a team-scoped visibility filter
+        # reads DISTINCT rows, which PostgreSQL will not lock.
         party = (
-            policy.filter_queryset(actor, "parties.view_party", Party.objects.select_for_update())
-            .filter(pk=party_id, merged_into__isnull=True)
+            Party.objects.select_for_update(of=("self",))
+            .filter(pk=party_id, merged_into__isnull=True, company_id=lead.company_id)
             .first()
             if isinstance(party_id, int)
             else None
         )
-        if party is None:
+        if party is None or not policy.allows(actor, "parties.view_party", party):
             raise LeadInvalidError.for_field("party_id", _("Choose an existing party you can see."))
         return party, False
     contact_points = []

@@ -138,7 +138,7 @@ def _answer_name(name: str) -> str:
 def _locked_for_answer(token: str) -> SalesOrder:
     """The quotation of the link under lock, re-read, and still waiting for an answer."""
     payload = _decode(token)
-    order = _check(_orders().select_for_update().filter(pk=payload["o"]).first(), payload)
+    order = _check(_orders().select_for_update(of=("self",)).filter(pk=payload["o"]).first(), payload)
     if order.answered_at is not None or order.state in (
         OrderState.DECLINED,
         OrderState.CONFIRMED,
