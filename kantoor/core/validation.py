@@ -1,11 +1,13 @@
 """Checks every service applies to free text before it reaches the database: a value
 longer than its column or holding a NUL character is a field error (422), never a
-database error (500 on PostgreSQL)."""
+database error (500 on PostgreSQL). And the one parse of a document line's numbers
+(quantities, prices, discounts) that sales and purchasing share."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.db import IntegrityError, models, transaction
@@ -45,3 +47,25 @@ def unique_or_field_error(field: str, message: Callable[[], str]) -> Iterator[No
             yield
     except IntegrityError as exc:
         raise InvalidInputError.for_field(field, message()) from exc
+
+
+def number_parse(
+    value: Any, places: int, *, low: Decimal, high: Decimal | None = None, above: bool = False
+) -> Decimal:
+    """`value` as a Decimal of at most `places` decimals, at least `low` (above it with
+    `above`) and at most `high`; a ValueError with the message for the field otherwise."""
+    if isinstance(value, float | bool) or value is None:
+        raise ValueError(_("Enter a number."))
+    try:
+        number = Decimal(str(value).strip())
+    except (InvalidOperation, ValueError):
+        raise ValueError(_("Enter a number.")) from None
+    if not number.is_finite() or abs(number) >= Decimal(10) ** 12:
+        raise ValueError(_("Enter a number."))
+    if number != number.quantize(Decimal(1).scaleb(-places)):
+        raise ValueError(_("At most %d decimals.") % places)
+    if number < low or (above and number == low):
+        raise ValueError(_("Enter a number above %s.") % low if above else _("At least %s.") % low)
+    if high is not None and number > high:
+        raise ValueError(_("At most %s.") % high)
+    return number

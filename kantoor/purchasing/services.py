@@ -16,7 +16,7 @@ import logging
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -34,7 +34,7 @@ from kantoor.core.models import Company, User
 from kantoor.core.money import currency_validate, exchange_rate_on, quantize
 from kantoor.core.numbering import number_allocate
 from kantoor.core.services import require_version
-from kantoor.core.validation import text_errors
+from kantoor.core.validation import number_parse, text_errors
 from kantoor.finance import invoicing
 from kantoor.finance import services as ledger
 from kantoor.finance.models import (
@@ -113,26 +113,6 @@ class _Checked:
     untaxed: Decimal
     tax: Decimal
     total: Decimal
-
-
-def _number(
-    value: Any, places: int, *, low: Decimal, high: Decimal | None = None, above: bool = False
-) -> Decimal:
-    if isinstance(value, float | bool) or value is None:
-        raise ValueError(_("Enter a number."))
-    try:
-        number = Decimal(str(value).strip())
-    except (InvalidOperation, ValueError):
-        raise ValueError(_("Enter a number.")) from None
-    if not number.is_finite() or abs(number) >= Decimal(10) ** 12:
-        raise ValueError(_("Enter a number."))
-    if number != number.quantize(Decimal(1).scaleb(-places)):
-        raise ValueError(_("At most %d decimals.") % places)
-    if number < low or (above and number == low):
-        raise ValueError(_("Enter a number above %s.") % low if above else _("At least %s.") % low)
-    if high is not None and number > high:
-        raise ValueError(_("At most %s.") % high)
-    return number
 
 
 def _in_currency(
@@ -280,16 +260,16 @@ def _check(
             uom = found
         numbers: dict[str, Decimal] = {}
         try:
-            numbers["quantity"] = _number(line.quantity, 4, low=Decimal(0), above=True)
+            numbers["quantity"] = number_parse(line.quantity, 4, low=Decimal(0), above=True)
         except ValueError as exc:
             fail(f"{prefix}.quantity", str(exc))
         try:
-            numbers["discount"] = _number(line.discount, 4, low=Decimal(0), high=Decimal(100))
+            numbers["discount"] = number_parse(line.discount, 4, low=Decimal(0), high=Decimal(100))
         except ValueError as exc:
             fail(f"{prefix}.discount", str(exc))
         if line.unit_price is not None and str(line.unit_price).strip() != "":
             try:
-                numbers["unit_price"] = _number(line.unit_price, 6, low=Decimal(0))
+                numbers["unit_price"] = number_parse(line.unit_price, 6, low=Decimal(0))
             except ValueError as exc:
                 fail(f"{prefix}.unit_price", str(exc))
         tax = None

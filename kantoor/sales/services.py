@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -32,7 +32,7 @@ from kantoor.core.models import Team, User
 from kantoor.core.money import currency_validate, exchange_rate_on
 from kantoor.core.numbering import number_allocate
 from kantoor.core.services import require_version, system_actor
-from kantoor.core.validation import text_errors
+from kantoor.core.validation import number_parse, text_errors
 from kantoor.finance import invoicing
 from kantoor.finance.models import (
     Invoice,
@@ -153,26 +153,6 @@ def _defaults(company_id: int, customer_id: Any) -> _Defaults:
         settings=found[0] if found else None,
         terms=customer_terms[0] if customer_terms else None,
     )
-
-
-def _number(
-    value: Any, places: int, *, low: Decimal, high: Decimal | None = None, above: bool = False
-) -> Decimal:
-    if isinstance(value, float | bool) or value is None:
-        raise ValueError(_("Enter a number."))
-    try:
-        number = Decimal(str(value).strip())
-    except (InvalidOperation, ValueError):
-        raise ValueError(_("Enter a number.")) from None
-    if not number.is_finite() or abs(number) >= Decimal(10) ** 12:
-        raise ValueError(_("Enter a number."))
-    if number != number.quantize(Decimal(1).scaleb(-places)):
-        raise ValueError(_("At most %d decimals.") % places)
-    if number < low or (above and number == low):
-        raise ValueError(_("Enter a number above %s.") % low if above else _("At least %s.") % low)
-    if high is not None and number > high:
-        raise ValueError(_("At most %s.") % high)
-    return number
 
 
 def _plain(number: Decimal) -> str:
@@ -440,17 +420,17 @@ def _lines_check(
             uom = found
         numbers: dict[str, Decimal] = {}
         try:
-            numbers["quantity"] = _number(line.quantity, 4, low=Decimal(0), above=True)
+            numbers["quantity"] = number_parse(line.quantity, 4, low=Decimal(0), above=True)
         except ValueError as exc:
             fail(f"{prefix}.quantity", str(exc))
         try:
-            numbers["discount"] = _number(line.discount, 4, low=Decimal(0), high=HUNDRED)
+            numbers["discount"] = number_parse(line.discount, 4, low=Decimal(0), high=HUNDRED)
         except ValueError as exc:
             fail(f"{prefix}.discount", str(exc))
         unit_price = None
         if line.unit_price is not None and str(line.unit_price).strip() != "":
             try:
-                unit_price = _number(line.unit_price, 6, low=Decimal(0))
+                unit_price = number_parse(line.unit_price, 6, low=Decimal(0))
             except ValueError as exc:
                 fail(f"{prefix}.unit_price", str(exc))
         tax = None
@@ -1296,7 +1276,7 @@ def sales_settings_update(*, actor: User, version: int | None = None, **changes:
         clean["quote_validity_days"] = days
     if "discount_limit" in changes:
         try:
-            clean["discount_limit"] = _number(changes["discount_limit"], 4, low=Decimal(0), high=HUNDRED)
+            clean["discount_limit"] = number_parse(changes["discount_limit"], 4, low=Decimal(0), high=HUNDRED)
         except ValueError as exc:
             errors.setdefault("discount_limit", []).append(str(exc))
     if errors:
