@@ -11,6 +11,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from django.conf import settings
 
 from kantoor.sales import workload
@@ -71,3 +72,55 @@ def test_bench_o2c_runs_the_workload_and_every_control_total_matches(tmp_path: P
     assert figures["outbox events left unrelayed"]["value"] == "0"
     for phase in ("phase A: orders", "phase B: deliveries", "phase C: invoices", "phase D: payments"):
         assert figures[phase]["value"] > 0
+
+
+def test_bench_o2c_scale_runs_each_size_in_its_own_company_and_reports_the_growth(tmp_path: Path) -> None:
+    results = tmp_path / "results.json"
+    env = {**os.environ, "COLUMNS": "200", "KANTOOR_DATA_DIR": str(tmp_path)}
+    completed = subprocess.run(  # noqa: S603 - our own interpreter and command
+        [sys.executable, "-m", "kantoor", "bench", "o2c-scale", "--sizes", "12,6", "--customers", "5",
+         "--order-products", "4", "--json", str(results)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )  # fmt: skip
+    (result,) = json.loads(results.read_text())
+    assert result["error"] == "", completed.stdout + completed.stderr
+    figures = {m["name"]: m for m in result["measurements"]}
+    # Smallest first, three runs of it (the best counts), then one of the largest.
+    assert [name for name in figures if name.startswith("run ")] == [
+        "run 1 (N = 6): control totals match",
+        "run 2 (N = 6): control totals match",
+        "run 3 (N = 6): control totals match",
+        "run 4 (N = 12): control totals match",
+    ]
+    assert all(figures[name]["passed"] is True for name in figures if name.startswith("run "))
+    assert figures["outbox events left unrelayed"]["value"] == "0"
+    paid = workload.expected_totals(workload.plan_make(customers=5, products=4, orders=12))["invoices_paid"]
+    assert figures["orders paid and done"]["value"] == str(paid)
+    small, large = figures["cost per order at N = 6"]["value"], figures["cost per order at N = 12"]["value"]
+    assert small > 0
+    assert large > 0
+    growth = figures["growth of the cost per order"]
+    assert growth["value"] == pytest.approx(100 * (large / small - 1))
+    assert growth["target"] == "< 10"
+    # A wall-clock figure of a tiny run decides nothing here; the exit status follows it with --strict only.
+    assert completed.returncode == 0
+
+
+def test_bench_o2c_scale_needs_two_sizes(tmp_path: Path) -> None:
+    results = tmp_path / "results.json"
+    env = {**os.environ, "COLUMNS": "200", "KANTOOR_DATA_DIR": str(tmp_path)}
+    subprocess.run(  # noqa: S603 - our own interpreter and command
+        [sys.executable, "-m", "kantoor", "bench", "o2c-scale", "--sizes", "5", "--json", str(results)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )  # fmt: skip
+    (result,) = json.loads(results.read_text())
+    assert result["error"] == "ValueError: --sizes needs at least two order counts, e.g. 250,16000."
+    assert [m["name"] for m in result["measurements"]] == ["machine load (1 min average)"]
