@@ -67,7 +67,8 @@ def test_bench_lists_the_registered_scenarios() -> None:
 
 def test_bench_refuses_an_unknown_scenario() -> None:
     with pytest.raises(
-        CommandError, match=re.escape("Unknown scenario: nope. Available: ledger, o2c, o2c-scale, parties, stock.")
+        CommandError,
+        match=re.escape("Unknown scenario: nope. Available: ledger, o2c, o2c-scale, parties, stock."),
     ):
         call_command("bench", "nope", stdout=io.StringIO())
 
